@@ -1,0 +1,1 @@
+"""Events, bus, clocks, bounded queues and the error tree. Standard library and numpy only."""

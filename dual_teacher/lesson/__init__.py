@@ -1,0 +1,1 @@
+"""Lesson packs (schema, loader, validator) and the lesson state machine."""
