@@ -231,3 +231,10 @@ class StageAlert(Event):
     stage: str
     message: str
     severity: str = "warning"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tick(Event):
+    """Time passed; lets the engine notice deadlines. Never stored."""
+
+    store: ClassVar[bool] = False

@@ -101,6 +101,10 @@ Channel = Literal["spoken", "hand_poll", "teacher"]
 QuestionType = Literal["single_choice", "multiple_choice", "true_false", "numeric", "short_answer"]
 
 
+def _default_channels() -> list[Channel]:
+    return ["spoken", "teacher"]
+
+
 class QuestionNode(_Linear):
     """A question card with a countdown. Answers arrive spoken, by hand poll, or typed by the teacher."""
 
@@ -116,8 +120,10 @@ class QuestionNode(_Linear):
     )
     tolerance: float = Field(0.0, ge=0, description="Numeric answers within this distance count as correct")
     time_limit_s: float = Field(30.0, gt=0, le=3600)
-    reveal_s: float = Field(4.0, ge=0, le=60, description="How long the correct answer is shown after closing")
-    channels: list[Channel] = Field(default_factory=lambda: ["spoken", "teacher"], min_length=1)
+    reveal_s: float = Field(
+        4.0, ge=0, le=60, description="How long the correct answer is shown after closing"
+    )
+    channels: list[Channel] = Field(default_factory=_default_channels, min_length=1)
 
     @model_validator(mode="after")
     def _answer_fits_type(self) -> QuestionNode:
@@ -167,7 +173,7 @@ def format_number(value: float) -> str:
 
 
 class HandPollNode(_Linear):
-    """"Raise your hand if ...": hands are counted for `duration_s`."""
+    """ "Raise your hand if ...": hands are counted for `duration_s`."""
 
     kind: Literal["hand_poll"]
     prompt: Text
