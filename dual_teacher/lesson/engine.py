@@ -102,9 +102,7 @@ class LessonEngine:
         self.media_grace_s = media_grace_s
         self.max_hops = max_hops
         self._index = {n.id: i for i, n in enumerate(pack.nodes)}
-        self._handlers: dict[
-            type[ev.Event], Callable[[LessonState, Any, float, list[Output]], LessonState]
-        ] = {
+        self._handlers: dict[type[ev.Event], Callable[[LessonState, Any, float, list[Output]], LessonState]] = {
             ev.TeacherStarted: self._on_start,
             ev.Tick: self._on_tick,
             ev.TeacherPaused: self._on_pause,
@@ -204,9 +202,7 @@ class LessonEngine:
         s = self._close_open(self._unpause(s, now), "skipped", out)
         return self._advance(s, now, out)
 
-    def _on_extend(
-        self, s: LessonState, e: ev.TeacherExtendedTimer, now: float, out: list[Output]
-    ) -> LessonState:
+    def _on_extend(self, s: LessonState, e: ev.TeacherExtendedTimer, now: float, out: list[Output]) -> LessonState:
         if s.node_id is None or e.seconds <= 0:
             return s
         node = self.node(s.node_id)
@@ -263,9 +259,7 @@ class LessonEngine:
             return s
         return self._advance(s, now, out)
 
-    def _on_media_failed(
-        self, s: LessonState, e: ev.MediaFailed, now: float, out: list[Output]
-    ) -> LessonState:
+    def _on_media_failed(self, s: LessonState, e: ev.MediaFailed, now: float, out: list[Output]) -> LessonState:
         if s.node_id == e.node_id:
             out.append(ev.StageAlert("display", f"segment {e.node_id} could not play ({e.reason}); skipped"))
         return self._on_media_ended(s, e, now, out)
@@ -277,9 +271,7 @@ class LessonEngine:
         node = self.node(s.node_id)
         return node if isinstance(node, QuestionNode) else None
 
-    def _on_answer_heard(
-        self, s: LessonState, e: ev.AnswerHeard, now: float, out: list[Output]
-    ) -> LessonState:
+    def _on_answer_heard(self, s: LessonState, e: ev.AnswerHeard, now: float, out: list[Output]) -> LessonState:
         q = self._open_question(s)
         if q is None or "spoken" not in q.channels:
             return s
@@ -293,9 +285,7 @@ class LessonEngine:
             return s
         return self._count(s, q, e.answer, e.count, "set" if e.mode == "set" else "add", out)
 
-    def _on_hand_count(
-        self, s: LessonState, e: ev.HandCountReported, now: float, out: list[Output]
-    ) -> LessonState:
+    def _on_hand_count(self, s: LessonState, e: ev.HandCountReported, now: float, out: list[Output]) -> LessonState:
         if s.node_id is None or s.status not in ("running", "paused") or e.count < 0:
             return s
         node = self.node(s.node_id)
@@ -339,9 +329,7 @@ class LessonEngine:
             return key == ",".join(sorted(correct))
         return key in correct
 
-    def _count(
-        self, s: LessonState, q: QuestionNode, answer: str, n: int, mode: str, out: list[Output]
-    ) -> LessonState:
+    def _count(self, s: LessonState, q: QuestionNode, answer: str, n: int, mode: str, out: list[Output]) -> LessonState:
         key = self.normalize(q, answer)
         if key is None:
             return s
@@ -365,11 +353,7 @@ class LessonEngine:
                 out.append(cmd.StopListening(node.id))
             if "hand_poll" in node.channels:
                 out.append(cmd.ClosePoll(node.id))
-            out.append(
-                ev.QuestionClosed(
-                    node.id, reason, t.responses, t.correct_count, t.correct_rate, dict(t.counts)
-                )
-            )
+            out.append(ev.QuestionClosed(node.id, reason, t.responses, t.correct_count, t.correct_rate, dict(t.counts)))
             return dataclasses.replace(s, phase="", results={**s.results, node.id: t})
         if isinstance(node, HandPollNode) and s.phase == "asking":
             t = dataclasses.replace(s.results.get(node.id, Tally(node.id)), closed_reason=reason)
@@ -385,9 +369,7 @@ class LessonEngine:
             return self._finish(s, None, "completed", out)
         return self._enter(s, ways[0][1], now, out)
 
-    def _enter(
-        self, s: LessonState, node_id: str, now: float, out: list[Output], hops: int = 0
-    ) -> LessonState:
+    def _enter(self, s: LessonState, node_id: str, now: float, out: list[Output], hops: int = 0) -> LessonState:
         node = self.node(node_id)
         s = dataclasses.replace(
             s, node_id=node_id, phase="", deadline=None, remaining=None, history=(*s.history, node_id)
@@ -402,9 +384,7 @@ class LessonEngine:
             return s
         if isinstance(node, SlideNode):
             deadline = now + node.duration_s
-            out.append(
-                cmd.ShowSlide(node.id, node.image, text_in(node.text, self.lang), node.narration, deadline)
-            )
+            out.append(cmd.ShowSlide(node.id, node.image, text_in(node.text, self.lang), node.narration, deadline))
             return dataclasses.replace(s, deadline=deadline)
         if isinstance(node, QuestionNode):
             return self._ask(s, node, now, out)
@@ -446,17 +426,13 @@ class LessonEngine:
             choices = (("true", "✓"), ("false", "✗"))
         out += [
             cmd.ShowQuestion(q.id, q.qtype, prompt, choices, deadline, tuple(q.channels)),
-            ev.QuestionAsked(
-                q.id, q.qtype, prompt, tuple(k for k, _ in choices), q.correct_keys(), q.time_limit_s
-            ),
+            ev.QuestionAsked(q.id, q.qtype, prompt, tuple(k for k, _ in choices), q.correct_keys(), q.time_limit_s),
         ]
         if "spoken" in q.channels:
             out.append(cmd.ListenForAnswer(q.id, q.qtype, choices))
         if "hand_poll" in q.channels:
             out.append(cmd.OpenPoll(q.id, tuple(k for k, _ in choices)))
-        return dataclasses.replace(
-            s, phase="asking", deadline=deadline, results={**s.results, q.id: Tally(q.id)}
-        )
+        return dataclasses.replace(s, phase="asking", deadline=deadline, results={**s.results, q.id: Tally(q.id)})
 
     def _decide(self, node: BranchNode, results: Mapping[str, Tally]) -> tuple[str, str]:
         t = results.get(node.source)
@@ -488,9 +464,7 @@ class LessonEngine:
             t = s.results.get(node.id)
             if isinstance(node, QuestionNode) and t is not None:
                 summaries.append(
-                    cmd.QuestionSummary(
-                        node.id, self.title(node), t.responses, t.correct_count, t.correct_rate
-                    )
+                    cmd.QuestionSummary(node.id, self.title(node), t.responses, t.correct_count, t.correct_rate)
                 )
         peak = max((t.hands_peak for t in s.results.values()), default=0)
         words = text_in(end.summary, self.lang) if end is not None else ""

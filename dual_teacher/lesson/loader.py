@@ -146,9 +146,7 @@ def _validate_root(root: Path, label: str) -> tuple[LoadedPack | None, list[Prob
     try:
         text = manifest_file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, [
-            Problem(file_label, None, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-        ]
+        return None, [Problem(file_label, None, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -281,16 +279,13 @@ def _check_graph(nodes: list[Node], start: str | None, raw_ids: set[str], out: _
         for label, target in successors(nodes, i):
             field = label.split(" ")[0]
             if target not in known:
-                out.add(
-                    _node_loc(nodes, i, *_dotted(field)), f"points to node {target!r}, which does not exist"
-                )
+                out.add(_node_loc(nodes, i, *_dotted(field)), f"points to node {target!r}, which does not exist")
             elif target in index:
                 targets.append(target)
         if not successors(nodes, i) and not isinstance(node, EndNode):
             out.add(
                 _node_loc(nodes, i),
-                f"node {node.id!r} is the last node but not an end node: add `next` "
-                "or an `end` node after it",
+                f"node {node.id!r} is the last node but not an end node: add `next` or an `end` node after it",
             )
         edges[node.id] = targets
         if isinstance(node, BranchNode):
@@ -302,9 +297,7 @@ def _check_graph(nodes: list[Node], start: str | None, raw_ids: set[str], out: _
     reachable = _reach(start, edges)
     for i, node in enumerate(nodes):
         if node.id not in reachable and index.get(node.id) == i:
-            out.add(
-                _node_loc(nodes, i), f"node {node.id!r} can never be reached from the start node {start!r}"
-            )
+            out.add(_node_loc(nodes, i), f"node {node.id!r} can never be reached from the start node {start!r}")
     ends = {n.id for n in nodes if isinstance(n, EndNode)}
     reverse: dict[str, list[str]] = {nid: [] for nid in edges}
     for src, dsts in edges.items():
@@ -340,8 +333,7 @@ def _check_branch(
     if not isinstance(src, QuestionNode | HandPollNode):
         out.add(
             _node_loc(nodes, i, "source"),
-            f"source {node.source!r} is a {src.kind} node; a branch reads "
-            "the results of a question or a hand_poll",
+            f"source {node.source!r} is a {src.kind} node; a branch reads the results of a question or a hand_poll",
         )
         return
     for r, rule in enumerate(node.rules):
@@ -349,15 +341,11 @@ def _check_branch(
         if isinstance(rule, CorrectRateRule) and isinstance(src, HandPollNode):
             out.add(loc, 'a hand poll has no correct answer: use on = "hands" instead of "correct_rate"')
         if isinstance(rule, HandsRule) and isinstance(src, QuestionNode):
-            out.add(
-                loc, 'on = "hands" needs a hand_poll source; use "correct_rate" or "answer" for questions'
-            )
+            out.add(loc, 'on = "hands" needs a hand_poll source; use "correct_rate" or "answer" for questions')
         if rule.on == "answer" and isinstance(src, QuestionNode) and src.choices:
             keys = [c.key for c in src.choices]
             if getattr(rule, "equals", None) not in keys:
-                out.add(
-                    loc, f"answer {getattr(rule, 'equals', None)!r} is not among {src.id}'s choices {keys}"
-                )
+                out.add(loc, f"answer {getattr(rule, 'equals', None)!r} is not among {src.id}'s choices {keys}")
 
 
 def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
@@ -457,9 +445,7 @@ def _check_media(root: Path, nodes: list[Node], out: _Collector) -> dict[str, Me
     return media
 
 
-def _check_media_kind(
-    node: Node, field: str, info: MediaInfo, loc: tuple[str | int, ...], out: _Collector
-) -> None:
+def _check_media_kind(node: Node, field: str, info: MediaInfo, loc: tuple[str | int, ...], out: _Collector) -> None:
     if field == "file" and info.kind != "video":
         out.add(loc, f"{info.path.rsplit('/', 1)[-1]!r} is {info.kind}, a video segment needs a video file")
     if field == "image" and info.kind != "image":

@@ -120,9 +120,7 @@ class QuestionNode(_Linear):
     )
     tolerance: float = Field(0.0, ge=0, description="Numeric answers within this distance count as correct")
     time_limit_s: float = Field(30.0, gt=0, le=3600)
-    reveal_s: float = Field(
-        4.0, ge=0, le=60, description="How long the correct answer is shown after closing"
-    )
+    reveal_s: float = Field(4.0, ge=0, le=60, description="How long the correct answer is shown after closing")
     channels: list[Channel] = Field(default_factory=_default_channels, min_length=1)
 
     @model_validator(mode="after")
@@ -279,9 +277,7 @@ def successors(pack_nodes: list[Node], index: int) -> list[tuple[str, str]]:
     if isinstance(node, EndNode):
         return []
     if isinstance(node, BranchNode):
-        return [(f"rules.{i}.goto", r.goto) for i, r in enumerate(node.rules)] + [
-            ("otherwise", node.otherwise)
-        ]
+        return [(f"rules.{i}.goto", r.goto) for i, r in enumerate(node.rules)] + [("otherwise", node.otherwise)]
     if node.next is not None:
         return [("next", node.next)]
     if index + 1 < len(pack_nodes):

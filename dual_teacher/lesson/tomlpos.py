@@ -13,9 +13,7 @@ from collections.abc import Sequence
 
 PathT = tuple[str | int, ...]
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(
-    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
-)
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
 
 def _split_key(key: str) -> list[str]:
@@ -72,9 +70,7 @@ def key_lines(text: str) -> dict[PathT, int]:
             for part in _split_key(header.group(2)):
                 resolved.append(part)
                 prefix = tuple(resolved)
-                if prefix in array_counts and not (
-                    is_array and len(resolved) == len(_split_key(header.group(2)))
-                ):
+                if prefix in array_counts and not (is_array and len(resolved) == len(_split_key(header.group(2)))):
                     resolved.append(array_counts[prefix] - 1)
             path: PathT = tuple(resolved)
             if is_array:

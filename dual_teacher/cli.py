@@ -1,0 +1,336 @@
+"""`dual-teacher`: the command line. Heavy modules are imported inside each command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dual_teacher import __version__
+from dual_teacher.core.errors import DualTeacherError
+
+log = logging.getLogger("dual_teacher")
+
+
+def _has_display() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def _gui_available() -> bool:
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from dual_teacher.config import AppConfig, load_config
+
+    cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    if getattr(args, "data_dir", None):
+        cfg = AppConfig.model_validate({**cfg.model_dump(), "data_dir": args.data_dir})
+    return cfg
+
+
+# ---- pack ---------------------------------------------------------------------------------------------
+def cmd_pack_validate(args: argparse.Namespace) -> int:
+    from dual_teacher.lesson.loader import validate_pack
+
+    worst = 0
+    for raw in args.paths:
+        pack, problems = validate_pack(Path(raw))
+        for p in problems:
+            print(p)
+        if pack is None:
+            worst = 1
+            print(f"{raw}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
+        else:
+            m = pack.manifest
+            media_s = sum((i.duration_s or 0.0) for i in pack.media.values() if i.kind == "video")
+            print(f"{raw}: OK: {m.id}, {len(m.nodes)} nodes, {len(pack.media)} media file(s), {media_s:.0f} s of video")
+            pack.close()
+    return worst
+
+
+def cmd_pack_schema(args: argparse.Namespace) -> int:
+    from dual_teacher.lesson.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_pack_build(args: argparse.Namespace) -> int:
+    from dual_teacher.lesson.archive import zip_folder
+    from dual_teacher.lesson.loader import validate_pack
+
+    pack, problems = validate_pack(Path(args.folder))
+    for p in problems:
+        print(p)
+    if pack is None:
+        print(f"{args.folder}: not built, fix the problems above", file=sys.stderr)
+        return 1
+    pack.close()
+    made = zip_folder(Path(args.folder), Path(args.out))
+    print(f"wrote {made}")
+    return 0
+
+
+# ---- running a class -------------------------------------------------------------------------------------
+def _ensure_demo_media(pack_dir: Path) -> None:
+    from dual_teacher.resources import resource_dir
+
+    media = pack_dir / "media"
+    if media.is_dir() and any(media.glob("*.mp4")):
+        return
+    script = resource_dir("lesson_packs") / "render_demo.py"
+    if not script.exists():
+        raise DualTeacherError("the demo pack's media are missing", hint="reinstall dual-teacher")
+    import importlib.util
+
+    print("Rendering the demo lesson's media (first run only) ...", flush=True)
+    spec = importlib.util.spec_from_file_location("render_demo", script)
+    if spec is None or spec.loader is None:
+        raise DualTeacherError(f"cannot load {script}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.render_all(media)
+
+
+def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.report import summary_text, write_report
+    from dual_teacher.engagement.store import EventStore
+    from dual_teacher.lesson.loader import load_pack
+    from dual_teacher.runtime.simulated import SimulatedClass
+
+    cfg = _config(args)
+    lang = args.lang or cfg.language
+    headless = args.headless or not _has_display() or not _gui_available()
+    pack = load_pack(pack_path)
+    store = EventStore(store_path(cfg))
+    inputs = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if args.simulate else []
+    try:
+        if headless:
+            session_id = _run_headless(args, pack, store, inputs, lang)
+        else:
+            from dual_teacher.qt.app import run_classroom_window
+
+            session_id = run_classroom_window(pack, store, inputs, lang, args.speed)
+        out_dir = Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
+        html_path, report = write_report(store, session_id, out_dir)
+        print(summary_text(report))
+        print(f"session id: {session_id}")
+        print(f"report: {html_path}")
+    finally:
+        pack.close()
+        store.close()
+    return 0
+
+
+def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
+    from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
+    from dual_teacher.runtime.session import ClassSession
+
+    clock = FakeClock(start_wall=RealClock().wall()) if args.speed == 0 else ScaledClock(args.speed)
+    session = ClassSession(
+        pack,
+        store,
+        clock,
+        inputs=inputs,
+        lang=lang,
+        mode="headless",
+        meta={"speed": args.speed, "simulated_class": bool(inputs)},
+    )
+    speed = "as fast as possible" if args.speed == 0 else f"{args.speed:g}x real time"
+    print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
+    unsubscribe = session.bus.subscribe(lambda e: _print_progress(e, session.clock.monotonic()))
+    try:
+        session.run()
+    except KeyboardInterrupt:
+        print("\nInterrupted: the class is stopped, events recorded so far are kept.", file=sys.stderr)
+    finally:
+        unsubscribe()
+        if not session.close():
+            print("warning: some events could not be written (is the disk full?)", file=sys.stderr)
+    return session.session_id
+
+
+_T0: list[float] = []
+
+
+def _print_progress(event, now: float) -> None:  # type: ignore[no-untyped-def]
+    from dual_teacher.core import events as ev
+
+    if not _T0:
+        _T0.append(now)
+    t = now - _T0[0]
+    stamp = f"[{int(t) // 60:02d}:{int(t) % 60:02d}]"
+    if isinstance(event, ev.NodeEntered):
+        print(f"{stamp} {event.node_kind:<9} {event.node_id}: {event.title}", flush=True)
+    elif isinstance(event, ev.QuestionClosed):
+        rate = "-" if event.correct_rate is None else f"{event.correct_rate:.0%}"
+        print(f"{stamp}           {event.responses} responses, {rate} correct ({event.reason})", flush=True)
+    elif isinstance(event, ev.HandPollClosed):
+        print(f"{stamp}           {event.count} hands raised", flush=True)
+    elif isinstance(event, ev.BranchTaken):
+        print(f"{stamp}           branch {event.node_id}: {event.rule} -> {event.target}", flush=True)
+    elif isinstance(event, ev.StageAlert):
+        print(f"{stamp} ALERT {event.stage}: {event.message}", flush=True)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dual_teacher.resources import demo_pack_dir
+
+    pack_dir = demo_pack_dir()
+    _ensure_demo_media(pack_dir)
+    return _run_class(args, pack_dir)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_class(args, Path(args.pack))
+
+
+# ---- stored sessions ----------------------------------------------------------------------------------------
+def cmd_sessions(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.store import EventStore
+
+    path = store_path(_config(args))
+    if not path.exists():
+        print(f"No sessions yet ({path} does not exist). Run `dual-teacher demo` to record one.")
+        return 0
+    store = EventStore(path)
+    rows = store.sessions()
+    store.close()
+    if not rows:
+        print("No sessions yet. Run `dual-teacher demo` to record one.")
+        return 0
+    print(f"{'session id':<24} {'started':<16} {'length':>7} {'events':>6}  {'ended':<11} {'mode':<9} lesson")
+    for r in rows:
+        started = dt.datetime.fromtimestamp(r.started_wall).strftime("%Y-%m-%d %H:%M")
+        length = "-" if r.ended_wall is None else f"{(r.ended_wall - r.started_wall) / 60:.1f}m"
+        print(
+            f"{r.id:<24} {started:<16} {length:>7} {r.event_count:>6}  {r.end_reason or 'running?':<11} "
+            f"{r.mode:<9} {r.pack_title}"
+        )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.report import summary_text, write_report
+    from dual_teacher.engagement.store import EventStore
+
+    path = store_path(_config(args))
+    if not path.exists():
+        print(f"No event store at {path}; nothing to report.", file=sys.stderr)
+        return 1
+    store = EventStore(path)
+    try:
+        row = store.session(args.session_id)
+        if row is None:
+            print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
+            return 1
+        out_dir = Path(args.out) if args.out else path.parent / "reports" / row.id
+        html_path, report = write_report(store, row.id, out_dir)
+    finally:
+        store.close()
+    print(summary_text(report))
+    print(f"report: {html_path}")
+    return 0
+
+
+# ---- parser ---------------------------------------------------------------------------------------------------
+def _class_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--headless", action="store_true", help="no window, even when a display is there")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=10.0,
+        help="headless: simulated seconds per real second (0 = as fast as possible; default 10)",
+    )
+    p.add_argument("--lang", choices=["en", "zh-Hans"], help="display language (default from the config)")
+    p.add_argument(
+        "--no-simulate",
+        dest="simulate",
+        action="store_false",
+        help="do not simulate the class's answers and hands (they come from devices only)",
+    )
+    p.add_argument("--class-size", type=int, default=24, help="students in the simulated class (default 24)")
+    p.add_argument("--seed", type=int, default=7, help="seed of the simulated class (default 7)")
+    p.add_argument("--report-dir", help="where to write the report (default: <data dir>/reports/<session>)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dual-teacher",
+        description="Offline runtime for dual-teacher classrooms.",
+    )
+    parser.add_argument("--version", action="version", version=f"dual-teacher {__version__}")
+    parser.add_argument("--data-dir", help="folder for the event store and reports (env DUAL_TEACHER_HOME)")
+    parser.add_argument("--config", help="config file (TOML)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run a class from the bundled demo lesson")
+    _class_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run a class from a lesson pack (folder or .zip)")
+    run.add_argument("pack")
+    _class_options(run)
+    run.set_defaults(func=cmd_run)
+
+    pack = sub.add_parser("pack", help="lesson pack tools").add_subparsers(
+        dest="pack_command", required=True, metavar="PACK_COMMAND"
+    )
+    validate = pack.add_parser("validate", help="check packs; prints FILE:LINE: key: message per problem")
+    validate.add_argument("paths", nargs="+")
+    validate.set_defaults(func=cmd_pack_validate)
+    schema = pack.add_parser("schema", help="print or write the JSON Schema of lesson.toml")
+    schema.add_argument("--out")
+    schema.set_defaults(func=cmd_pack_schema)
+    build = pack.add_parser("build", help="validate a pack folder and zip it")
+    build.add_argument("folder")
+    build.add_argument("--out", required=True)
+    build.set_defaults(func=cmd_pack_build)
+
+    sessions = sub.add_parser("sessions", help="list stored class sessions")
+    sessions.set_defaults(func=cmd_sessions)
+
+    report = sub.add_parser("report", help="write the HTML report of a stored session")
+    report.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
+    report.add_argument("--out", help="output folder (default: <data dir>/reports/<session>)")
+    report.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.func(args))
+    except DualTeacherError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", [])[:50]:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

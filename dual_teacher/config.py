@@ -1,0 +1,65 @@
+"""Application configuration (TOML) and where the runtime keeps its files."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dual_teacher.core.errors import ConfigError
+
+APP_NAME = "dual-teacher"
+HOME_ENV = "DUAL_TEACHER_HOME"
+
+
+class AppConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = Field(1, description="Format version of the config file")
+    data_dir: Path | None = Field(
+        None, description="Where the event store and reports live (default: the user data folder)"
+    )
+    language: Literal["en", "zh-Hans"] = Field("en", description="Language of the display and the console")
+    class_size: int | None = Field(None, ge=1, le=200, description="Students on the roster (for attendance)")
+    analytics: bool = Field(True, description="Run camera and microphone analytics (shown on the display)")
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_file() -> Path:
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env) / "config.toml"
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """Read the config file; a missing file means defaults. Errors name the file and the key."""
+    path = path or default_config_file()
+    if not path.exists():
+        return AppConfig()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return AppConfig.model_validate(raw)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}", hint="fix the file or delete it to use the defaults") from exc
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines), hint="fix these keys or delete the file to use the defaults") from exc
+
+
+def data_dir(config: AppConfig) -> Path:
+    return config.data_dir or default_data_dir()
+
+
+def store_path(config: AppConfig) -> Path:
+    return data_dir(config) / "events.sqlite"

@@ -1,0 +1,1 @@
+"""Metrics, the durable event store, post-class reports (and later xAPI)."""

@@ -1,0 +1,1 @@
+"""Stages, the class session orchestrator and simulated inputs."""
