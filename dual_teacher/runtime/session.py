@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class Display(Protocol):
-    def show(self, command: cmd.Command, now: float) -> None: ...
+    def present(self, command: cmd.Command, now: float) -> None: ...
 
 
 class InputStage(Protocol):
@@ -156,7 +156,7 @@ class ClassSession:
                 self.record(item, now)
             elif self.display is not None:
                 try:
-                    self.display.show(item, now)
+                    self.display.present(item, now)
                 except Exception as exc:  # the display must never take the lesson down
                     log.exception("display failed on %s", type(item).__name__)
                     self._stage_failed("display", exc, now)
