@@ -127,7 +127,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
         else:
             from dual_teacher.qt.app import run_classroom_window
 
-            session_id = run_classroom_window(pack, store, inputs, lang, args.speed)
+            session_id = run_classroom_window(pack, store, inputs, lang, max_lesson_s=args.stop_after)
         out_dir = Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
         html_path, report = write_report(store, session_id, out_dir)
         print(summary_text(report))
@@ -157,7 +157,7 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str) -> s
     print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
     unsubscribe = session.bus.subscribe(lambda e: _print_progress(e, session.clock.monotonic()))
     try:
-        session.run()
+        session.run(max_lesson_s=args.stop_after or 4 * 3600)
     except KeyboardInterrupt:
         print("\nInterrupted: the class is stopped, events recorded so far are kept.", file=sys.stderr)
     finally:
@@ -273,6 +273,12 @@ def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class-size", type=int, default=24, help="students in the simulated class (default 24)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated class (default 7)")
     p.add_argument("--report-dir", help="where to write the report (default: <data dir>/reports/<session>)")
+    p.add_argument(
+        "--stop-after",
+        type=float,
+        metavar="SECONDS",
+        help="end the class after this much lesson time (smoke tests, time-boxed sessions)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Hardware profiles, execution-provider choice and the device probe."""

@@ -1,0 +1,1 @@
+"""Model registry and ModelRunner: the only place that creates ONNX Runtime sessions."""

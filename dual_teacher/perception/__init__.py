@@ -1,0 +1,1 @@
+"""Pose, hands and face: tiling, tracking, hand-raise detection, head count, attention."""

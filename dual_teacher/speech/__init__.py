@@ -1,0 +1,1 @@
+"""VAD, the faster-whisper adapter, the streaming commit policy and answer matching."""
