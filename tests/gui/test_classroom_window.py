@@ -12,13 +12,13 @@ import pytest
 
 pytest.importorskip("PySide6", reason="GUI extra not installed")
 
-from dual_teacher.core import events as ev  # noqa: E402
-from dual_teacher.core.clock import FakeClock  # noqa: E402
-from dual_teacher.engagement.store import EventStore  # noqa: E402
-from dual_teacher.lesson import commands as cmd  # noqa: E402
-from dual_teacher.lesson.loader import load_pack  # noqa: E402
-from dual_teacher.qt.app import ClassroomWindow  # noqa: E402
-from tests.conftest import REPO  # noqa: E402
+from dual_teacher.core import events as ev
+from dual_teacher.core.clock import FakeClock
+from dual_teacher.engagement.store import EventStore
+from dual_teacher.lesson import commands as cmd
+from dual_teacher.lesson.loader import load_pack
+from dual_teacher.qt.app import ClassroomWindow
+from tests.conftest import REPO
 
 
 @pytest.fixture
