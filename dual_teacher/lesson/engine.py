@@ -37,6 +37,7 @@ from dual_teacher.lesson.schema import (
     format_number,
     successors,
     text_in,
+    word_key,
 )
 
 Output = cmd.Command | ev.Event
@@ -319,7 +320,7 @@ class LessonEngine:
             except ValueError:
                 return None
             return format_number(value) if math.isfinite(value) else None
-        return " ".join(a.casefold().split()) or None
+        return word_key(a) or None
 
     def is_correct(self, q: QuestionNode, key: str) -> bool:
         correct = q.correct_keys()
@@ -436,13 +437,18 @@ class LessonEngine:
 
     def _decide(self, node: BranchNode, results: Mapping[str, Tally]) -> tuple[str, str]:
         t = results.get(node.source)
+        source = self.node(node.source)
         for i, rule in enumerate(node.rules):
-            if self._matches(rule, t):
+            wanted = None
+            if isinstance(rule, AnswerRule):
+                wanted = self.normalize(source, rule.equals) if isinstance(source, QuestionNode) else rule.equals
+            if self._matches(rule, t, wanted):
                 return f"rules.{i}:{rule.on}", rule.goto
         return "otherwise", node.otherwise
 
     @staticmethod
-    def _matches(rule: Rule, t: Tally | None) -> bool:
+    def _matches(rule: Rule, t: Tally | None, wanted_answer: str | None = None) -> bool:
+        """`wanted_answer`: an answer rule's `equals`, normalised like the tally's keys."""
         if isinstance(rule, TimeoutRule):
             return t is None or (t.responses == 0 and t.hands_peak == 0)
         if t is None:
@@ -453,7 +459,7 @@ class LessonEngine:
                 return False
             return rate >= rule.at_least if rule.at_least is not None else rate < (rule.below or 0.0)
         if isinstance(rule, AnswerRule):
-            return t.top_answer() == rule.equals.strip().upper()
+            return wanted_answer is not None and t.top_answer() == wanted_answer
         if isinstance(rule, HandsRule):
             return t.hands >= rule.at_least
         return False

@@ -162,8 +162,13 @@ class QuestionNode(_Linear):
         if isinstance(ans, int | float):
             return (format_number(float(ans)),)
         if isinstance(ans, str):
-            return (ans.strip().casefold() if self.qtype == "short_answer" else ans,)
-        return tuple(a.strip().casefold() if self.qtype == "short_answer" else a for a in ans)
+            return (word_key(ans) if self.qtype == "short_answer" else ans,)
+        return tuple(word_key(a) if self.qtype == "short_answer" else a for a in ans)
+
+
+def word_key(text: str) -> str:
+    """Short answers compare case-insensitively with runs of spaces squeezed."""
+    return " ".join(text.casefold().split())
 
 
 def format_number(value: float) -> str:
