@@ -8,9 +8,11 @@ so that editors can jump to it. `validate_pack` never raises for a broken pack; 
 from __future__ import annotations
 
 import dataclasses
+import re
 import tempfile
 import tomllib
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -31,7 +33,6 @@ from dual_teacher.lesson.schema import (
     QuestionNode,
     SlideNode,
     VideoNode,
-    successors,
 )
 from dual_teacher.lesson.tomlpos import PathT, key_lines, line_for
 from dual_teacher.media.probe import MediaInfo, MediaProbeError, probe_media
@@ -114,7 +115,7 @@ def validate_pack(path: Path, limits: ArchiveLimits | None = None) -> tuple[Load
                 root, tmp = extract_zip(path, limits)
             except UnsafeArchive as exc:
                 return None, [Problem(label, None, entry, msg) for entry, msg in exc.problems]
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
                 return None, [Problem(label, None, "(pack)", f"cannot read the archive: {exc}")]
     if tmp is None:
         root = path
@@ -153,19 +154,26 @@ def _validate_root(root: Path, label: str) -> tuple[LoadedPack | None, list[Prob
         return None, [_toml_problem(file_label, exc)]
     out = _Collector(file_label, key_lines(text))
     manifest = _check_schema(raw, out)
-    nodes = manifest.nodes if manifest else _valid_nodes(raw)
-    raw_ids = _raw_ids(raw)
-    start = manifest.start_id if manifest else _raw_start(raw, nodes)
-    _check_graph(nodes, start, raw_ids, out)
-    media = _check_media(root, nodes, out)
+    gnodes = _graph_nodes(raw, manifest)
+    start = manifest.start_id if manifest else _raw_start(raw, gnodes)
+    _check_graph(gnodes, start, out)
+    media = _check_media(root, gnodes, out)
     if manifest is None or out.problems:
         return None, out.problems
     return LoadedPack(manifest, root, label, media), []
 
 
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
 def _toml_problem(file_label: str, exc: tomllib.TOMLDecodeError) -> Problem:
-    lineno = getattr(exc, "lineno", None)
-    msg = getattr(exc, "msg", str(exc))
+    """tomllib gives the position only inside its message before Python 3.14; take it from there."""
+    msg = str(exc)
+    lineno: int | None = getattr(exc, "lineno", None)
+    m = _TOML_AT.search(msg)
+    if m:
+        lineno = lineno or int(m.group(1))
+        msg = msg[: m.start()] + f" (column {m.group(2)})"
     return Problem(file_label, lineno, "(toml)", f"TOML syntax error: {msg}")
 
 
@@ -226,118 +234,144 @@ def _check_schema(raw: dict[str, Any], out: _Collector) -> LessonPack | None:
         return None
 
 
-def _valid_nodes(raw: dict[str, Any]) -> list[Node]:
-    """The nodes that validate on their own (so graph checks still run when some node is broken)."""
-    nodes = raw.get("nodes")
-    if not isinstance(nodes, list):
+@dataclasses.dataclass(frozen=True)
+class _GNode:
+    """A node as the graph checks see it: from the parsed model when it is valid, else from the raw table,
+    so one broken node neither shifts the indices of the others nor cuts the paths through it."""
+
+    index: int
+    id: str | None
+    kind: str | None
+    edges: tuple[tuple[tuple[str | int, ...], str], ...]  # (key path inside the node, target id)
+    node: Node | None
+
+
+def _explicit_edges(item: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    if not isinstance(item, dict):
         return []
-    good: list[Node] = []
-    for item in nodes:
-        try:
-            good.append(_NODE_ADAPTER.validate_python(item))
-        except ValidationError:
-            continue
-    return good
+    edges: list[tuple[tuple[str | int, ...], str]] = []
+    if isinstance(item.get("next"), str):
+        edges.append((("next",), item["next"]))
+    if item.get("kind") == "branch":
+        rules = item.get("rules")
+        for r, rule in enumerate(rules if isinstance(rules, list) else []):
+            if isinstance(rule, dict) and isinstance(rule.get("goto"), str):
+                edges.append((("rules", r, "goto"), rule["goto"]))
+        if isinstance(item.get("otherwise"), str):
+            edges.append((("otherwise",), item["otherwise"]))
+    return edges
 
 
-def _raw_ids(raw: dict[str, Any]) -> set[str]:
-    nodes = raw.get("nodes")
-    if not isinstance(nodes, list):
-        return set()
-    return {n["id"] for n in nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
+def _graph_nodes(raw: dict[str, Any], manifest: LessonPack | None) -> list[_GNode]:
+    items = raw.get("nodes")
+    if not isinstance(items, list):
+        return []
+    out: list[_GNode] = []
+    for i, item in enumerate(items):
+        parsed: Node | None
+        if manifest is not None:
+            parsed = manifest.nodes[i]
+        else:
+            try:
+                parsed = _NODE_ADAPTER.validate_python(item)
+            except ValidationError:
+                parsed = None
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        raw_kind = item.get("kind") if isinstance(item, dict) else None
+        node_id = parsed.id if parsed else raw_id if isinstance(raw_id, str) else None
+        kind = parsed.kind if parsed else raw_kind if isinstance(raw_kind, str) else None
+        out.append(_GNode(i, node_id, kind, tuple(_explicit_edges(item)), parsed))
+    linked: list[_GNode] = []
+    for g in out:
+        has_next = any(path == ("next",) for path, _ in g.edges)
+        if g.kind not in ("end", "branch") and not has_next and g.index + 1 < len(out):
+            following = out[g.index + 1].id
+            if following is not None:
+                g = dataclasses.replace(g, edges=(*g.edges, (("next",), following)))
+        linked.append(g)
+    return linked
 
 
-def _raw_start(raw: dict[str, Any], nodes: list[Node]) -> str | None:
+def _raw_start(raw: dict[str, Any], gnodes: list[_GNode]) -> str | None:
     start = raw.get("start")
     if isinstance(start, str):
         return start
-    return nodes[0].id if nodes else None
+    return gnodes[0].id if gnodes else None
 
 
-def _node_loc(nodes: list[Node], index: int, *rest: str | int) -> tuple[str | int, ...]:
-    return ("nodes", index, *rest)
-
-
-def _check_graph(nodes: list[Node], start: str | None, raw_ids: set[str], out: _Collector) -> None:
-    if not nodes:
+def _check_graph(gnodes: list[_GNode], start: str | None, out: _Collector) -> None:
+    if not gnodes:
         return
     index: dict[str, int] = {}
-    for i, node in enumerate(nodes):
-        if node.id in index:
-            out.add(
-                _node_loc(nodes, i, "id"),
-                f"duplicate node id {node.id!r} (first used by nodes.{index[node.id]})",
-            )
+    for g in gnodes:
+        if g.id is None:
+            continue
+        if g.id in index:
+            out.add(("nodes", g.index, "id"), f"duplicate node id {g.id!r} (first used by nodes.{index[g.id]})")
         else:
-            index[node.id] = i
-    known = set(index) | raw_ids
-    if start is not None and start not in known:
+            index[g.id] = g.index
+    if start is not None and start not in index:
         out.add(("start",), f"start node {start!r} does not exist")
     edges: dict[str, list[str]] = {}
-    for i, node in enumerate(nodes):
-        targets = []
-        for label, target in successors(nodes, i):
-            field = label.split(" ")[0]
-            if target not in known:
-                out.add(_node_loc(nodes, i, *_dotted(field)), f"points to node {target!r}, which does not exist")
-            elif target in index:
-                targets.append(target)
-        if not successors(nodes, i) and not isinstance(node, EndNode):
+    for g in gnodes:
+        for path, target in g.edges:
+            if target not in index:
+                out.add(("nodes", g.index, *path), f"points to node {target!r}, which does not exist")
+        if g.id is not None and index.get(g.id) == g.index:
+            edges[g.id] = [t for _, t in g.edges if t in index]
+        if not g.edges and g.node is not None and not isinstance(g.node, EndNode):
             out.add(
-                _node_loc(nodes, i),
-                f"node {node.id!r} is the last node but not an end node: add `next` or an `end` node after it",
+                ("nodes", g.index),
+                f"node {g.id!r} is the last node but not an end node: add `next` or an `end` node after it",
             )
-        edges[node.id] = targets
-        if isinstance(node, BranchNode):
-            _check_branch(nodes, i, node, index, known, out)
-    if not any(isinstance(n, EndNode) for n in nodes):
+        if isinstance(g.node, BranchNode):
+            _check_branch(gnodes, g.index, g.node, index, out)
+    if not any(g.kind == "end" for g in gnodes):
         out.add(("nodes",), 'the lesson has no end node (add a node with kind = "end")')
     if start is None or start not in index:
         return
     reachable = _reach(start, edges)
-    for i, node in enumerate(nodes):
-        if node.id not in reachable and index.get(node.id) == i:
-            out.add(_node_loc(nodes, i), f"node {node.id!r} can never be reached from the start node {start!r}")
-    ends = {n.id for n in nodes if isinstance(n, EndNode)}
+    for g in gnodes:
+        if g.id is not None and index.get(g.id) == g.index and g.id not in reachable:
+            out.add(("nodes", g.index), f"node {g.id!r} can never be reached from the start node {start!r}")
     reverse: dict[str, list[str]] = {nid: [] for nid in edges}
     for src, dsts in edges.items():
         for dst in dsts:
             reverse.setdefault(dst, []).append(src)
-    can_finish = set()
-    for e in ends:
-        can_finish |= _reach(e, reverse)
-    for i, node in enumerate(nodes):
-        if node.id in reachable and node.id not in can_finish and index.get(node.id) == i:
-            cycle = _find_cycle(node.id, edges)
-            shown = " -> ".join(cycle) if cycle else node.id
+    can_finish: set[str] = set()
+    for g in gnodes:
+        if g.kind == "end" and g.id is not None:
+            can_finish |= _reach(g.id, reverse)
+    for g in gnodes:
+        if g.id is not None and index.get(g.id) == g.index and g.id in reachable and g.id not in can_finish:
+            cycle = _find_cycle(g.id, edges)
+            shown = " -> ".join(cycle) if cycle else g.id
             out.add(
-                _node_loc(nodes, i),
-                f"loop with no way out: from {node.id!r} the lesson never reaches an end node ({shown})",
+                ("nodes", g.index),
+                f"loop with no way out: from {g.id!r} the lesson never reaches an end node ({shown})",
             )
-    _check_instant_loops(nodes, index, edges, out)
+    _check_instant_loops(gnodes, index, edges, out)
 
 
 def _dotted(field: str) -> tuple[str | int, ...]:
     return tuple(int(p) if p.isdigit() else p for p in field.split("."))
 
 
-def _check_branch(
-    nodes: list[Node], i: int, node: BranchNode, index: dict[str, int], known: set[str], out: _Collector
-) -> None:
-    if node.source not in known:
-        out.add(_node_loc(nodes, i, "source"), f"source {node.source!r} does not exist")
-        return
+def _check_branch(gnodes: list[_GNode], i: int, node: BranchNode, index: dict[str, int], out: _Collector) -> None:
     if node.source not in index:
+        out.add(("nodes", i, "source"), f"source {node.source!r} does not exist")
         return
-    src = nodes[index[node.source]]
+    src = gnodes[index[node.source]].node
+    if src is None:
+        return
     if not isinstance(src, QuestionNode | HandPollNode):
         out.add(
-            _node_loc(nodes, i, "source"),
+            ("nodes", i, "source"),
             f"source {node.source!r} is a {src.kind} node; a branch reads the results of a question or a hand_poll",
         )
         return
     for r, rule in enumerate(node.rules):
-        loc = _node_loc(nodes, i, "rules", r)
+        loc: tuple[str | int, ...] = ("nodes", i, "rules", r)
         if isinstance(rule, CorrectRateRule) and isinstance(src, HandPollNode):
             out.add(loc, 'a hand poll has no correct answer: use on = "hands" instead of "correct_rate"')
         if isinstance(rule, HandsRule) and isinstance(src, QuestionNode):
@@ -381,13 +415,13 @@ def _find_cycle(start: str, edges: Mapping[str, list[str]]) -> list[str]:
 
 
 def _check_instant_loops(
-    nodes: list[Node], index: dict[str, int], edges: Mapping[str, list[str]], out: _Collector
+    gnodes: list[_GNode], index: dict[str, int], edges: Mapping[str, list[str]], out: _Collector
 ) -> None:
     """Branches that can jump to each other forever without showing anything."""
     branch_edges = {
-        n.id: [t for t in edges[n.id] if isinstance(nodes[index[t]], BranchNode)]
-        for n in nodes
-        if isinstance(n, BranchNode) and index.get(n.id) is not None
+        g.id: [t for t in edges.get(g.id, []) if gnodes[index[t]].kind == "branch"]
+        for g in gnodes
+        if g.kind == "branch" and g.id is not None and index.get(g.id) == g.index
     }
     reported: set[str] = set()
     for nid in branch_edges:
@@ -395,7 +429,7 @@ def _check_instant_loops(
         if cycle and cycle[0] not in reported:
             reported.update(cycle)
             out.add(
-                _node_loc(nodes, index[nid]),
+                ("nodes", index[nid]),
                 "branches jump to each other with nothing shown in between: " + " -> ".join(cycle),
             )
 
@@ -421,12 +455,15 @@ def _unsafe_media_path(rel: str) -> str | None:
     return None
 
 
-def _check_media(root: Path, nodes: list[Node], out: _Collector) -> dict[str, MediaInfo]:
+def _check_media(root: Path, gnodes: list[_GNode], out: _Collector) -> dict[str, MediaInfo]:
     media: dict[str, MediaInfo] = {}
     real_root = root.resolve()
-    for i, node in enumerate(nodes):
+    for g in gnodes:
+        node = g.node
+        if node is None:
+            continue
         for field, rel in _media_refs(node):
-            loc = _node_loc(nodes, i, field)
+            loc: tuple[str | int, ...] = ("nodes", g.index, field)
             unsafe = _unsafe_media_path(rel)
             if unsafe:
                 out.add(loc, f"{rel!r}: {unsafe}")
