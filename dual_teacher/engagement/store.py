@@ -211,6 +211,7 @@ class WriterHealth:
     dropped: int
     failing_since: float | None
     last_error: str | None
+    rejected: int = 0
 
 
 class StoreWriter:
@@ -233,6 +234,9 @@ class StoreWriter:
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._in_flight = 0
+        self._retrying = 0
+        self._rejected_now = 0
+        self.rejected = 0  # events the database refused (constraint violations); logged, never retried
         self._thread = threading.Thread(target=self._run, name="event-store", daemon=True)
         self._conn = connect(path)
         self._thread.start()
@@ -249,8 +253,14 @@ class StoreWriter:
         self._queue.put_nowait(_SessionEnd(session_id, wall, reason))
 
     def health(self) -> WriterHealth:
+        """`pending` counts queued events plus the batch being written or retried."""
         return WriterHealth(
-            len(self._queue), self._committed, self._queue.dropped, self._failing_since, self._last_error
+            len(self._queue) + self._retrying,
+            self._committed,
+            self._queue.dropped,
+            self._failing_since,
+            self._last_error,
+            self.rejected,
         )
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -283,8 +293,13 @@ class StoreWriter:
                     continue
                 time.sleep(self._window)
                 batch = [first, *self._queue.drain(5000)]
+            self._retrying = len(batch)
             try:
-                self._write(batch)
+                try:
+                    self._write(batch)
+                except sqlite3.IntegrityError:
+                    # One bad row must not block the rest: write them one by one, refusing only the bad ones.
+                    self._write_each(batch)
             except sqlite3.Error as exc:
                 if self._failing_since is None:
                     self._failing_since = time.monotonic()
@@ -295,15 +310,26 @@ class StoreWriter:
                 backoff = min(backoff * 2, 5.0)
                 continue
             backoff = 0.2
+            self._retrying = 0
             self._failing_since = None
             self._last_error = None
-            self._committed += sum(1 for b in batch if isinstance(b, _Record))
+            self._committed += sum(1 for b in batch if isinstance(b, _Record)) - self._rejected_now
+            self._rejected_now = 0
             with self._idle:
                 self._in_flight -= len(batch)
                 self._idle.notify_all()
             if self._on_commit is not None:
                 self._on_commit(self._committed)
             batch = []
+
+    def _write_each(self, batch: list[_Record | _SessionEnd]) -> None:
+        for item in batch:
+            try:
+                self._write([item])
+            except sqlite3.IntegrityError as exc:
+                self.rejected += 1
+                self._rejected_now += isinstance(item, _Record)
+                log.error("event store refused %s: %s", item, exc)
 
     def _write(self, batch: list[_Record | _SessionEnd]) -> None:
         conn = self._conn
