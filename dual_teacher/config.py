@@ -14,6 +14,7 @@ from dual_teacher.core.errors import ConfigError
 
 APP_NAME = "dual-teacher"
 HOME_ENV = "DUAL_TEACHER_HOME"
+CACHE_ENV = "DUAL_TEACHER_CACHE"
 
 
 class AppConfig(BaseModel):
@@ -26,6 +27,9 @@ class AppConfig(BaseModel):
     language: Literal["en", "zh-Hans"] = Field("en", description="Language of the display and the console")
     class_size: int | None = Field(None, ge=1, le=200, description="Students on the roster (for attendance)")
     analytics: bool = Field(True, description="Run camera and microphone analytics (shown on the display)")
+    whisper_model_dir: Path | None = Field(
+        None, description="A CTranslate2 Whisper folder to use instead of the packaged models"
+    )
 
 
 def default_data_dir() -> Path:
@@ -63,3 +67,15 @@ def data_dir(config: AppConfig) -> Path:
 
 def store_path(config: AppConfig) -> Path:
     return data_dir(config) / "events.sqlite"
+
+
+def cache_dir() -> Path:
+    """Built models and the converter's build environment (safe to delete: `models build` remakes them)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def models_cache_dir() -> Path:
+    return cache_dir() / "models"

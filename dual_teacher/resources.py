@@ -6,6 +6,7 @@ installed under `<prefix>/share/dual-teacher/`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,3 +24,10 @@ def resource_dir(name: str) -> Path:
 
 def demo_pack_dir() -> Path:
     return resource_dir("lesson_packs") / "demo"
+
+
+def shared_data_dir() -> Path | None:
+    """The evaluation data folder (../shared/data beside a checkout, or $DUAL_TEACHER_SHARED_DATA)."""
+    env = os.environ.get("DUAL_TEACHER_SHARED_DATA")
+    candidate = Path(env) if env else _CHECKOUT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
