@@ -157,7 +157,7 @@ class ModelRegistry:
     def whisper_names(self) -> list[str]:
         return list(self._whisper)
 
-    def whisper_dir(self, name: str, user_dir: Path | None = None, verify: bool = False) -> Path:
+    def whisper_dir(self, name: str, user_dir: Path | None = None, verify: bool = False, assemble: bool = True) -> Path:
         """A CTranslate2 folder for faster-whisper: the user's folder if configured, else the packaged model."""
         if user_dir is not None:
             from dual_teacher.inference.whisper_models import check_ct2_folder
@@ -166,7 +166,7 @@ class ModelRegistry:
             return user_dir
         if name not in self._whisper:
             raise ModelLoadError(f"unknown Whisper model {name!r}", hint=f"choose one of {sorted(self._whisper)}")
-        return whisper_model_dir(self._whisper[name].source(), self.cache, verify=verify)
+        return whisper_model_dir(self._whisper[name].source(), self.cache, verify=verify, assemble=assemble)
 
 
 def _max_diff(value: Any) -> float | None:

@@ -80,7 +80,7 @@ def check_ct2_folder(folder: Path) -> None:
         )
 
 
-def whisper_model_dir(src: WhisperSource, cache_dir: Path, verify: bool = False) -> Path:
+def whisper_model_dir(src: WhisperSource, cache_dir: Path, verify: bool = False, assemble: bool = True) -> Path:
     """A folder faster-whisper can load for `src`, assembling split packages into `cache_dir` if needed."""
     dirs = [_module_dir(m) for m in src.modules]
     if any(d is None for d in dirs):
@@ -94,7 +94,10 @@ def whisper_model_dir(src: WhisperSource, cache_dir: Path, verify: bool = False)
                 hint=f"reinstall: pip install --force-reinstall {src.packages[0]}",
             )
         return folder
-    return _assemble_parts(src, [Path(str(d)) / "data" for d in dirs], cache_dir / f"whisper-{src.name}", verify)
+    target = cache_dir / f"whisper-{src.name}"
+    if not assemble and not (target / ".assembled").is_file():
+        raise ModelLoadError(f"Whisper {src.name} is not assembled yet", hint="run `dual-teacher models build`")
+    return _assemble_parts(src, [Path(str(d)) / "data" for d in dirs], target, verify)
 
 
 def _assemble_parts(src: WhisperSource, data_dirs: list[Path], target: Path, verify: bool) -> Path:
