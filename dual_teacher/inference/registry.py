@@ -22,7 +22,7 @@ from dual_teacher.inference.whisper_models import WhisperSource, sha256_file, wh
 from dual_teacher.resources import resource_dir
 
 VARIANTS = ("fp32", "prelu", "fp16", "int8")
-State = Literal["ok", "missing", "stale", "corrupt"]
+State = Literal["ok", "missing", "stale", "corrupt", "n/a"]
 
 
 class Source(BaseModel):
@@ -91,6 +91,7 @@ class VariantState:
     max_abs_diff: float | None
     over_tolerance: bool
     detail: str = ""
+    parity_ratio: float | None = None  # worst output's max|diff| / its allowed diff (<= 1 passes)
 
 
 class ModelRegistry:
@@ -127,8 +128,13 @@ class ModelRegistry:
             diff = _max_diff(info.get("max_abs_diff"))
             over = bool(info.get("over_tolerance", False))
             size = path.stat().st_size if path.is_file() else None
-            if not info and variant != "fp32" and not path.exists():
-                state: State = "missing"
+            ratio = _parity_ratio(info)
+            not_applicable = entry.get(variant)
+            if not info and isinstance(not_applicable, str) and not_applicable.startswith("not applicable"):
+                state: State = "n/a"
+                detail = not_applicable
+            elif not info and variant != "fp32" and not path.exists():
+                state = "missing"
                 detail = "not built (the model has no such variant or the build skipped it)"
             elif not path.is_file() or not info:
                 state, detail = "missing", "not built"
@@ -138,7 +144,7 @@ class ModelRegistry:
                 state, detail = "corrupt", "file differs from the one the build verified"
             else:
                 state, detail = "ok", ""
-            out.append(VariantState(name, variant, path, state, size, diff, over, detail))
+            out.append(VariantState(name, variant, path, state, size, diff, over, detail, ratio))
         return out
 
     def onnx_path(self, name: str, variant: str = "fp32", check_hash: bool = False) -> Path:
@@ -167,6 +173,14 @@ class ModelRegistry:
         if name not in self._whisper:
             raise ModelLoadError(f"unknown Whisper model {name!r}", hint=f"choose one of {sorted(self._whisper)}")
         return whisper_model_dir(self._whisper[name].source(), self.cache, verify=verify, assemble=assemble)
+
+
+def _parity_ratio(info: dict[str, Any]) -> float | None:
+    diffs, allowed = info.get("max_abs_diff"), info.get("allowed_abs_diff")
+    if not isinstance(diffs, dict) or not isinstance(allowed, dict):
+        return None
+    ratios = [float(d) / float(allowed[k]) for k, d in diffs.items() if k in allowed and float(allowed[k]) > 0]
+    return max(ratios) if ratios else None
 
 
 def _max_diff(value: Any) -> float | None:
