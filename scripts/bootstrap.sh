@@ -13,7 +13,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # ---- 1. system packages: narration voice, Chinese font, virtual display + the libraries Qt's xcb plugin needs
 apt_packages=(espeak-ng fonts-wqy-microhei fonts-dejavu-core xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0
-  libegl1 libgl1 libfontconfig1 libdbus-1-3)
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${apt_packages[@]}"; do
@@ -48,7 +48,10 @@ fi
 # ---- 3. demo lesson media, rendered from text (cached)
 .venv/bin/python lesson_packs/render_demo.py --out lesson_packs/demo/media >&2
 
-# ---- 4. the job
+# ---- 4. on-device models: TFLite -> ONNX conversion + parity check in their own venv (cached), Whisper assembly
+.venv/bin/dual-teacher models build >&2
+
+# ---- 5. the job
 case "$job" in
   demo) exec .venv/bin/dual-teacher demo "$@" ;;
   test) exec bash scripts/check.sh "$@" ;;
