@@ -1,0 +1,275 @@
+"""Accuracy of the speech pipeline: WER (English, tiny.en), CER (Mandarin, base), hallucinations, loops.
+
+    python benchmarks/eval_asr.py --data ../shared/data --out asr_eval.json [--quick]
+
+Each clip of DIR/speech/references.tsv goes through the live path's VAD gate, segmenter, faster-whisper
+adapter and guards (`dual_teacher.speech.stage.transcribe_offline`): finals only, on the CPU.
+
+Text normalisation (stated, applied to reference and hypothesis alike):
+- en: case-folded; "Mr./Mrs./Dr./St." spelled out; digits to English words ("8" -> "eight"); hyphens split;
+  punctuation dropped, apostrophes inside words kept. A reference with "(normalized: X)" is scored against
+  both spellings and the better one counts. WER = word edits / reference words, summed over clips.
+- zh: CER over characters; punctuation, spaces and symbols dropped; Simplified output is the ASR's job
+  (not corrected here).
+Skipped, with the reason printed: the hotwords clip (only one keyword is known; reported as a keyword
+check), the mixed English/German clip (no exact German reference). The stereo clip is scored per channel.
+
+Hallucinations: words emitted on generated, seeded non-speech (digital silence with dither, room tone
+with mains hum, a fan, room noises: chair scrapes, knocks, paper, doors), 10 minutes by default, through
+the same path. The same audio in plain 30 s windows without the VAD gate is reported for comparison.
+Loops: clips of 10 s and more, counting repetition-guard triggers and the longest repeated run left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np
+from _common import (
+    edit_distance,
+    fingerprint,
+    fmt,
+    max_repeat_run,
+    noise_kinds,
+    normalize_en,
+    normalize_zh,
+)
+
+from dual_teacher.media.audio import decode_audio
+from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
+from dual_teacher.speech.stage import transcribe_offline
+from dual_teacher.speech.text import tokenize
+from dual_teacher.speech.vad import SileroVad
+
+QUICK_EN = ("en_sb_harvard_spk1_snt1.wav", "en_ps_goforward.wav", "en_ljspeech_LJ001-0002.flac")
+QUICK_ZH = ("zh_sr_za_ziji_de_jiao.flac",)
+SKIP = {
+    "en_fw_hotwords.mp3": "only the keyword 'ComfyUI' is known: keyword check, not WER",
+    "mixed_en_de_fw_multilingual.mp3": "mixed English/German, no exact German reference",
+}
+
+
+def read_references(data: Path) -> list[dict[str, str]]:
+    with (data / "speech" / "references.tsv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def reference_variants(ref: str) -> list[str]:
+    m = re.search(r"\(normalized:\s*([^)]*)\)", ref)
+    if not m:
+        return [ref]
+    return [ref[: m.start()].strip(), m.group(1).strip()]
+
+
+def items(rows: list[dict[str, str]], quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """(clips to score, skipped with reason). The stereo clip becomes two items, one per channel."""
+    out: list[dict[str, Any]] = []
+    skipped = []
+    for row in rows:
+        name, lang, ref = row["file"], row["language"], row["reference"]
+        if quick and name not in QUICK_EN + QUICK_ZH:
+            continue
+        if name in SKIP:
+            skipped.append({"file": name, "reason": SKIP[name]})
+            continue
+        if lang not in ("en", "zh"):
+            skipped.append({"file": name, "reason": f"language {lang!r}"})
+            continue
+        if "LEFT channel:" in ref:
+            m = re.match(r"LEFT channel:\s*(.*?)\s*\|\s*RIGHT channel:\s*(.*)", ref)
+            if m:
+                out.append({"file": name, "lang": lang, "refs": [m.group(1)], "channel": 0, "id": name + "#L"})
+                out.append({"file": name, "lang": lang, "refs": [m.group(2)], "channel": 1, "id": name + "#R"})
+                continue
+        out.append({"file": name, "lang": lang, "refs": reference_variants(ref), "channel": None, "id": name})
+    return out, skipped
+
+
+def score(lang: str, refs: list[str], hyp: str) -> tuple[int, int, str]:
+    """(edits, reference length, reference used) for the best-matching reference spelling."""
+    norm = normalize_en if lang == "en" else normalize_zh
+    h = norm(hyp)
+    best = min(((edit_distance(norm(r), h), len(norm(r)), r) for r in refs), key=lambda x: x[0] / max(1, x[1]))
+    return best
+
+
+def run_clips(args: argparse.Namespace, transcribers: dict[str, FasterWhisperTranscriber]) -> dict[str, Any]:
+    rows = read_references(args.data)
+    clips, skipped = items(rows, args.quick)
+    vad = SileroVad()
+    per_clip = []
+    loops = []
+    print(f"{'clip':46} {'lang':4} {'err':>6}  reference -> hypothesis")
+    for item in clips:
+        if item["lang"] == "zh" and args.no_zh:
+            continue
+        audio = decode_audio(args.data / "speech" / item["file"], item["channel"])
+        vad.reset()
+        t0 = time.perf_counter()
+        results = transcribe_offline(audio, transcribers[item["lang"]], vad)
+        took = time.perf_counter() - t0
+        hyp_parts = [t.text for _, t in results if t.text]
+        hyp = ("" if item["lang"] == "zh" else " ").join(hyp_parts)
+        edits, n, ref = score(item["lang"], item["refs"], hyp)
+        rate = edits / max(1, n)
+        duration = len(audio) / 16_000
+        record = {
+            "clip": item["id"],
+            "lang": item["lang"],
+            "seconds": round(duration, 2),
+            "reference": ref,
+            "hypothesis": hyp,
+            "edits": edits,
+            "ref_units": n,
+            "error_rate": round(rate, 4),
+            "utterances": len(results),
+            "looped_utterances": sum(t.looped for _, t in results),
+            "dropped_segments": sum(t.dropped_segments for _, t in results),
+            "compute_s": round(took, 3),
+        }
+        per_clip.append(record)
+        print(f"{item['id'][:46]:46} {item['lang']:4} {rate:6.1%}  {ref}\n{'':58}-> {hyp}")
+        if duration >= 10:
+            toks = [t for part in hyp_parts for t in tokenize(part)]
+            loops.append(
+                {
+                    "clip": item["id"],
+                    "seconds": round(duration, 1),
+                    "guard_triggers": record["looped_utterances"],
+                    "segments_dropped": record["dropped_segments"],
+                    "longest_repeat_run": max_repeat_run([t.casefold() for t in toks]),
+                }
+            )
+    keyword_checks = []
+    for row in rows:
+        m = re.search(r"must contain the word '([^']+)'", row["reference"])
+        if m and row["language"] == "en" and not args.quick:
+            vad.reset()
+            audio = decode_audio(args.data / "speech" / row["file"])
+            hyp = " ".join(t.text for _, t in transcribe_offline(audio, transcribers["en"], vad) if t.text)
+            found = m.group(1).casefold() in hyp.casefold().replace(" ", "")
+            keyword_checks.append({"clip": row["file"], "keyword": m.group(1), "found": found, "hypothesis": hyp})
+            print(f"{row['file'][:46]:46} {'en':4} keyword {m.group(1)!r} {'found' if found else 'NOT found'}")
+    out: dict[str, Any] = {"skipped": skipped, "per_clip": per_clip, "loops": loops, "keyword_checks": keyword_checks}
+    for lang, metric in (("en", "wer"), ("zh", "cer")):
+        recs = [r for r in per_clip if r["lang"] == lang]
+        edits = sum(r["edits"] for r in recs)
+        units = sum(r["ref_units"] for r in recs)
+        out[lang] = {
+            "clips": len(recs),
+            metric: (edits / units) if units else None,
+            "ref_units": units,
+            "model": transcribers[lang].options.model,
+            "median_clip_" + metric: float(np.median([r["error_rate"] for r in recs])) if recs else None,
+        }
+    return out
+
+
+def ungated_words(audio: np.ndarray, transcriber: FasterWhisperTranscriber) -> int:
+    """Words from plain 30 s windows with no VAD gate (the naive way), for comparison."""
+    words = 0
+    for i in range(0, len(audio), 30 * 16_000):
+        words += len(normalize_en(transcriber.transcribe(audio[i : i + 30 * 16_000]).text))
+    return words
+
+
+def run_noise(args: argparse.Namespace, transcriber: FasterWhisperTranscriber) -> dict[str, Any]:
+    seconds_each = args.noise_seconds / 4
+    vad = SileroVad()
+    by_kind = {}
+    print(f"\n{'non-speech':14} {'seconds':>8} {'utterances':>10} {'words':>6} {'ungated words':>14}  text")
+    for kind, audio in noise_kinds(seconds_each).items():
+        vad.reset()
+        results = transcribe_offline(audio, transcriber, vad)
+        text = " ".join(t.text for _, t in results if t.text)
+        words = len(normalize_en(text))
+        ungated = ungated_words(audio, transcriber) if not args.quick else None
+        by_kind[kind] = {
+            "seconds": seconds_each,
+            "utterances_passed_vad": len(results),
+            "words": words,
+            "text": text,
+            "ungated_words": ungated,
+        }
+        print(f"{kind:14} {seconds_each:8.0f} {len(results):10d} {words:6d} {ungated!s:>14}  {text[:60]}")
+    return {
+        "seconds": args.noise_seconds,
+        "by_kind": by_kind,
+        "words": sum(k["words"] for k in by_kind.values()),
+        "model": transcriber.options.model,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder with speech/references.tsv")
+    parser.add_argument("--out", type=Path, required=True, help="JSON results")
+    parser.add_argument("--quick", action="store_true", help="4 clips and 20 s of non-speech (smoke test)")
+    parser.add_argument("--noise-seconds", type=float, default=600.0, help="generated non-speech (default 600)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for CTranslate2 (default 2)")
+    parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument(
+        "--encoder-context", type=float, default=AsrOptions().encoder_context_s, help="seconds; 30 = Whisper's window"
+    )
+    parser.add_argument("--no-zh", action="store_true", help="skip Mandarin (saves loading the base model)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.noise_seconds = min(args.noise_seconds, 20.0)
+    if not (args.data / "speech" / "references.tsv").is_file():
+        parser.error(f"{args.data}/speech/references.tsv not found")
+    t_start = time.perf_counter()
+    common = {"cpu_threads": args.threads, "beam_size": args.beam, "encoder_context_s": args.encoder_context}
+    transcribers = {
+        "en": FasterWhisperTranscriber(AsrOptions.for_language("en", **common)),
+        "zh": FasterWhisperTranscriber(AsrOptions.for_language("zh", **common)),
+    }
+    clips = run_clips(args, transcribers)
+    noise = run_noise(args, transcribers["en"])
+    result = {
+        "en": clips["en"],
+        "zh": clips["zh"],
+        "hallucinated_words": noise["words"],
+        "hallucination": noise,
+        "loops": clips["loops"],
+        "keyword_checks": clips["keyword_checks"],
+        "skipped": clips["skipped"],
+        "per_clip": clips["per_clip"],
+        "normalisation": {
+            "en": "casefold; Mr/Mrs/Dr/St spelled out; digits to English words; hyphens split; punctuation "
+            "dropped (inner apostrophes kept); best of the reference's '(normalized: ...)' spellings",
+            "zh": "characters only; punctuation, spaces, symbols dropped; no Traditional->Simplified fix-up",
+        },
+        "config": {
+            "quick": args.quick,
+            "asr": {lang: vars(t.options) for lang, t in transcribers.items()},
+            "pipeline": "Silero VAD v6 -> StreamingSegmenter (defaults) -> FasterWhisperTranscriber -> guards",
+        },
+        "wall_s": round(time.perf_counter() - t_start, 1),
+        "fingerprint": fingerprint(),
+    }
+    en, zh = clips["en"], clips["zh"]
+    print(f"\n{'metric':28} {'value':>8}  clips")
+    print(f"{'WER en (' + en['model'] + ')':28} {fmt(en['wer'] and en['wer'] * 100, 1):>7}%  {en['clips']}")
+    print(f"{'CER zh (' + zh['model'] + ')':28} {fmt(zh['cer'] and zh['cer'] * 100, 1):>7}%  {zh['clips']}")
+    print(f"{'hallucinated words':28} {noise['words']:8d}  {args.noise_seconds:.0f} s of non-speech")
+    print(
+        f"{'loops left (run > 3)':28} {sum(1 for x in clips['loops'] if x['longest_repeat_run'] > 3):8d}  "
+        f"{len(clips['loops'])} clips >= 10 s"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

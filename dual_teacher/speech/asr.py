@@ -1,0 +1,266 @@
+"""ASR: the `Transcriber` protocol and its faster-whisper adapter (CTranslate2, int8, on the CPU).
+
+Models come only from the model registry (`ModelRegistry().whisper_dir`): tiny.en for English, the
+multilingual base model for Mandarin. Nothing is downloaded: HF_HUB_OFFLINE is set before faster_whisper
+is imported.
+
+Hallucination defences here (the VAD gate and the commit policy live elsewhere):
+- no conditioning on previous text (each utterance is decoded on its own);
+- Whisper's temperature fallback on compression ratio / log-probability, then our own filter: a segment
+  whose best decoding is still over `compression_ratio_threshold`, under `drop_below_logprob`, or likely
+  non-speech (`no_speech_threshold` with a low log-probability) is dropped;
+- bracketed non-speech tags ("[Music]") are removed and repeated phrases collapsed (`speech.guard`).
+
+Speed: the encoder sees a window of `encoder_context_s` (15 s by default) instead of Whisper's 30 s of
+zero-padded features; see `_whisper_class`.
+
+Mandarin comes out in Simplified characters: the decoder is steered with a Simplified-Chinese initial
+prompt, and any Traditional character left is converted with OpenCC's t2s table
+(opencc-python-reimplemented, Apache-2.0).
+
+Audio passed in is never kept; transcripts are returned, not stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import threading
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from dual_teacher.core.errors import ModelLoadError
+from dual_teacher.speech.guard import collapse_repeats, strip_annotations
+from dual_teacher.speech.text import detokenize, tokenize
+
+log = logging.getLogger(__name__)
+
+ZH_PROMPT = "以下是普通话的句子，使用简体中文。"
+
+
+@dataclasses.dataclass(frozen=True)
+class AsrOptions:
+    model: str = "tiny.en"
+    language: str = "en"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    beam_size: int = 5
+    partial_beam_size: int = 1
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6)
+    compression_ratio_threshold: float = 2.4
+    log_prob_threshold: float = -1.0
+    no_speech_threshold: float = 0.6
+    drop_below_logprob: float | None = -1.5
+    initial_prompt: str | None = None
+    simplified_chinese: bool = False
+    # Encoder window: at least this many seconds (and audio + 1 s); None or 30: Whisper's full 30 s window.
+    # 15 s kept WER/CER on the shared clips (eval_asr.py) and halved latency on 2 busy cores (bench_asr.py).
+    encoder_context_s: float | None = 15.0
+
+    @classmethod
+    def for_language(cls, language: str, **overrides: Any) -> AsrOptions:
+        """Defaults per language: English on tiny.en; Mandarin ("zh") on base, Simplified out."""
+        if language == "en":
+            base: dict[str, Any] = {"model": "tiny.en", "language": "en"}
+        elif language in ("zh", "zh-Hans", "zh-CN"):
+            base = {"model": "base", "language": "zh", "initial_prompt": ZH_PROMPT, "simplified_chinese": True}
+        else:
+            base = {"model": "base", "language": language}
+        return cls(**{**base, **overrides})
+
+
+@dataclasses.dataclass(frozen=True)
+class Transcript:
+    text: str
+    tokens: tuple[str, ...]
+    language: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    dropped_segments: int
+    looped: bool
+    seconds: float  # compute time
+    audio_s: float
+
+    @property
+    def confidence(self) -> float:
+        """exp(mean token log-probability) of the kept text, 0 with no text."""
+        return 0.0 if not self.tokens else max(0.0, min(1.0, math.exp(self.avg_logprob)))
+
+
+class Transcriber(Protocol):
+    options: AsrOptions
+
+    def transcribe(self, audio: np.ndarray, partial: bool = False, prompt: str | None = None) -> Transcript: ...
+
+
+@cache
+def _t2s() -> Any:
+    import opencc  # type: ignore[import-untyped]
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified Chinese characters (OpenCC t2s phrases and characters)."""
+    return str(_t2s().convert(text)) if text else text
+
+
+def _whisper_class(context_s: float | None) -> Any:
+    """faster-whisper's WhisperModel; with `context_s`, one that encodes a shorter window than 30 s.
+
+    faster-whisper pads every window's features with zeros to 3000 frames (30 s) and the encoder's cost
+    grows with that length (tiny.en: ~0.9 s for 3000 frames, ~0.14 s for 1000 on 2 busy cores). CTranslate2
+    accepts shorter inputs, so the zero padding beyond max(context, content + 1 s) is cut before encoding.
+    Accuracy must be checked with benchmarks/eval_asr.py (Whisper was trained on 30 s windows).
+    """
+    from faster_whisper import WhisperModel
+
+    if context_s is None or context_s >= 30:
+        return WhisperModel
+    min_frames = max(100, int(context_s * 100))
+
+    class ShortContextWhisper(WhisperModel):  # type: ignore[misc]
+        def encode(self, features: np.ndarray) -> Any:
+            cols = np.flatnonzero(np.any(features != 0, axis=-2).reshape(-1))
+            content = int(cols[-1]) + 1 if len(cols) else 0
+            frames = min(features.shape[-1], max(min_frames, content + 100))
+            frames += frames % 2  # the encoder's convolution has stride 2
+            return super().encode(np.ascontiguousarray(features[..., :frames]))
+
+    return ShortContextWhisper
+
+
+class FasterWhisperTranscriber:
+    """faster-whisper `WhisperModel` behind the `Transcriber` protocol. Load once, call from one thread."""
+
+    def __init__(self, options: AsrOptions | None = None, model_dir: Path | None = None) -> None:
+        self.options = options or AsrOptions()
+        self._model_dir = model_dir
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.load_s: float | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        if self._model_dir is None:
+            from dual_teacher.inference.registry import ModelRegistry
+
+            self._model_dir = ModelRegistry().whisper_dir(self.options.model)
+        return self._model_dir
+
+    def load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            t0 = time.perf_counter()
+            try:
+                model_class = _whisper_class(self.options.encoder_context_s)
+            except ImportError as exc:
+                raise ModelLoadError(
+                    "faster-whisper is not installed", hint="pip install 'dual-teacher[speech]'"
+                ) from exc
+            folder = self.model_dir
+            try:
+                self._model = model_class(
+                    str(folder),
+                    device="cpu",
+                    compute_type=self.options.compute_type,
+                    cpu_threads=self.options.cpu_threads,
+                    num_workers=1,
+                    local_files_only=True,
+                )
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise ModelLoadError(
+                    f"cannot load Whisper {self.options.model} from {folder}: {exc}",
+                    hint="run `dual-teacher models verify`",
+                ) from exc
+            self.load_s = time.perf_counter() - t0
+            log.info("Whisper %s loaded in %.2f s (%s)", self.options.model, self.load_s, self.options.compute_type)
+
+    def warmup(self) -> float:
+        """Decode one second of quiet noise so the first utterance is not slow; returns seconds taken."""
+        self.load()
+        noise = np.random.default_rng(0).normal(0, 1e-3, 16_000).astype(np.float32)
+        return self.transcribe(noise).seconds
+
+    def transcribe(self, audio: np.ndarray, partial: bool = False, prompt: str | None = None) -> Transcript:
+        """Decode one utterance (16 kHz mono float32). `partial` uses the cheaper partial settings."""
+        self.load()
+        o = self.options
+        t0 = time.perf_counter()
+        segments, _info = self._model.transcribe(
+            np.asarray(audio, np.float32),
+            language=o.language,
+            task="transcribe",
+            beam_size=o.partial_beam_size if partial else o.beam_size,
+            temperature=list(o.temperatures[:1] if partial else o.temperatures),
+            compression_ratio_threshold=o.compression_ratio_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            no_speech_threshold=o.no_speech_threshold,
+            condition_on_previous_text=False,
+            initial_prompt=prompt if prompt is not None else o.initial_prompt,
+            without_timestamps=True,
+            vad_filter=False,
+        )
+        kept: list[str] = []
+        logprobs: list[tuple[float, int]] = []
+        dropped = 0
+        no_speech = 0.0
+        ratio = 0.0
+        for seg in segments:
+            no_speech = max(no_speech, float(seg.no_speech_prob))
+            ratio = max(ratio, float(seg.compression_ratio))
+            if self._reject(seg):
+                dropped += 1
+                continue
+            text = strip_annotations(seg.text)
+            if text:
+                kept.append(text)
+                logprobs.append((float(seg.avg_logprob), max(1, len(seg.tokens))))
+        text = " ".join(kept)
+        if o.simplified_chinese:
+            text = to_simplified(text)
+        guarded = collapse_repeats(tokenize(text))
+        n = sum(w for _, w in logprobs)
+        avg = sum(lp * w for lp, w in logprobs) / n if n else -math.inf
+        return Transcript(
+            text=detokenize(guarded.tokens),
+            tokens=guarded.tokens,
+            language=o.language,
+            avg_logprob=avg,
+            no_speech_prob=no_speech,
+            compression_ratio=ratio,
+            dropped_segments=dropped,
+            looped=guarded.looped,
+            seconds=time.perf_counter() - t0,
+            audio_s=len(audio) / 16_000,
+        )
+
+    def word_times(self, audio: np.ndarray) -> list[tuple[str, float, float]]:
+        """(word, start s, end s) from Whisper's word alignment (benchmarks: when each word was spoken)."""
+        self.load()
+        segments, _ = self._model.transcribe(
+            np.asarray(audio, np.float32),
+            language=self.options.language,
+            beam_size=self.options.beam_size,
+            condition_on_previous_text=False,
+            word_timestamps=True,
+            vad_filter=False,
+        )
+        return [(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
+
+    def _reject(self, seg: Any) -> bool:
+        o = self.options
+        if seg.compression_ratio > o.compression_ratio_threshold:
+            return True
+        if o.drop_below_logprob is not None and seg.avg_logprob < o.drop_below_logprob:
+            return True
+        return bool(seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold)

@@ -1,0 +1,255 @@
+"""The speech pipeline for one audio source, without threads: front end (VAD, segmenter) and back end
+(commit policy, answer matching). `dual_teacher.runtime.speech_stage.SpeechStage` runs these on threads
+behind the session's InputStage protocol; benchmarks and tests drive them directly.
+
+Front end (`ChannelFrontEnd.feed`, per audio chunk): Silero probabilities -> segmenter -> jobs for ASR.
+- "teacher" (the lead teacher's audio): a partial job every `partial_every_s` while speech goes on, and a
+  final job when the utterance ends -> captions.
+- "room" (the classroom microphone): a final job only while the lesson listens for an answer (an
+  `AnswerRequest` is open); otherwise only activity is measured and the audio is never transcribed.
+Every utterance also yields `SpeechActivity(source, seconds)`.
+
+Back end (`ChannelBackEnd.on_transcript`): teacher transcripts -> LocalAgreement-2 -> `CaptionUpdated`
+(partial, then final); room transcripts -> `match_answer` -> `AnswerHeard(source="speech")`.
+
+Privacy: audio stays in memory, in a ring of the last few seconds. Room transcripts are used only to match
+an answer and are then dropped: only the matched answer (e.g. "B" or "13") leaves this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import numpy as np
+
+from dual_teacher.core import events as ev
+from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
+from dual_teacher.speech.answers import AnswerRequest, match_answer
+from dual_teacher.speech.asr import Transcriber, Transcript
+from dual_teacher.speech.commit import LocalAgreement
+from dual_teacher.speech.vad import (
+    SegmenterConfig,
+    SileroVad,
+    SpeechStarted,
+    StreamingSegmenter,
+    Utterance,
+)
+
+SourceName = Literal["teacher", "room"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelConfig:
+    source: SourceName
+    language: str = "en"
+    segmenter: SegmenterConfig = dataclasses.field(default_factory=SegmenterConfig)
+    partial_every_s: float | None = None  # None: no partial transcriptions
+    min_partial_s: float = 1.0  # no partial before this much audio
+
+    @classmethod
+    def teacher(cls, language: str = "en") -> ChannelConfig:
+        """Captions: utterances up to 12 s, a partial transcription every second."""
+        return cls("teacher", language, SegmenterConfig(max_utterance_s=12.0), partial_every_s=1.0)
+
+    @classmethod
+    def room(cls, language: str = "en") -> ChannelConfig:
+        """Answers: utterances up to 8 s, finals only."""
+        return cls("room", language, SegmenterConfig(max_utterance_s=8.0), partial_every_s=None)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AsrJob:
+    """Audio of one utterance (so far) to transcribe. Times are stream seconds of the source."""
+
+    source: SourceName
+    utterance: int
+    audio: np.ndarray
+    final: bool
+    audio_end: float  # stream time of the last sample in `audio`
+    speech_end: float  # final jobs: the segmenter's end of speech; partial jobs: = audio_end
+    request: AnswerRequest | None = None
+
+
+class AudioRing:
+    """The last `seconds` of a stream, addressable by stream time."""
+
+    def __init__(self, seconds: float) -> None:
+        self.capacity = int(seconds * SAMPLE_RATE)
+        self._buf = np.zeros(0, np.float32)
+        self._start = 0  # sample index of _buf[0]
+
+    @property
+    def end(self) -> int:
+        return self._start + len(self._buf)
+
+    def append(self, samples: np.ndarray, t0: float) -> None:
+        first = round(t0 * SAMPLE_RATE)
+        if first != self.end:  # a gap (dropped audio) or a jump: start again at the new position
+            if first > self.end and first - self.end < self.capacity:
+                samples = np.concatenate([np.zeros(first - self.end, np.float32), samples])
+            else:
+                self._buf = np.zeros(0, np.float32)
+                self._start = first
+        self._buf = np.concatenate([self._buf, samples])
+        extra = len(self._buf) - self.capacity
+        if extra > 0:
+            self._buf = self._buf[extra:]
+            self._start += extra
+
+    def slice(self, t_start: float, t_end: float) -> np.ndarray:
+        a = max(self._start, round(t_start * SAMPLE_RATE))
+        b = min(self.end, round(t_end * SAMPLE_RATE))
+        return self._buf[a - self._start : b - self._start].copy() if b > a else np.zeros(0, np.float32)
+
+
+class ChannelFrontEnd:
+    """VAD, segmenter and audio ring for one source (see the module docstring)."""
+
+    def __init__(self, config: ChannelConfig, vad: SileroVad) -> None:
+        self.config = config
+        self.vad = vad
+        self.segmenter = StreamingSegmenter(config.segmenter)
+        self.ring = AudioRing(config.segmenter.max_utterance_s + config.segmenter.pre_roll_s + 2.0)
+        self._audio_start: float | None = None
+        self._index = -1
+        self._last_partial = 0.0
+        self._vad_t = 0.0  # stream time where the next VAD window starts
+        self._fed = False
+        self.utterances = 0
+        self.discarded = 0
+        self.speech_s = 0.0
+
+    @property
+    def in_speech(self) -> bool:
+        return self.segmenter.in_speech
+
+    def feed(self, chunk: AudioChunk, request: AnswerRequest | None) -> tuple[list[AsrJob], list[ev.Event]]:
+        """One audio chunk in; ASR jobs and activity events out. `request`: the answer being listened for."""
+        if not self._fed or abs(chunk.t0 - self.ring.end / SAMPLE_RATE) > 1e-6:
+            self._vad_t = chunk.t0  # first chunk, or audio was dropped upstream: the window grid restarts
+            self.vad.reset()
+            self._fed = True
+        self.ring.append(chunk.samples, chunk.t0)
+        probs = self.vad.process(chunk.samples)
+        jobs: list[AsrJob] = []
+        events: list[ev.Event] = []
+        for seg_event in self.segmenter.push_many(probs, self._vad_t):
+            self._on_segment(seg_event, request, jobs, events)
+        self._vad_t += len(probs) * self.config.segmenter.window_s
+        self._maybe_partial(chunk.end, jobs)
+        return jobs, events
+
+    def flush(self, now: float, request: AnswerRequest | None) -> tuple[list[AsrJob], list[ev.Event]]:
+        jobs: list[AsrJob] = []
+        events: list[ev.Event] = []
+        for seg_event in self.segmenter.flush(now):
+            self._on_segment(seg_event, request, jobs, events)
+        return jobs, events
+
+    def _on_segment(self, e: object, request: AnswerRequest | None, jobs: list[AsrJob], events: list[ev.Event]) -> None:
+        if isinstance(e, SpeechStarted):
+            self._audio_start = e.audio_start
+            self._index = e.index
+            self._last_partial = e.audio_start
+            return
+        if not isinstance(e, Utterance):
+            self.discarded += 1
+            self._audio_start = None
+            return
+        self._audio_start = None
+        self.utterances += 1
+        self.speech_s += e.speech_s
+        events.append(ev.SpeechActivity(self.config.source, round(e.speech_s, 2)))
+        if self.config.source == "room" and request is None:
+            return  # not listening: the room is measured, never transcribed
+        audio = self.ring.slice(e.audio_start, e.audio_end)
+        if len(audio):
+            jobs.append(AsrJob(self.config.source, e.index, audio, True, e.audio_end, e.end, request))
+
+    def _maybe_partial(self, now: float, jobs: list[AsrJob]) -> None:
+        every = self.config.partial_every_s
+        if every is None or self._audio_start is None or not self.segmenter.in_speech:
+            return
+        if self.segmenter.silence_s > 0:
+            return  # in the hang-over: the final is probably coming, don't make it wait behind a partial
+        if now - self._last_partial < every - 1e-9 or now - self._audio_start < self.config.min_partial_s:
+            return
+        self._last_partial = now
+        audio = self.ring.slice(self._audio_start, now)
+        jobs.append(AsrJob(self.config.source, self._index, audio, False, now, now))
+
+
+class ChannelBackEnd:
+    """Transcripts of one source -> captions (teacher) or answers (room)."""
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.config = config
+        self._policy = LocalAgreement(2)
+        self._utterance = -1
+        self._finalized: set[int] = set()
+        self.answers = 0
+        self.unmatched = 0
+        self.looped = 0
+
+    def is_stale(self, job: AsrJob) -> bool:
+        """A partial for an utterance that is already final (or older than the current one)."""
+        return not job.final and (job.utterance in self._finalized or job.utterance < self._utterance)
+
+    def on_transcript(self, job: AsrJob, transcript: Transcript, now: float) -> list[ev.Event]:
+        if transcript.looped:
+            self.looped += 1
+        if self.config.source == "room":
+            return self._answer(job, transcript)
+        return self._caption(job, transcript, now)
+
+    def _caption(self, job: AsrJob, t: Transcript, now: float) -> list[ev.Event]:
+        if self.is_stale(job):
+            return []
+        if job.utterance != self._utterance:
+            self._policy.reset()
+            self._utterance = job.utterance
+        if job.final:
+            update = self._policy.finalize(t.tokens, now)
+            self._finalized.add(job.utterance)
+            if len(self._finalized) > 64:
+                self._finalized = set(sorted(self._finalized)[-32:])
+        else:
+            update = self._policy.update(t.tokens, now)
+        if not update.text:
+            return []
+        return [ev.CaptionUpdated(update.text, update.final, t.language, job.utterance, update.stable_text)]
+
+    def _answer(self, job: AsrJob, t: Transcript) -> list[ev.Event]:
+        if not job.final or job.request is None or not t.text:
+            return []
+        match = match_answer(t.text, job.request, t.confidence)
+        if match is None:
+            self.unmatched += 1
+            return []
+        self.answers += 1
+        return [ev.AnswerHeard(match.answer, match.confidence, source="speech")]
+
+
+def transcribe_offline(
+    audio: np.ndarray,
+    transcriber: Transcriber,
+    vad: SileroVad,
+    segmenter: SegmenterConfig | None = None,
+    chunk_s: float = 0.1,
+) -> list[tuple[AsrJob, Transcript]]:
+    """A recording through the same VAD gate, segmenter and transcriber as the live path (finals only).
+
+    For evaluation and tests: what the stage would caption, without threads or partials.
+    """
+    config = ChannelConfig("teacher", transcriber.options.language, segmenter or SegmenterConfig(), None)
+    front = ChannelFrontEnd(config, vad)
+    n = max(1, round(chunk_s * SAMPLE_RATE))
+    jobs: list[AsrJob] = []
+    for i in range(0, len(audio), n):
+        block = np.asarray(audio[i : i + n], np.float32)
+        found, _ = front.feed(AudioChunk(block, i / SAMPLE_RATE, "teacher"), None)
+        jobs += found
+    found, _ = front.flush(len(audio) / SAMPLE_RATE, None)
+    jobs += found
+    return [(job, transcriber.transcribe(job.audio)) for job in jobs]

@@ -1,0 +1,198 @@
+"""Voice activity: Silero VAD probabilities, and a pure streaming segmenter that turns them into utterances.
+
+`SileroVad` keeps the model's LSTM state and the 64-sample context between calls, so feeding a stream in
+pieces gives the same probabilities as feeding it whole. `StreamingSegmenter` is pure logic: one
+probability per 32 ms window and the stream time `now` (end of that window) in, segment events out. It
+knows nothing about audio or clocks, so a recording replays identically at any speed.
+
+- start: a window at or above `threshold` starts speech; the utterance's audio begins `pre_roll_s` earlier
+  (the soft onset of a word is often below the threshold).
+- end (hang-over): speech ends after `hangover_s` of windows below `neg_threshold`; the audio ends
+  `post_pad_s` after the last speech window. Windows in between keep the current state (hysteresis).
+- too short (< `min_speech_s`, clicks and coughs) is discarded; too long is cut at `max_utterance_s` and
+  continues as a new utterance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+import numpy as np
+
+from dual_teacher.inference.runner import ModelRunner
+
+WINDOW = 512
+CONTEXT = 64
+RATE = 16_000
+WINDOW_S = WINDOW / RATE
+
+
+class SileroVad:
+    """Streaming speech probabilities, one per 512-sample (32 ms) window of 16 kHz audio."""
+
+    def __init__(self, runner: ModelRunner | None = None) -> None:
+        if runner is None:
+            from dual_teacher.inference.silero import load_silero_vad
+
+            runner = load_silero_vad()
+        self._runner = runner
+        self.reset()
+
+    def reset(self) -> None:
+        self._h = np.zeros((1, 1, 128), np.float32)
+        self._c = np.zeros((1, 1, 128), np.float32)
+        self._context = np.zeros(CONTEXT, np.float32)
+        self._pending = np.zeros(0, np.float32)
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        """Probabilities for every window completed by `samples` (leftover samples wait for the next call)."""
+        buf = np.concatenate([self._pending, np.asarray(samples, np.float32)])
+        n = len(buf) // WINDOW
+        self._pending = buf[n * WINDOW :]
+        if n == 0:
+            return np.zeros(0, np.float32)
+        windows = buf[: n * WINDOW].reshape(n, WINDOW)
+        contexts = np.empty((n, CONTEXT), np.float32)
+        contexts[0] = self._context
+        contexts[1:] = windows[:-1, -CONTEXT:]
+        rows = np.concatenate([contexts, windows], axis=1)
+        probs, self._h, self._c = self._runner.run({"input": rows, "h": self._h, "c": self._c})
+        self._context = windows[-1, -CONTEXT:].copy()
+        return np.asarray(probs, np.float32).reshape(-1)
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmenterConfig:
+    threshold: float = 0.5
+    neg_threshold: float = 0.35
+    pre_roll_s: float = 0.3
+    hangover_s: float = 0.4
+    post_pad_s: float = 0.2
+    min_speech_s: float = 0.25
+    max_utterance_s: float = 15.0
+    window_s: float = WINDOW_S
+
+    def __post_init__(self) -> None:
+        if not 0 < self.neg_threshold <= self.threshold < 1:
+            raise ValueError("need 0 < neg_threshold <= threshold < 1")
+        if self.post_pad_s > self.hangover_s:
+            raise ValueError("post_pad_s cannot exceed hangover_s (that audio has not arrived yet)")
+        if self.max_utterance_s <= self.min_speech_s:
+            raise ValueError("max_utterance_s must exceed min_speech_s")
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeechStarted:
+    index: int
+    start: float  # first speech window
+    audio_start: float  # with pre-roll
+
+
+@dataclasses.dataclass(frozen=True)
+class Utterance:
+    """A stretch of speech in stream seconds. `audio_*` include pre-roll and padding; `end` is speech end."""
+
+    index: int
+    start: float
+    end: float
+    audio_start: float
+    audio_end: float
+    closed_by: Literal["silence", "max_length", "flush"]
+
+    @property
+    def speech_s(self) -> float:
+        return self.end - self.start
+
+
+@dataclasses.dataclass(frozen=True)
+class UtteranceDiscarded:
+    index: int
+    start: float
+    end: float
+
+
+SegmentEvent = SpeechStarted | Utterance | UtteranceDiscarded
+
+
+class StreamingSegmenter:
+    """Probabilities + `now` in, segment events out (pure; see the module docstring)."""
+
+    def __init__(self, config: SegmenterConfig | None = None) -> None:
+        self.config = config or SegmenterConfig()
+        self._in_speech = False
+        self._start = 0.0
+        self._last_speech_end = 0.0
+        self._silence = 0.0
+        self._index = 0
+        self._audio_start = 0.0
+        self._floor = 0.0  # audio before this belongs to an earlier utterance (no overlap of pre-roll)
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    @property
+    def silence_s(self) -> float:
+        """Seconds of below-threshold windows since the last speech window (inside an utterance)."""
+        return self._silence if self._in_speech else 0.0
+
+    @property
+    def current_start(self) -> float | None:
+        return self._start if self._in_speech else None
+
+    def push(self, prob: float, now: float) -> list[SegmentEvent]:
+        """One window's speech probability; `now` is the stream time at the end of that window."""
+        cfg = self.config
+        out: list[SegmentEvent] = []
+        if not self._in_speech:
+            if prob >= cfg.threshold:
+                self._begin(now - cfg.window_s, out)
+            return out
+        if prob >= cfg.neg_threshold:
+            self._silence = 0.0
+            self._last_speech_end = now
+        else:
+            self._silence += cfg.window_s
+            if self._silence >= cfg.hangover_s - 1e-9:
+                self._close(self._last_speech_end + cfg.post_pad_s, "silence", out)
+                return out
+        if now - self._start >= cfg.max_utterance_s - 1e-9:
+            self._close(now, "max_length", out)
+            if prob >= cfg.neg_threshold:
+                self._begin(now, out, pre_roll=False)
+        return out
+
+    def push_many(self, probs: np.ndarray, t0: float) -> list[SegmentEvent]:
+        """Consecutive windows, the first of which starts at stream time `t0`."""
+        out: list[SegmentEvent] = []
+        w = self.config.window_s
+        for i, p in enumerate(probs):
+            out += self.push(float(p), t0 + (i + 1) * w)
+        return out
+
+    def flush(self, now: float) -> list[SegmentEvent]:
+        """End of stream: close an open utterance."""
+        out: list[SegmentEvent] = []
+        if self._in_speech:
+            self._close(min(now, self._last_speech_end + self.config.post_pad_s), "flush", out)
+        return out
+
+    def _begin(self, start: float, out: list[SegmentEvent], pre_roll: bool = True) -> None:
+        self._in_speech = True
+        self._start = start
+        self._last_speech_end = start + self.config.window_s
+        self._silence = 0.0
+        audio_start = max(self._floor, start - self.config.pre_roll_s) if pre_roll else start
+        self._audio_start = max(0.0, audio_start)
+        out.append(SpeechStarted(self._index, start, self._audio_start))
+
+    def _close(self, audio_end: float, how: Literal["silence", "max_length", "flush"], out: list[SegmentEvent]) -> None:
+        end = self._last_speech_end if how != "max_length" else audio_end
+        self._in_speech = False
+        self._floor = audio_end
+        if end - self._start < self.config.min_speech_s - 1e-9:
+            out.append(UtteranceDiscarded(self._index, self._start, end))
+        else:
+            out.append(Utterance(self._index, self._start, end, self._audio_start, audio_end, how))
+        self._index += 1

@@ -1,0 +1,57 @@
+"""Smoke runs of the speech benchmark scripts with a tiny budget, so they cannot rot (no figures checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SHARED_DATA
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (SHARED_DATA / "speech" / "references.tsv").is_file(),
+        reason=f"shared evaluation data not found at {SHARED_DATA}",
+    ),
+]
+pytest.importorskip("faster_whisper", reason="the speech extra is not installed")
+
+
+def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def test_eval_asr_quick(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    proc = _run("eval_asr.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"en", "zh", "hallucinated_words", "hallucination", "loops", "per_clip", "fingerprint"} <= set(data)
+    assert data["en"]["clips"] >= 1 and isinstance(data["en"]["wer"], float)
+    assert data["zh"]["clips"] >= 1 and isinstance(data["zh"]["cer"], float)
+    assert isinstance(data["hallucinated_words"], int)
+    assert {"platform", "cpu_count", "python", "packages"} <= set(data["fingerprint"])
+    assert "WER en" in proc.stdout and "->" in proc.stdout
+
+
+def test_bench_asr_quick(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = _run("bench_asr.py", "--out", str(out), "--quick", "--data", str(SHARED_DATA))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"summary", "goals", "trials", "config", "fingerprint"} <= set(data)
+    assert {"alone/2s/answer", "alone/2s/caption", "alone/2s/baseline"} <= set(data["summary"])
+    for row in data["summary"].values():
+        assert {"final_latency", "rtf"} <= set(row)
+    assert {"answer_final_latency_p90_s", "caption_lag_shown_p90_s"} <= set(data["goals"])
+    assert "RTF" in proc.stdout
