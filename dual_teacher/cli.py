@@ -15,7 +15,11 @@ from dual_teacher import __version__
 from dual_teacher.core.errors import DualTeacherError
 
 if TYPE_CHECKING:
+    from dual_teacher.config import AppConfig
+    from dual_teacher.engagement.outbox import LrsClient
+    from dual_teacher.engagement.xapi import XapiOptions
     from dual_teacher.inference.registry import ModelRegistry
+    from dual_teacher.runtime.xapi_forwarder import XapiForwarder
 
 log = logging.getLogger("dual_teacher")
 
@@ -123,27 +127,98 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     lang = args.lang or cfg.language
     headless = args.headless or not _has_display() or not _gui_available()
     pack = load_pack(pack_path)
+    _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
     inputs = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if args.simulate else []
+    roster = cfg.class_size or (args.class_size if args.simulate else None)
+    forwarder = _start_forwarder(cfg, store.path)
     try:
-        if headless:
-            session_id = _run_headless(args, pack, store, inputs, lang)
+        if args.screenshots:
+            session_id = _run_screenshots(args, pack, store, inputs, lang)
+        elif headless:
+            session_id = _run_headless(args, pack, store, inputs, lang, roster)
         else:
             from dual_teacher.qt.app import run_classroom_window
 
-            session_id = run_classroom_window(pack, store, inputs, lang, max_lesson_s=args.stop_after)
+            session_id = run_classroom_window(
+                pack, store, inputs, lang, max_lesson_s=args.stop_after, live_url=args.live
+            )
         out_dir = Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
-        html_path, report = write_report(store, session_id, out_dir)
+        html_path, report = write_report(
+            store, session_id, out_dir, roster_size=roster, private_data=cfg.export_private_data
+        )
         print(summary_text(report))
         print(f"session id: {session_id}")
         print(f"report: {html_path}")
     finally:
+        if forwarder is not None:
+            stats = forwarder.stop()
+            if stats is not None:
+                wait = f", {stats.pending} waiting in the outbox" if stats.pending else ""
+                print(f"xAPI: {stats.sent} statement(s) in the LRS{wait}" + (f" ({stats.last_error})" if wait else ""))
         pack.close()
         store.close()
     return 0
 
 
-def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
+def _run_screenshots(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
+    if not _gui_available():
+        raise DualTeacherError("screenshots need the GUI extra", hint="install dual-teacher[gui]")
+    from dual_teacher.qt.screenshots import run_screenshots
+
+    print(f"Taking screenshots of a demo class into {args.screenshots} (offscreen, about 40 s) ...", flush=True)
+    session_id, shots = run_screenshots(pack, store, inputs, lang, Path(args.screenshots))
+    for shot in shots:
+        late = " (its moment did not come in time)" if shot.timed_out else ""
+        print(f"  {shot.name}: {shot.what}{late}")
+        for f in shot.files:
+            print(f"    {f}")
+    return session_id
+
+
+def _enforce_retention(cfg: AppConfig, db: Path) -> None:
+    """Start-up rule: sessions older than `retention_days` go, with their events, outbox rows and reports."""
+    import time
+
+    from dual_teacher.engagement.retention import enforce_retention
+
+    purged = enforce_retention(db, cfg.retention_days, time.time(), db.parent / "reports")
+    if purged.sessions:
+        print(f"Retention: deleted {len(purged.sessions)} session(s) older than {cfg.retention_days} days.")
+
+
+def _xapi_options(cfg: AppConfig) -> XapiOptions:
+    from dual_teacher.engagement.xapi import XapiOptions
+
+    return XapiOptions(base_iri=cfg.xapi.base_iri, private_data=cfg.export_private_data)
+
+
+def _lrs_client(
+    cfg: AppConfig, endpoint: str | None = None, username: str | None = None, password: str | None = None
+) -> LrsClient | None:
+    from dual_teacher.engagement.outbox import LrsClient
+
+    url = endpoint or cfg.xapi.endpoint
+    if not url:
+        return None
+    user = username if username is not None else cfg.xapi.username
+    secret = password if password is not None else (os.environ.get("DUAL_TEACHER_XAPI_PASSWORD") or cfg.xapi.password)
+    return LrsClient(url, user, secret, timeout_s=10.0)
+
+
+def _start_forwarder(cfg: AppConfig, db: Path) -> XapiForwarder | None:
+    """With an LRS configured, forward statements while the class runs (the outbox keeps them durable)."""
+    client = _lrs_client(cfg)
+    if client is None:
+        return None
+    from dual_teacher.runtime.xapi_forwarder import XapiForwarder
+
+    forwarder = XapiForwarder(db, client, _xapi_options(cfg), interval_s=cfg.xapi.interval_s)
+    forwarder.start()
+    return forwarder
+
+
+def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, roster: int | None = None) -> str:  # type: ignore[no-untyped-def]
     from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
     from dual_teacher.runtime.session import ClassSession
 
@@ -155,7 +230,7 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str) -> s
         inputs=inputs,
         lang=lang,
         mode="headless",
-        meta={"speed": args.speed, "simulated_class": bool(inputs)},
+        meta={"speed": args.speed, "simulated_class": bool(inputs), **({"roster_size": roster} if roster else {})},
     )
     speed = "as fast as possible" if args.speed == 0 else f"{args.speed:g}x real time"
     print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
@@ -239,7 +314,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from dual_teacher.engagement.report import summary_text, write_report
     from dual_teacher.engagement.store import EventStore
 
-    path = store_path(_config(args))
+    cfg = _config(args)
+    path = store_path(cfg)
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or set(formats) - {"html", "json", "csv"}:
+        print(f"--format takes html, json and/or csv (comma separated), not {args.format!r}", file=sys.stderr)
+        return 2
     if not path.exists():
         print(f"No event store at {path}; nothing to report.", file=sys.stderr)
         return 1
@@ -250,11 +330,162 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
             return 1
         out_dir = Path(args.out) if args.out else path.parent / "reports" / row.id
-        html_path, report = write_report(store, row.id, out_dir)
+        html_path, report = write_report(
+            store, row.id, out_dir, formats, roster_size=args.roster or None, private_data=cfg.export_private_data
+        )
     finally:
         store.close()
     print(summary_text(report))
     print(f"report: {html_path}")
+    return 0
+
+
+# ---- xAPI and stored data -------------------------------------------------------------------------------------
+def cmd_xapi_export(args: argparse.Namespace) -> int:
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement import xapi
+    from dual_teacher.engagement.store import EventStore
+
+    cfg = _config(args)
+    path = store_path(cfg)
+    if not path.exists():
+        print(f"No event store at {path}; nothing to export.", file=sys.stderr)
+        return 1
+    store = EventStore(path)
+    try:
+        row = store.session(args.session_id)
+        if row is None:
+            print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
+            return 1
+        items = [s for _, s in xapi.statements(row, store.events(row.id), _xapi_options(cfg))]
+    finally:
+        store.close()
+    fmt = args.format or ("json" if args.out and args.out.endswith(".json") else "jsonl")
+    text = xapi.write_statements(items, fmt)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(items)} statement(s) of session {row.id} to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_xapi_send(args: argparse.Namespace) -> int:
+    import time
+
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.outbox import Outbox
+
+    cfg = _config(args)
+    client = _lrs_client(cfg, args.endpoint, args.username, args.password)
+    if client is None:
+        print("No LRS: pass --endpoint URL or set [xapi] endpoint in the config.", file=sys.stderr)
+        return 2
+    path = store_path(cfg)
+    if not path.exists():
+        print(f"No event store at {path}; nothing to send.")
+        return 0
+    session_id = None
+    if args.session:
+        from dual_teacher.engagement.store import EventStore
+
+        store = EventStore(path)
+        row = store.session(args.session)
+        store.close()
+        if row is None:
+            print(f"No session matches {args.session!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
+            return 1
+        session_id = row.id
+    outbox = Outbox(path, _xapi_options(cfg))
+    try:
+        added = outbox.enqueue(session_id)
+        result = outbox.drain(client, ignore_schedule=True, deadline=time.monotonic() + args.timeout)
+        stats = outbox.stats()
+    finally:
+        outbox.close()
+    print(
+        f"xAPI: {added} new statement(s) queued, {result.sent} sent now; outbox: {stats.sent} sent,"
+        f" {stats.pending} pending, {stats.rejected} rejected by the LRS"
+    )
+    if stats.pending:
+        print(f"not everything was sent ({result.error or 'time is up'}); run again later", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_xapi_status(args: argparse.Namespace) -> int:
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.outbox import Outbox
+
+    cfg = _config(args)
+    path = store_path(cfg)
+    if not path.exists():
+        print(f"No event store at {path}.")
+        return 0
+    outbox = Outbox(path, _xapi_options(cfg))
+    try:
+        if args.enqueue:
+            outbox.enqueue()
+        stats = outbox.stats()
+    finally:
+        outbox.close()
+    print(f"endpoint: {cfg.xapi.endpoint or '(none configured)'}")
+    print(f"sent {stats.sent}, pending {stats.pending} ({stats.due} due now), rejected {stats.rejected}")
+    if stats.last_error:
+        print(f"last error: {stats.last_error}")
+    return 0
+
+
+def cmd_data_purge(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import time
+
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.retention import purge_sessions, sessions_older_than
+    from dual_teacher.engagement.store import EventStore
+
+    cfg = _config(args)
+    path = store_path(cfg)
+    if not path.exists():
+        print(f"No event store at {path}; nothing to purge.")
+        return 0
+    if args.session:
+        store = EventStore(path)
+        try:
+            rows = [store.session(s) for s in args.session]
+        finally:
+            store.close()
+        missing = [s for s, r in zip(args.session, rows, strict=True) if r is None]
+        if missing:
+            print(f"No session matches {', '.join(map(repr, missing))}; nothing deleted.", file=sys.stderr)
+            return 1
+        chosen = [(r.id, r.started_wall) for r in rows if r is not None]
+    else:
+        days = cfg.retention_days if args.older_than is None else args.older_than
+        if days <= 0 and args.older_than is None:
+            print("Retention is off (retention_days = 0): pass --older-than DAYS or --session ID.")
+            return 0
+        chosen = sessions_older_than(path, days, time.time())
+    if not chosen:
+        print("Nothing to delete.")
+        return 0
+    for sid, started in chosen:
+        print(f"  {sid}  started {dt.datetime.fromtimestamp(started).strftime('%Y-%m-%d %H:%M')}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"{len(chosen)} session(s) would be deleted; add --yes to delete them.", file=sys.stderr)
+            return 1
+        if (
+            input(f"Delete these {len(chosen)} session(s) and everything recorded in them? [y/N] ").strip().lower()
+            != "y"
+        ):
+            print("Nothing deleted.")
+            return 1
+    purged = purge_sessions(path, [sid for sid, _ in chosen], path.parent / "reports")
+    print(
+        f"Deleted {len(purged.sessions)} session(s): {purged.events} event(s), {purged.statements} xAPI statement(s),"
+        f" {purged.report_dirs} report folder(s)."
+    )
     return 0
 
 
@@ -300,11 +531,12 @@ def cmd_models_verify(args: argparse.Namespace) -> int:
 def cmd_models_list(args: argparse.Namespace) -> int:
     registry = _registry()
     print(f"model cache: {registry.cache}")
-    print(f"{'model':<34} {'variant':<7} {'state':<8} {'size':>8} {'max diff':>9}  source")
+    print("parity: worst output's max |ONNX - TFLite| as a multiple of its allowed difference (<= 1 passes)")
+    print(f"{'model':<34} {'variant':<7} {'state':<8} {'size':>8} {'parity':>9}  source")
     for spec in registry.manifest.models:
         for v in registry.variants(spec.name, check_hashes=False):
             size = "-" if v.size_bytes is None else f"{v.size_bytes / 1e6:.1f}MB"
-            diff = "-" if v.max_abs_diff is None else f"{v.max_abs_diff:.1e}"
+            diff = "-" if v.parity_ratio is None else f"{v.parity_ratio:.2f}x"
             flag = " (over tolerance)" if v.over_tolerance else ""
             src = f"{spec.source.package}=={spec.source.version}" if v.variant == "fp32" else ""
             print(f"{spec.name:<34} {v.variant:<7} {v.state:<8} {size:>8} {diff:>9}  {src}{flag}")
@@ -347,6 +579,8 @@ def _class_options(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="end the class after this much lesson time (smoke tests, time-boxed sessions)",
     )
+    p.add_argument("--live", metavar="URL", help="the remote teacher's live stream (HLS, RTSP, ...); AI lesson if lost")
+    p.add_argument("--screenshots", metavar="DIR", help="run a guided class offscreen and save PNGs of both windows")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -398,10 +632,42 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", help="list stored class sessions")
     sessions.set_defaults(func=cmd_sessions)
 
-    report = sub.add_parser("report", help="write the HTML report of a stored session")
+    report = sub.add_parser("report", help="write the HTML report (+ JSON and CSV exports) of a stored session")
     report.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
     report.add_argument("--out", help="output folder (default: <data dir>/reports/<session>)")
+    report.add_argument(
+        "--format", default="html,json,csv", help="what to write: html, json, csv, comma separated (default: all)"
+    )
+    report.add_argument("--roster", type=int, help="students on the roster (default: as stored, or the config's)")
     report.set_defaults(func=cmd_report)
+
+    xapi = sub.add_parser("xapi", help="xAPI statements: export, send to an LRS, outbox status").add_subparsers(
+        dest="xapi_command", required=True, metavar="XAPI_COMMAND"
+    )
+    xexport = xapi.add_parser("export", help="write a session's xAPI statements (JSON lines or a JSON array)")
+    xexport.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
+    xexport.add_argument("--out", help="file to write (default: standard output)")
+    xexport.add_argument("--format", choices=["jsonl", "json"], help="default: json for a .json file, else jsonl")
+    xexport.set_defaults(func=cmd_xapi_export)
+    xsend = xapi.add_parser("send", help="queue new statements and send the outbox to the LRS")
+    xsend.add_argument("--endpoint", help="xAPI base URL of the LRS (default: [xapi] endpoint)")
+    xsend.add_argument("--username", help="HTTP Basic auth user (default: [xapi] username)")
+    xsend.add_argument("--password", help="HTTP Basic auth password (default: env DUAL_TEACHER_XAPI_PASSWORD)")
+    xsend.add_argument("--session", help="queue only this session's new statements (the outbox is sent whole)")
+    xsend.add_argument("--timeout", type=float, default=120.0, help="stop sending after this many seconds")
+    xsend.set_defaults(func=cmd_xapi_send)
+    xstatus = xapi.add_parser("status", help="how many statements are sent, pending, rejected")
+    xstatus.add_argument("--enqueue", action="store_true", help="queue statements of newly stored events first")
+    xstatus.set_defaults(func=cmd_xapi_status)
+
+    data = sub.add_parser("data", help="stored data").add_subparsers(
+        dest="data_command", required=True, metavar="DATA_COMMAND"
+    )
+    purge = data.add_parser("purge", help="delete stored sessions (events, outbox, reports)")
+    purge.add_argument("--older-than", type=float, metavar="DAYS", help="default: the config's retention_days")
+    purge.add_argument("--session", action="append", metavar="ID", help="delete this session (repeatable)")
+    purge.add_argument("--yes", action="store_true", help="do not ask")
+    purge.set_defaults(func=cmd_data_purge)
     return parser
 
 

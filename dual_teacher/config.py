@@ -17,6 +17,24 @@ HOME_ENV = "DUAL_TEACHER_HOME"
 CACHE_ENV = "DUAL_TEACHER_CACHE"
 
 
+class XapiConfig(BaseModel):
+    """`[xapi]`: forwarding xAPI statements to the school's Learning Record Store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    endpoint: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="xAPI base URL of the LRS (statements go to <endpoint>/statements); unset: they wait in the outbox",
+    )
+    username: str | None = Field(None, description="HTTP Basic auth user for the LRS")
+    password: str | None = Field(None, description="HTTP Basic auth password (or env DUAL_TEACHER_XAPI_PASSWORD)")
+    base_iri: str = Field(
+        "urn:dual-teacher", min_length=4, description="Root of activity ids and of the anonymous accounts' home page"
+    )
+    interval_s: float = Field(5.0, gt=0, le=3600, description="How often a running class forwards new statements")
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -30,6 +48,13 @@ class AppConfig(BaseModel):
     whisper_model_dir: Path | None = Field(
         None, description="A CTranslate2 Whisper folder to use instead of the packaged models"
     )
+    retention_days: int = Field(
+        140, ge=0, description="Sessions older than this are deleted at start-up (140: one school term; 0: keep all)"
+    )
+    export_private_data: bool = Field(
+        False, description="Let student free-text answers (and any raw media) into reports and xAPI exports"
+    )
+    xapi: XapiConfig = Field(default_factory=XapiConfig, description="Learning Record Store forwarding")
 
 
 def default_data_dir() -> Path:

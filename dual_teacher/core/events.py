@@ -127,11 +127,72 @@ class AnswerHeard(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class CaptionUpdated(Event):
+    """Caption text of the lead teacher for the display; `final` is False while the text may still change.
+
+    Display only: never stored (no transcripts are kept), never a student's words, never audio.
+    `utterance` numbers the caption line so the display can replace partial text in place; `stable` is the
+    leading part of `text` that will not change any more.
+    """
+
+    store: ClassVar[bool] = False
+    text: str
+    final: bool
+    language: str = "en"
+    utterance: int = 0
+    stable: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SpeechActivity(Event):
+    """Seconds of speech in one stretch, from "teacher" (the lead teacher's audio) or "room" (the microphone).
+
+    An engagement signal at class level: no text, no audio, no speaker identity.
+    """
+
+    source: str
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
 class HandCountReported(Event):
     """Raised hands counted for the open poll; `choice` names the option being polled, if any."""
 
     count: int
     choice: str | None = None
+    source: str = "perception"
+
+
+# Class-level room signals (engagement metrics). No identities: `track_id` is an anonymous id that lives for
+# one lesson only; `x`, `y` are a normalised seat position in [0, 1] (left->right, front->back).
+@dataclasses.dataclass(frozen=True)
+class HeadCountReported(Event):
+    """People counted in the room."""
+
+    count: int
+    source: str = "perception"
+
+
+@dataclasses.dataclass(frozen=True)
+class HandRaised(Event):
+    track_id: int
+    x: float
+    y: float
+    source: str = "perception"
+
+
+@dataclasses.dataclass(frozen=True)
+class HandLowered(Event):
+    track_id: int
+    source: str = "perception"
+
+
+@dataclasses.dataclass(frozen=True)
+class AttentionMeasured(Event):
+    """Share in [0, 1] of the `faces` seen that face the classroom display (class level, no per-face data)."""
+
+    share: float
+    faces: int
     source: str = "perception"
 
 
@@ -238,3 +299,72 @@ class Tick(Event):
     """Time passed; lets the engine notice deadlines. Never stored."""
 
     store: ClassVar[bool] = False
+
+
+# ---- the lead-teacher source on the classroom display (live stream or AI lesson) and console controls ------
+@dataclasses.dataclass(frozen=True)
+class TeacherJumped(Event):
+    """The lesson goes to `node_id` (the AI lesson taking over from the live stream at the matching position)."""
+
+    node_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherSwitchedSource(Event):
+    """The assisting teacher chose the lead-teacher source: "live" or "lesson"."""
+
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherCalledOnHand(Event):
+    """The assisting teacher called on the raised hand `track_id` (the display shows "I see your hand")."""
+
+    track_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherPausedAnalytics(Event):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class TeacherResumedAnalytics(Event):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveStreamConnected(Event):
+    """Frames of the remote teacher's live stream flow (`attempt` 0: the first connection, then retries)."""
+
+    url: str
+    attempt: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveStreamLost(Event):
+    """`reason`: "stalled", "ended", "error: ..." or "unreachable"; `silent_s`: seconds since its last frame."""
+
+    reason: str
+    silent_s: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveStreamRetried(Event):
+    """Connecting again to the live stream, `delay_s` after the previous try (backoff)."""
+
+    attempt: int
+    delay_s: float
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSwitched(Event):
+    """What the classroom display shows: `source` "live" or "lesson"; `reason` "start", "fallback", "teacher" or
+    "unavailable". For the AI lesson, the node and the offset (s) into it where it takes over, and the position
+    on the live lesson's timeline (s) that was matched."""
+
+    source: str
+    reason: str
+    node_id: str = ""
+    offset_s: float = 0.0
+    lesson_position_s: float = 0.0

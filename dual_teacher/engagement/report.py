@@ -1,7 +1,10 @@
-"""The post-class report: a pure summary of a stored session, rendered as printable HTML.
+"""The post-class report: a pure summary of a stored session, rendered as printable HTML (inline SVG plots,
+no script) plus JSON and CSV exports.
 
 Only class-level facts: which nodes ran when, per-question tallies and correct rates, hand-poll
-counts, branches taken, teacher actions and alerts. No identities, no per-child data.
+counts, branches taken, teacher actions and alerts, and the engagement metrics of `metrics.py` (head count,
+hands and attention over the lesson, engagement per segment). No identities, no per-child data. Free-text
+answers (short-answer tallies) are folded into "other" unless the operator allows private data in exports.
 """
 
 from __future__ import annotations
@@ -9,13 +12,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import io
 import json
+import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dual_teacher.engagement import metrics as m
 from dual_teacher.engagement.store import EventStore, SessionRow, StoredEvent
+
+EXPORT_FORMATS = ("html", "json", "csv")
+OTHER_ANSWERS = "(other answers)"
 
 TEACHER_ACTIONS = {
     "TeacherPaused": "pause",
@@ -76,6 +85,11 @@ class SessionReport:
     alerts: tuple[tuple[float, str, str, str], ...]  # (t, stage, severity, message)
     simulated_inputs: bool
     event_count: int
+    roster_size: int | None = None
+    metrics: m.WindowMetrics | None = None
+    segment_metrics: tuple[m.WindowMetrics, ...] = ()
+    timeline: tuple[m.TimelineBin, ...] = ()
+    private_data: bool = False
 
     @property
     def overall_correct_rate(self) -> float | None:
@@ -83,7 +97,31 @@ class SessionReport:
         return sum(q.correct_count for q in self.questions) / responses if responses else None
 
 
-def build_report(session: SessionRow, events: Sequence[StoredEvent]) -> SessionReport:
+def roster_of(session: SessionRow) -> int | None:
+    """The roster size the teacher entered (session meta `roster_size`, else `class_size`), if any."""
+    for key in ("roster_size", "class_size"):
+        value = session.meta.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def _redact_tally(qtype: str, tally: dict[str, int], correct: Sequence[str]) -> dict[str, int]:
+    """Short answers are what children said: keep the key's count, fold the rest into one 'other' count."""
+    if qtype != "short_answer":
+        return tally
+    kept = {k: v for k, v in tally.items() if k in correct}
+    other = sum(v for k, v in tally.items() if k not in correct)
+    return {**kept, OTHER_ANSWERS: other} if other else kept
+
+
+def build_report(
+    session: SessionRow,
+    events: Sequence[StoredEvent],
+    roster_size: int | None = None,
+    private_data: bool = False,
+) -> SessionReport:
+    """`roster_size` overrides the one stored with the session; `private_data` keeps free-text answers."""
     t0 = events[0].mono if events else 0.0
     t_end = events[-1].mono if events else 0.0
     segments: list[Segment] = []
@@ -110,6 +148,9 @@ def build_report(session: SessionRow, events: Sequence[StoredEvent]) -> SessionR
             asked[p["node_id"]] = (e, t)
         elif e.type == "QuestionClosed" and p["node_id"] in asked:
             a, at = asked[p["node_id"]]
+            tally = dict(p.get("tally", {}))
+            if not private_data:
+                tally = _redact_tally(a.payload.get("qtype", ""), tally, tuple(a.payload.get("correct", ())))
             questions.append(
                 QuestionResult(
                     p["node_id"],
@@ -122,7 +163,7 @@ def build_report(session: SessionRow, events: Sequence[StoredEvent]) -> SessionR
                     int(p["responses"]),
                     int(p["correct_count"]),
                     p.get("correct_rate"),
-                    dict(p.get("tally", {})),
+                    tally,
                 )
             )
         elif e.type == "HandPollOpened":
@@ -140,6 +181,14 @@ def build_report(session: SessionRow, events: Sequence[StoredEvent]) -> SessionR
             end_reason = p.get("reason", end_reason)
     if open_node is not None:
         segments.append(Segment(open_node[0], open_node[1], open_node[2], open_node[3], t_end - t0))
+    roster = roster_size or roster_of(session)
+    sig = m.extract_signals(events)
+    whole = m.class_metrics(sig, roster)
+    per_segment = tuple(
+        m.window_metrics(sig, roster, seg.start_s, seg.end_s, seg.node_id)
+        for seg in segments
+        if seg.end_s > seg.start_s and seg.kind != "branch"
+    )
     return SessionReport(
         session,
         t_end - t0,
@@ -152,6 +201,11 @@ def build_report(session: SessionRow, events: Sequence[StoredEvent]) -> SessionR
         tuple(alerts),
         simulated,
         len(events),
+        roster,
+        whole,
+        per_segment,
+        m.timeline(sig),
+        private_data,
     )
 
 
@@ -263,7 +317,9 @@ th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-a
 .bar{display:flex;align-items:center;gap:.4em;font-size:.9em} .bar .k{width:3.5em;flex:none}
 .bar .fill{display:inline-block;height:.8em;background:#bbb;min-width:2px} .bar.correct .fill{background:#59a14f}
 .note{background:#fff7e0;border-left:4px solid #f2b01e;padding:.5em .8em} .summary{font-size:1.1em}
-@media print{body{margin:1cm} .noprint{display:none}}
+.plot{width:100%;height:auto} .axis{font-size:11px;fill:#444} .plabel{font-size:12px;fill:#222;font-weight:bold}
+.score{font-size:1.3em} td.num{text-align:right;white-space:nowrap} small.f{color:#666}
+@media print{body{margin:1cm} .noprint{display:none} h2{break-after:avoid} svg,table{break-inside:avoid}}
 """
 
 
@@ -288,6 +344,7 @@ def render_html(r: SessionReport) -> str:
         f"{_pct(r.overall_correct_rate)}; {len(r.polls)} hand poll(s); {len(r.branches)} branch(es) taken.</p>"
     )
     out += ["<h2>Timeline</h2>", _timeline_svg(r)]
+    out += _engagement_html(r)
     out.append("<h2>Questions</h2>")
     if r.questions:
         out.append(
@@ -331,27 +388,303 @@ def render_html(r: SessionReport) -> str:
         for t, stage, sev, msg in r.alerts:
             out.append(f"<tr><td>{_clock(t)}</td><td>{esc(stage)}</td><td>{esc(sev)}</td><td>{esc(msg)}</td></tr>")
         out.append("</table>")
+    out += _segments_html(r)
     out.append("<p class='meta'>Class-level facts only: no images, audio, names or per-student data are stored.</p>")
     out.append("</body></html>")
     return "\n".join(out)
 
 
-def report_json(r: SessionReport) -> dict[str, Any]:
-    d = dataclasses.asdict(r)
-    d["overall_correct_rate"] = r.overall_correct_rate
+def _metrics_json(w: m.WindowMetrics) -> dict[str, Any]:
+    d = dataclasses.asdict(w)
+    d["engagement"] = {
+        "score": w.engagement.score,
+        "max_score": w.engagement.max_score,
+        "components": [{**dataclasses.asdict(c), "points": c.points} for c in w.engagement.components],
+    }
     return d
 
 
-def write_report(store: EventStore, session_id: str, out_dir: Path) -> tuple[Path, SessionReport]:
-    """Write report.html and report.json for a stored session into `out_dir`."""
+def report_json(r: SessionReport) -> dict[str, Any]:
+    d = dataclasses.asdict(r)
+    d["overall_correct_rate"] = r.overall_correct_rate
+    d["metrics"] = None if r.metrics is None else _metrics_json(r.metrics)
+    d["segment_metrics"] = [_metrics_json(w) for w in r.segment_metrics]
+    d["formulas"] = {c.name: c.formula for c in r.metrics.engagement.components} if r.metrics else {}
+    clean: dict[str, Any] = _finite(d)
+    return clean
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no infinity or NaN: such numbers become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _csv(rows: Iterable[Sequence[Any]]) -> str:
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else (round(v, 4) if isinstance(v, float) else v) for v in row])
+    return buf.getvalue()
+
+
+def report_csv(r: SessionReport) -> dict[str, str]:
+    """CSV exports: the lesson timeline (one row per step), the questions, the segments with their metrics."""
+    timeline: list[Sequence[Any]] = [
+        ("start_s", "end_s", "head_count", "hands_up", "attention_share", "room_speech_s", "teacher_speech_s")
+    ]
+    timeline += [
+        (b.start, b.end, b.head_count, b.hands_up, b.attention, b.room_speech_s, b.teacher_speech_s) for b in r.timeline
+    ]
+    questions: list[Sequence[Any]] = [
+        ("node_id", "qtype", "prompt", "asked_at_s", "closed", "responses", "correct_count", "correct_rate", "tally")
+    ]
+    questions += [
+        (
+            q.node_id,
+            q.qtype,
+            q.prompt,
+            q.asked_at_s,
+            q.reason,
+            q.responses,
+            q.correct_count,
+            q.correct_rate,
+            json.dumps(q.tally, ensure_ascii=False, sort_keys=True),
+        )
+        for q in r.questions
+    ]
+    names = [c.name for c in r.metrics.engagement.components] if r.metrics else []
+    segments: list[Sequence[Any]] = [("node_id", "start_s", "end_s", *names, "score", "max_score")]
+    for w in (*r.segment_metrics, *((r.metrics,) if r.metrics else ())):
+        e = w.engagement
+        segments.append((w.label, w.start, w.end, *(c.value for c in e.components), e.score, e.max_score))
+    return {"timeline.csv": _csv(timeline), "questions.csv": _csv(questions), "segments.csv": _csv(segments)}
+
+
+def write_report(
+    store: EventStore,
+    session_id: str,
+    out_dir: Path,
+    formats: Sequence[str] = EXPORT_FORMATS,
+    roster_size: int | None = None,
+    private_data: bool = False,
+) -> tuple[Path, SessionReport]:
+    """Write report.html, report.json and the CSV files (as `formats` asks) for a stored session into `out_dir`;
+    returns the main file written (the HTML when asked for) and the report."""
+    unknown = set(formats) - set(EXPORT_FORMATS)
+    if unknown:
+        raise ValueError(f"unknown report format(s): {', '.join(sorted(unknown))}")
     row = store.session(session_id)
     if row is None:
         raise KeyError(session_id)
-    report = build_report(row, store.events(row.id))
+    report = build_report(row, store.events(row.id), roster_size=roster_size, private_data=private_data)
     out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = out_dir / "report.html"
-    html_path.write_text(render_html(report), encoding="utf-8")
-    (out_dir / "report.json").write_text(
-        json.dumps(report_json(report), indent=2, ensure_ascii=False), encoding="utf-8"
+    written: list[Path] = []
+    if "html" in formats:
+        written.append(out_dir / "report.html")
+        written[-1].write_text(render_html(report), encoding="utf-8")
+    if "json" in formats:
+        written.append(out_dir / "report.json")
+        written[-1].write_text(
+            json.dumps(report_json(report), indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8"
+        )
+    if "csv" in formats:
+        for name, text in report_csv(report).items():
+            written.append(out_dir / name)
+            written[-1].write_text(text, encoding="utf-8")
+    return (written[0] if written else out_dir), report
+
+
+# ---- engagement sections -----------------------------------------------------------------------------------
+_SERIES = (
+    ("head_count", "Head count", "#4e79a7"),
+    ("hands_up", "Hands up", "#e15759"),
+    ("attention", "Attention (share of faces toward the display)", "#59a14f"),
+)
+
+
+def _fmt_value(name: str, value: float | None) -> str:
+    return "no data" if value is None else f"{round(100 * value)} %"
+
+
+def _engagement_html(r: SessionReport) -> list[str]:
+    w = r.metrics
+    if w is None:
+        return []
+    e = w.engagement
+    esc = html.escape
+    out = ["<h2>Engagement</h2>"]
+    if e.score is None:
+        out.append("<p>No engagement signal was measured in this session (no camera, microphone or question).</p>")
+    else:
+        out.append(
+            f"<p class='score'>Class engagement score <b>{e.score:.1f}</b> of {e.max_score:.0f} "
+            f"<small>(sum of the components with data; each is worth up to 2 points)</small></p>"
+        )
+    out.append("<table><tr><th>Component</th><th>Value</th><th>Points</th><th>Formula</th><th>From</th></tr>")
+    for c in e.components:
+        pts = "–" if c.points is None else f"{c.points:.1f} / 2"
+        out.append(
+            f"<tr><td>{esc(c.name)}</td><td class='num'>{_fmt_value(c.name, c.value)}</td><td class='num'>{pts}</td>"
+            f"<td><code>{esc(c.formula)}</code></td><td><small class='f'>{esc(c.explanation)}</small></td></tr>"
+        )
+    out.append("</table>")
+    a, p = w.attendance, w.participation
+    facts = [
+        f"roster {a.roster_size}" if a.roster_size else "roster size not entered",
+        "no head count" if a.median_head_count is None else f"median head count {a.median_head_count:g}",
+        f"{p.distinct_hand_tracks} distinct raised hands ({p.hand_raises} raises)",
+        f"correct rate {_pct(p.correct_rate)}",
+    ]
+    if w.speech.room_share is not None:
+        facts.append(f"room speech {w.speech.room_s:.0f} s, lead teacher {w.speech.teacher_s:.0f} s")
+    out.append(f"<p class='meta'>{esc('; '.join(facts))}. Class-level only: no per-child figures.</p>")
+    if r.timeline and any(b.head_count is not None or b.hands_up or b.attention is not None for b in r.timeline):
+        out += ["<h2>Over the lesson</h2>", _signals_svg(r)]
+    return out
+
+
+def _bands(r: SessionReport, x: Any, top: float, height: float) -> list[str]:
+    parts = []
+    for seg in r.segments:
+        x0, x1 = x(seg.start_s), x(seg.end_s)
+        colour = _KIND_COLOURS.get(seg.kind, "#999")
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top:.1f}" width="{max(0.5, x1 - x0):.1f}" height="{height:.1f}" '
+            f'fill="{colour}" fill-opacity="0.10"/>'
+        )
+    return parts
+
+
+def _signals_svg(r: SessionReport, width: int = 900, panel_h: int = 90) -> str:
+    """Three small charts on one time axis: head count (dashed: roster), hands up, attention."""
+    total = max(r.duration_s, 1.0)
+    left, gap = 44, 26
+    height = 3 * (panel_h + gap) + 24
+
+    def x(t: float) -> float:
+        return left + t / total * (width - left)
+
+    bins = r.timeline
+    peak_heads = max((b.head_count or 0.0 for b in bins), default=0.0)
+    peak_hands = max((b.hands_up for b in bins), default=0)
+    scales = {
+        "head_count": max(peak_heads, float(r.roster_size or 0), 1.0) * 1.1,
+        "hands_up": max(float(peak_hands), 1.0) * 1.1,
+        "attention": 1.0,
+    }
+    parts = [f'<svg class="plot" viewBox="0 0 {width + 10} {height}" role="img" aria-label="Room over the lesson">']
+    for i, (key, label, colour) in enumerate(_SERIES):
+        top = i * (panel_h + gap) + 16
+        bottom = top + panel_h
+        ymax = scales[key]
+
+        def y(v: float, bottom: float = bottom, ymax: float = ymax) -> float:
+            return bottom - v / ymax * panel_h
+
+        parts.append(f'<text x="{left}" y="{top - 4}" class="plabel">{html.escape(label)}</text>')
+        parts += _bands(r, x, top, panel_h)
+        parts.append(
+            f'<line x1="{left}" y1="{bottom}" x2="{width}" y2="{bottom}" stroke="#888"/>'
+            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/>'
+        )
+        top_label = "100 %" if key == "attention" else f"{ymax / 1.1:.0f}"
+        parts.append(
+            f'<text x="{left - 4}" y="{y(ymax / 1.1 if key != "attention" else 1.0) + 4:.1f}" class="axis" '
+            f'text-anchor="end">{top_label}</text><text x="{left - 4}" y="{bottom + 4}" class="axis" '
+            f'text-anchor="end">0</text>'
+        )
+        if key == "head_count" and r.roster_size:
+            ry = y(float(r.roster_size))
+            parts.append(
+                f'<line x1="{left}" y1="{ry:.1f}" x2="{width}" y2="{ry:.1f}" stroke="#444" stroke-dasharray="4,3">'
+                f"<title>roster: {r.roster_size}</title></line>"
+            )
+        if key == "hands_up":
+            for b in bins:
+                if b.hands_up:
+                    bw = max(1.0, x(b.end) - x(b.start))
+                    parts.append(
+                        f'<rect x="{x(b.start):.1f}" y="{y(b.hands_up):.1f}" width="{bw:.1f}"'
+                        f' height="{bottom - y(b.hands_up):.1f}" fill="{colour}"><title>{_clock(b.start)}: '
+                        f"{b.hands_up} hand(s) up</title></rect>"
+                    )
+            continue
+        runs: list[list[str]] = [[]]
+        for b in bins:
+            v = b.head_count if key == "head_count" else b.attention
+            if v is None:
+                if runs[-1]:
+                    runs.append([])
+                continue
+            runs[-1].append(f"{x((b.start + b.end) / 2):.1f},{y(v):.1f}")
+        for run in runs:
+            if len(run) == 1:
+                cx, cy = run[0].split(",")
+                parts.append(f'<circle cx="{cx}" cy="{cy}" r="1.5" fill="{colour}"/>')
+            elif run:
+                parts.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="1.6"/>')
+    for q in r.questions:
+        qx = x(q.asked_at_s)
+        parts.append(
+            f'<line x1="{qx:.1f}" y1="12" x2="{qx:.1f}" y2="{height - 24}" stroke="#f28e2b" stroke-dasharray="2,3">'
+            f"<title>{html.escape(q.node_id)} asked at {_clock(q.asked_at_s)}</title></line>"
+        )
+    step = 60 if total > 240 else 30
+    if total > 1800:
+        step = 300
+    for tick in range(0, int(total) + 1, step):
+        parts.append(f'<text x="{x(tick):.1f}" y="{height - 6}" class="axis">{_clock(tick)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _segments_html(r: SessionReport) -> list[str]:
+    """Engagement per segment: a bar per segment on the timeline (height = score / max) and a table."""
+    rows = [w for w in r.segment_metrics if w.engagement.share is not None]
+    if not rows:
+        return []
+    kinds = {seg.node_id: seg.kind for seg in r.segments}
+    width, h, left = 900, 110, 10
+    total = max(r.duration_s, 1.0)
+
+    def x(t: float) -> float:
+        return left + t / total * width
+
+    parts = [f'<svg class="plot" viewBox="0 0 {width + 20} {h + 24}" role="img" aria-label="Engagement per segment">']
+    parts.append(f'<line x1="{left}" y1="{h}" x2="{left + width}" y2="{h}" stroke="#888"/>')
+    for w in rows:
+        share = w.engagement.share or 0.0
+        x0, x1 = x(w.start), x(w.end)
+        top = h - share * (h - 14)
+        label = f"{w.label}: {w.engagement.score or 0:.1f} of {w.engagement.max_score:.0f}"
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{top:.1f}" width="{max(1.0, x1 - x0 - 1):.1f}" height="{h - top:.1f}" '
+            f'fill="{_KIND_COLOURS.get(kinds.get(w.label, ""), "#999")}"><title>{html.escape(label)}</title></rect>'
+        )
+        if x1 - x0 > 34:
+            parts.append(f'<text x="{x0 + 2:.1f}" y="{top - 3:.1f}" class="axis">{round(100 * share)} %</text>')
+    parts.append(f'<text x="{left}" y="{h + 16}" class="axis">bar height = score / max of the segment</text>')
+    parts.append("</svg>")
+    out = ["<h2>Engagement per segment</h2>", "".join(parts)]
+    names = [c.name for c in rows[0].engagement.components]
+    out.append(
+        "<table><tr><th>Segment</th><th>From</th><th>To</th>"
+        + "".join(f"<th>{html.escape(n)}</th>" for n in names)
+        + "<th>Score</th></tr>"
     )
-    return html_path, report
+    for w in rows:
+        cells = "".join(f"<td class='num'>{_fmt_value(c.name, c.value)}</td>" for c in w.engagement.components)
+        out.append(
+            f"<tr><td>{html.escape(w.label)}</td><td>{_clock(w.start)}</td><td>{_clock(w.end)}</td>{cells}"
+            f"<td class='num'>{w.engagement.score or 0:.1f} / {w.engagement.max_score:.0f}</td></tr>"
+        )
+    out.append("</table>")
+    return out
