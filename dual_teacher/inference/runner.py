@@ -38,10 +38,15 @@ class ModelRunner(Protocol):
     def providers_in_use(self) -> list[str]: ...
 
 
+# Providers that do not run the model on this machine (Azure forwards requests to a cloud endpoint).
+NOT_LOCAL = frozenset({"AzureExecutionProvider"})
+
+
 def available_providers() -> list[str]:
+    """Execution providers this onnxruntime build can use locally, in its priority order."""
     import onnxruntime as ort
 
-    return list(ort.get_available_providers())
+    return [p for p in ort.get_available_providers() if p not in NOT_LOCAL]
 
 
 _DTYPES = {
