@@ -35,18 +35,37 @@ py="${PYTHON:-python3}"
 "$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {
   echo "Python 3.11 or newer is needed (found $("$py" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2; exit 1; }
 [ -x .venv/bin/python ] || { say "creating .venv"; "$py" -m venv .venv; }
+# The ONNX Runtime flavour (DUAL_TEACHER_ORT=cpu|cuda|openvino|directml|qnn|migraphx): they all install the same
+# `onnxruntime` import package, so exactly one may be present; faster-whisper's dependency on the plain
+# `onnxruntime` would pull the CPU build back in, hence --no-deps for the swap.
+ort="${DUAL_TEACHER_ORT:-cpu}"
 stamp=.venv/.dual-teacher-installed
-want="$(cat requirements/lock.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+want="$( (cat requirements/lock.txt pyproject.toml; echo "$ort") | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing Python packages (pinned)"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/lock.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  if [ "$ort" != cpu ]; then
+    pin="$(.venv/bin/python - "$ort" <<'PY'
+import sys, tomllib
+extras = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]
+if sys.argv[1] not in extras:
+    sys.exit(f"unknown DUAL_TEACHER_ORT={sys.argv[1]}; choose cpu, cuda, openvino, directml, qnn or migraphx")
+print(extras[sys.argv[1]][0])
+PY
+)"
+    say "switching ONNX Runtime to $pin"
+    .venv/bin/python -m pip uninstall -q -y onnxruntime
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "$pin"
+  fi
   echo "$want" > "$stamp"
 fi
 
 # ---- 3. demo lesson media, rendered from text (cached)
 .venv/bin/python lesson_packs/render_demo.py --out lesson_packs/demo/media >&2
+# ---- 3b. the display's and console's translations (ui/i18n/*.ts -> .qm with Qt's lrelease)
+.venv/bin/python -m dual_teacher.qt.i18n >&2
 
 # ---- 4. on-device models: TFLite -> ONNX conversion + parity check in their own venv (cached), Whisper assembly
 .venv/bin/dual-teacher models build >&2
