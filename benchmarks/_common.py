@@ -1,66 +1,20 @@
-"""Shared helpers for the benchmark scripts: machine fingerprint, generated room audio, text scoring."""
+"""Shared helpers for the speech benchmark scripts: generated room audio, text scoring.
+
+The machine fingerprint comes from dual_teacher.hardware.fingerprint (re-exported here).
+"""
 
 from __future__ import annotations
 
-import importlib.metadata
-import os
-import platform
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dual_teacher.hardware.fingerprint import fingerprint as fingerprint
+
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16_000
-PACKAGES = (
-    "dual-teacher",
-    "faster-whisper",
-    "ctranslate2",
-    "onnxruntime",
-    "numpy",
-    "av",
-    "opencc-python-reimplemented",
-)
-
-
-def fingerprint() -> dict[str, Any]:
-    """Where a figure was measured: platform, CPUs, load, Python and package versions, commit."""
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        commit = ""
-    cpu_model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_model": cpu_model,
-        "cpu_count": os.cpu_count(),
-        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "load_avg_1_5_15": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "python": sys.version.split()[0],
-        "packages": versions,
-        "git_commit": commit,
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -61,7 +61,23 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _git_commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
 def fingerprint() -> dict[str, Any]:
+    """Where a figure was measured: CPU, memory, GPUs, load at the time, Python, package versions, commit."""
     mem = None
     try:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -76,6 +92,9 @@ def fingerprint() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "memory_bytes": mem,
         "gpus": _gpus(),
+        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "load_avg_1_5_15": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "python": platform.python_version(),
         "packages": versions(),
+        "git_commit": _git_commit(),
     }
