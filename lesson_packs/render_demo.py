@@ -2,7 +2,8 @@
 
 Narration is spoken by espeak-ng, slides are drawn with Pillow and everything is encoded with PyAV
 (H.264 + AAC in mp4). Nothing is downloaded. Outputs are cached: a segment is rendered again only when
-its section of script.toml, the voice settings or RENDERER_VERSION change (or with --force).
+its section of script.toml, the voice settings or RENDERER_VERSION change (or with --force). Each video gets
+WebVTT captions of its narration beside it (`intro.vtt`), written again if missing.
 
     .venv/bin/python lesson_packs/render_demo.py [--out lesson_packs/demo/media] [--force]
 
@@ -529,6 +530,19 @@ def encode(path: Path, timeline: Sequence[Timed], audio: Audio, fonts: Fonts, co
         container.mux(sound.encode(None))
 
 
+def write_captions(timeline: Sequence[Timed], path: Path) -> None:
+    """WebVTT captions: one cue per beat, from its first frame until the next beat."""
+
+    def stamp(frame: int) -> str:
+        ms = round(frame * 1000 / FPS)
+        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+    cues = [f"{stamp(t.first_frame)} --> {stamp(t.first_frame + t.frames)}\n{t.beat.say}" for t in timeline]
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
 def render_segment(segment: Segment, out_path: Path, espeak: str, fonts: Fonts, codec: str) -> float:
     """Render one segment to `out_path` atomically; returns its duration in seconds."""
     timeline, audio = build_timeline(segment, espeak)
@@ -539,6 +553,7 @@ def render_segment(segment: Segment, out_path: Path, espeak: str, fonts: Fonts, 
         encode(tmp, timeline, audio, fonts, codec)
         tmp.chmod(0o644)
         tmp.replace(out_path)
+        write_captions(timeline, out_path.with_suffix(".vtt"))
     finally:
         tmp.unlink(missing_ok=True)
     return len(audio) / SAMPLE_RATE
@@ -575,6 +590,9 @@ def render_all(out_dir: Path, force: bool = False, script: Path = DEFAULT_SCRIPT
         out_path = out_dir / segment.filename
         outputs.append(out_path)
         if not force and out_path.is_file() and manifest.get(segment.filename) == segment.digest:
+            if not out_path.with_suffix(".vtt").is_file():
+                write_captions(build_timeline(segment, espeak)[0], out_path.with_suffix(".vtt"))
+                print(f"captions for {segment.filename}", flush=True)
             print(f"up to date {segment.filename}", flush=True)
             continue
         print(f"rendering {segment.filename} ... ", end="", flush=True)

@@ -119,6 +119,7 @@ class LessonEngine:
             ev.AnswerHeard: self._on_answer_heard,
             ev.TeacherEnteredAnswer: self._on_teacher_answer,
             ev.HandCountReported: self._on_hand_count,
+            ev.TeacherJumped: self._on_jump,
         }
 
     # ---- public ---------------------------------------------------------------------------------
@@ -220,6 +221,13 @@ class LessonEngine:
         deadline = s.deadline + e.seconds
         out += [ev.TimerExtended(s.node_id, e.seconds), cmd.ExtendDeadline(s.node_id, deadline)]
         return dataclasses.replace(s, deadline=deadline)
+
+    def _on_jump(self, s: LessonState, e: ev.TeacherJumped, now: float, out: list[Output]) -> LessonState:
+        """Go to any node (closing what is open); a paused lesson resumes there."""
+        if s.status not in ("running", "paused") or e.node_id not in self._index:
+            return s
+        s = self._close_open(self._unpause(s, now), "closed_by_teacher", out)
+        return self._enter(s, e.node_id, now, out)
 
     def _on_end_class(self, s: LessonState, e: ev.Event, now: float, out: list[Output]) -> LessonState:
         if s.status == "ready":

@@ -1,0 +1,457 @@
+"""The classroom: one class session, the classroom display and the teacher console (QML), and the live stream.
+
+Everything runs on the GUI thread, driven by one timer: tick the session (which polls the input stages and
+steps the lesson), hand the bus's events to the view-models (the GUI-thread dispatcher), refresh the console.
+The session's bus may be published from any thread; events reach the view-models only through a bounded
+queue drained here. Video frames never pass through here at all: QML pulls them.
+
+Which lead teacher is on air:
+- no live URL: the AI lesson, from the start;
+- a live URL: the display shows a calm welcome card while the stream connects; when frames flow, the live
+  stream goes on air and the AI lesson waits (paused) at its start. When the stream is lost (no new frame for
+  2 s, an error, or its end) the AI lesson takes over at the matching position of the planned timeline
+  (`LessonTimeline.locate(seconds since the class started)`); the link keeps retrying with backoff and the
+  console offers "back to live" when frames flow again. If the stream never comes up, the AI lesson starts.
+Every switch is an event (`LiveStreamLost`, `SourceSwitched`, ...), stored with the class.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QFont, QGuiApplication, QImage
+from PySide6.QtQml import QQmlApplicationEngine, QQmlError
+from PySide6.QtQuick import QQuickWindow
+from PySide6.QtWidgets import QApplication
+
+from dual_teacher.core import events as ev
+from dual_teacher.core.clock import Clock, RealClock
+from dual_teacher.core.errors import DualTeacherError
+from dual_teacher.core.queues import DropOldestQueue
+from dual_teacher.engagement.store import EventStore
+from dual_teacher.lesson.loader import LoadedPack
+from dual_teacher.lesson.schema import VideoNode, text_in
+from dual_teacher.qt.camera import CameraSetupModel
+from dual_teacher.qt.console import ConsoleModel
+from dual_teacher.qt.display import DisplayModel
+from dual_teacher.qt.frames import FrameSource, register_qml_types
+from dual_teacher.qt.i18n import install_translators
+from dual_teacher.qt.live import LiveLink, redact
+from dual_teacher.resources import resource_dir
+from dual_teacher.runtime.health import GatedInput, HealthState, StageHealth, is_simulated, session_health
+from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
+from dual_teacher.runtime.session import ClassSession, InputStage
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 50
+FONT_FAMILIES = ("Liberation Sans", "DejaVu Sans", "WenQuanYi Micro Hei")
+CONSOLE_EVERY = 4  # console refresh every 4th tick (200 ms)
+_LESSON_CONTROLS = (
+    ev.TeacherPaused,
+    ev.TeacherResumed,
+    ev.TeacherWentNext,
+    ev.TeacherWentBack,
+    ev.TeacherReplayed,
+    ev.TeacherSkippedQuestion,
+    ev.TeacherExtendedTimer,
+    ev.TeacherJumped,
+)
+_registered = False
+
+
+def ensure_app() -> QGuiApplication:
+    existing = QGuiApplication.instance()
+    if isinstance(existing, QGuiApplication):
+        return existing
+    app = QApplication([])
+    app.setApplicationName("dual-teacher")
+    return app
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class FrameClock(QObject):
+    """Intervals between the frames a window shows, as the GUI thread learns of them. `frameSwapped` comes from
+    the render thread and is queued here: a Python slot run on the render thread could deadlock on the GIL
+    while the GUI thread waits for that thread (grabbing or closing a window)."""
+
+    def __init__(self, keep: int = 4000) -> None:
+        super().__init__()
+        self.intervals_ms: collections.deque[float] = collections.deque(maxlen=keep)
+        self.swaps: collections.deque[float] = collections.deque(maxlen=keep)
+        self._last: float | None = None
+
+    @Slot()
+    def swapped(self) -> None:
+        t = time.perf_counter()
+        if self._last is not None:
+            self.intervals_ms.append((t - self._last) * 1000)
+        self._last = t
+        self.swaps.append(t)
+
+    def fps(self, window_s: float = 2.0) -> float:
+        now = time.perf_counter()
+        return sum(1 for t in self.swaps if now - t <= window_s) / window_s
+
+    def reset(self) -> None:
+        self.intervals_ms.clear()
+        self._last = None
+
+
+class Classroom(QObject):
+    def __init__(
+        self,
+        pack: LoadedPack,
+        store: EventStore,
+        inputs: Sequence[InputStage] = (),
+        lang: str = "en",
+        clock: Clock | None = None,
+        live_url: str | None = None,
+        live_config: LivePolicyConfig | None = None,
+        camera_source: FrameSource | None = None,
+        frame_painter: bool | None = None,
+        meta: dict[str, object] | None = None,
+    ) -> None:
+        self.app = ensure_app()
+        super().__init__()
+        # Every QML binding that reads a view-model calls into Python and needs the GIL; with busy Python threads
+        # (pre/post-processing of perception and speech) the default 5 ms switch interval makes the GUI thread
+        # queue behind them. 1 ms keeps the UI responsive (measured with benchmarks/bench_ui.py).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        global _registered
+        if not _registered:
+            register_qml_types()
+            _registered = True
+        font = QFont()
+        font.setFamilies(list(FONT_FAMILIES))  # Latin with a real bold, then Chinese
+        self.app.setFont(font)
+        self._translators = install_translators(self.app, lang)
+        self.pack = pack
+        self.lang = lang
+        self.clock = clock or RealClock()
+        if frame_painter is None:
+            frame_painter = QGuiApplication.platformName() in ("offscreen", "minimal") or (
+                os.environ.get("QT_QUICK_BACKEND") == "software"
+            )
+        self.gated = [GatedInput(s) for s in inputs]
+        self.display = DisplayModel(pack, self.clock, self._submit, lang=lang, frame_painter=frame_painter)
+        self.session = ClassSession(
+            pack,
+            store,
+            self.clock,
+            display=self.display,
+            inputs=self.gated,
+            lang=lang,
+            mode="window",
+            video_end="media_event",
+            meta={"simulated_class": any(is_simulated(s) for s in inputs), "live": bool(live_url), **(meta or {})},
+        )
+        durations = {n.id: pack.duration_of(n) for n in pack.manifest.nodes if isinstance(n, VideoNode)}
+        self.timeline = LessonTimeline(pack.manifest, durations, lang)
+        self.live = LiveLink(live_url or "", self.clock, live_config, parent=self)
+        self.live.on_up = self._live_up
+        self.live.on_down = self._live_down
+        self.live.on_retry = self._live_retry
+        simulated = bool(inputs) and all(is_simulated(s) for s in inputs)
+        self.console = ConsoleModel(self, text_in(pack.manifest.title, lang), simulated)
+        self.camera = CameraSetupModel(camera_source)
+        self.analytics_on = True
+        self.captions_on = True
+        self._on_air = "lesson"
+        self._live_available = False
+        self._class_t0: float | None = None
+        self._started = False
+        self._ended_handled = False
+        self.on_ended: Callable[[], None] = lambda: None
+        self.display.set_indicator(("simulated" if simulated else "analytics") if inputs else "")
+        self._events: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
+        self._unsubscribe = self.session.bus.subscribe(self._events.put_nowait)
+        self.frames = FrameClock()
+        self.tick_ms: collections.deque[float] = collections.deque(maxlen=4000)
+        self.tick_gap_ms: collections.deque[float] = collections.deque(maxlen=4000)
+        self._last_tick: float | None = None
+        self._ticks = 0
+        self.qml_warnings: list[str] = []
+
+        self.engine = QQmlApplicationEngine()
+        self.engine.warnings.connect(self._on_qml_warnings)
+        ctx = self.engine.rootContext()
+        ctx.setContextProperty("display", self.display)
+        ctx.setContextProperty("console", self.console)
+        ctx.setContextProperty("camera", self.camera)
+        ctx.setContextProperty("live", self.live)
+        ui = resource_dir("ui")
+        self.display_window = self._load(ui / "Classroom.qml")
+        self.console_window = self._load(ui / "Console.qml")
+        self.display_window.frameSwapped.connect(self.frames.swapped, Qt.ConnectionType.QueuedConnection)
+        self._ticker = QTimer(self)
+        self._ticker.timeout.connect(self.tick)
+
+    def _load(self, path: Path) -> QQuickWindow:
+        before = len(self.engine.rootObjects())
+        self.engine.load(str(path))
+        roots = self.engine.rootObjects()
+        if len(roots) <= before or not isinstance(roots[-1], QQuickWindow):
+            detail = "; ".join(self.qml_warnings[-5:])
+            raise DualTeacherError(f"the user interface could not load {path.name}: {detail}", hint="reinstall")
+        return roots[-1]
+
+    def _on_qml_warnings(self, warnings: list[QQmlError]) -> None:
+        for w in warnings:
+            text = w.toString()
+            self.qml_warnings.append(text)
+            log.warning("QML: %s", text)
+
+    # ---- showing --------------------------------------------------------------------------------------------------
+    def show(self, display_screen: int | None = None, fullscreen: bool | None = None) -> None:
+        """The display goes full screen on `display_screen` (default: the second screen when there are two)."""
+        screens = QGuiApplication.screens()
+        index = display_screen if display_screen is not None else (1 if len(screens) > 1 else None)
+        if index is not None and 0 <= index < len(screens):
+            self.display_window.setScreen(screens[index])
+            self.display_window.setPosition(screens[index].geometry().topLeft())
+            if fullscreen is None:
+                fullscreen = True
+        self.console_window.show()
+        if fullscreen:
+            self.display_window.showFullScreen()
+        else:
+            self.display_window.show()
+
+    def run(self, auto_start: bool = True) -> None:
+        """Start ticking (and the class, unless the console's Start button should do it)."""
+        self._ticker.start(TICK_MS)
+        if auto_start:
+            self.start()
+
+    # ---- controls (the console's slots come here) -----------------------------------------------------------------
+    def _submit(self, event: ev.Event) -> None:
+        self.session.submit(event)
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        if not self.live.configured:
+            self._start_lesson()
+            return
+        self.session.open()
+        self._set_on_air("starting")
+        self.live.start()
+
+    def set_live_url(self, url: str) -> None:
+        """Follow a live stream from now on (a class that started on the AI lesson: "back to live" is offered
+        when it plays)."""
+        if self.live.configured or not url:
+            return
+        self.live.url = url
+        if self._started and not self.session.ended:
+            self.live.start()
+
+    def _start_lesson(self) -> None:
+        self.session.start()
+        self._class_t0 = self.clock.monotonic()
+        self._set_on_air("lesson")
+        self.session.tick()
+
+    def lesson_event(self, event: ev.Event) -> None:
+        if self._on_air != "lesson" and isinstance(event, _LESSON_CONTROLS):
+            return  # the live teacher leads; the AI lesson waits
+        self.session.submit(event)
+
+    def call_on_hand(self, track_id: int) -> None:
+        self.session.submit(ev.TeacherCalledOnHand(track_id))
+
+    def switch_source(self, source: str) -> None:
+        if source == self._on_air or self.session.ended or not self.live.configured:
+            return
+        if source == "live" and self._live_available:
+            self.session.submit(ev.TeacherSwitchedSource("live"))
+            self._go_live("teacher")
+        elif source == "lesson" and self._on_air == "live":
+            self.session.submit(ev.TeacherSwitchedSource("lesson"))
+            self._fall_back("teacher", self.clock.monotonic())
+
+    def set_analytics(self, on: bool) -> None:
+        if on == self.analytics_on:
+            return
+        self.analytics_on = on
+        for stage in self.gated:
+            stage.set_analytics_enabled(on)
+        self.session.submit(ev.TeacherResumedAnalytics() if on else ev.TeacherPausedAnalytics())
+        self.display.set_indicator(self._indicator() if on else "")
+        self.console.set_switches(self.analytics_on, self.captions_on)
+
+    def _indicator(self) -> str:
+        if not self.gated:
+            return ""
+        return "simulated" if all(is_simulated(s) for s in self.gated) else "analytics"
+
+    def set_captions(self, on: bool) -> None:
+        self.captions_on = on
+        self.display.set_captions(on)
+        self.console.set_switches(self.analytics_on, self.captions_on)
+
+    def end_class(self) -> None:
+        self.session.submit(ev.TeacherEndedClass())
+
+    def toggle_fullscreen(self) -> None:
+        w = self.display_window
+        w.showNormal() if w.visibility() == QQuickWindow.Visibility.FullScreen else w.showFullScreen()
+
+    def on_air(self) -> str:
+        return self._on_air
+
+    def live_status(self) -> dict[str, Any]:
+        if not self.live.configured:
+            return {"configured": False}
+        now = self.clock.monotonic()
+        retry = self.live.policy.retry_in(now)
+        status: dict[str, Any] = {
+            "configured": True,
+            "state": self.live.state,
+            "available": self._live_available,
+            "retry_in": -1 if retry is None else int(retry + 0.999),
+        }
+        if self._on_air == "live" and self._class_t0 is not None:
+            pos = self.timeline.locate(now - self._class_t0)
+            status["position"] = pos.node_id if pos is not None else ""
+        return status
+
+    def health_rows(self) -> list[StageHealth]:
+        rows = session_health(self.session)
+        rows.insert(0, StageHealth("display", fps=self.frames.fps()))
+        if self.live.configured:
+            states: dict[str, HealthState] = {"up": "ok", "connecting": "degraded", "waiting": "failed"}
+            state = states.get(self.live.state, "off")
+            rows.insert(1, StageHealth("live stream", state, fps=self.live.fps(), detail=self.live.state))
+        return rows
+
+    # ---- the source on air ------------------------------------------------------------------------------------------
+    def _set_on_air(self, source: str) -> None:
+        self._on_air = source
+        self.display.set_on_air(source)
+        self.live.set_audible(source == "live")
+
+    def _live_up(self, up: LinkUp) -> None:
+        self.session.record(ev.LiveStreamConnected(redact(self.live.url), up.attempt))
+        if self._on_air == "starting":
+            self.session.start()
+            self.session.submit(ev.TeacherPaused())
+            self.session.tick()
+            self._class_t0 = self.clock.monotonic()
+            self._go_live("start")
+        else:
+            self._live_available = True
+
+    def _go_live(self, reason: str) -> None:
+        if self.session.state.status == "running":
+            self.session.submit(ev.TeacherPaused())
+            self.session.tick()
+        self._set_on_air("live")
+        self._live_available = True
+        self.session.record(ev.SourceSwitched("live", reason))
+
+    def _live_down(self, down: LinkDown) -> None:
+        self._live_available = False
+        self.session.record(ev.LiveStreamLost(down.reason, round(down.silent_s, 3)))
+        if self._on_air == "live":
+            self._fall_back("fallback", down.last_frame_at or self.clock.monotonic())
+        elif self._on_air == "starting":
+            self._start_lesson()
+            self.session.record(ev.SourceSwitched("lesson", "unavailable", self.pack.manifest.start_id))
+
+    def _live_retry(self, retry: Retrying) -> None:
+        self.session.record(ev.LiveStreamRetried(retry.attempt, retry.delay_s))
+
+    def _fall_back(self, reason: str, at: float) -> None:
+        """The AI lesson takes over where the live lesson was at clock time `at`."""
+        t0 = self._class_t0 if self._class_t0 is not None else at
+        pos = self.timeline.locate(at - t0)
+        if pos is None:
+            return
+        self.display.arm_offset(pos.node_id, pos.offset_s)
+        self.session.submit(ev.TeacherJumped(pos.node_id))
+        self.session.tick()
+        self._set_on_air("lesson")
+        self.session.record(
+            ev.SourceSwitched("lesson", reason, pos.node_id, pos.offset_s, round(pos.lesson_s, 3)),
+        )
+
+    # ---- the GUI loop ------------------------------------------------------------------------------------------------
+    def tick(self) -> None:
+        t0 = time.perf_counter()
+        if self._last_tick is not None:
+            self.tick_gap_ms.append((t0 - self._last_tick) * 1000)
+        self._last_tick = t0
+        self.session.tick()
+        now = self.clock.monotonic()
+        for event in self._events.drain():
+            self.display.on_event(event)
+            self.console.on_event(event, now)
+        self._ticks += 1
+        if self._ticks % CONSOLE_EVERY == 0 or self.session.ended:
+            self.console.refresh(now)
+        self.display.flush()
+        if self.session.ended and not self._ended_handled:
+            self._ended_handled = True
+            self.live.stop()
+            self._set_on_air("lesson")
+            self.console.refresh(now)
+            self.on_ended()
+        self.tick_ms.append((time.perf_counter() - t0) * 1000)
+
+    # ---- screenshots and closing -------------------------------------------------------------------------------------
+    def grab(self, window: QQuickWindow) -> QImage:
+        return window.grabWindow()
+
+    def close(self) -> bool:
+        """End the class if it is still on, stop everything and flush the event store."""
+        self._ticker.stop()
+        if self.started and not self.session.ended:
+            self.session.submit(ev.TeacherEndedClass())
+            self.session.tick()
+        self.live.stop()
+        self.camera.hide()
+        self.display.stop()
+        self._unsubscribe()
+        for window in (self.display_window, self.console_window):
+            window.close()
+        # The QML engine goes first, now, while the view-models it binds to are still alive.
+        shiboken6.delete(self.engine)
+        for t in self._translators:
+            self.app.removeTranslator(t)
+        return self.session.close()
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def ui_stats(self) -> dict[str, float]:
+        frames = list(self.frames.intervals_ms)
+        ticks = list(self.tick_ms)
+        gaps = list(self.tick_gap_ms)
+        return {
+            "frames": len(frames),
+            "frame_ms_p50": _percentile(frames, 0.5),
+            "frame_ms_p99": _percentile(frames, 0.99),
+            "frame_ms_max": max(frames, default=0.0),
+            "tick_ms_p50": _percentile(ticks, 0.5),
+            "tick_ms_p99": _percentile(ticks, 0.99),
+            "tick_gap_ms_p99": _percentile(gaps, 0.99),
+        }

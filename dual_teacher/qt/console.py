@@ -1,0 +1,463 @@
+"""The teacher console's view-model (ui/Console.qml).
+
+It reads the session's state (pulled on the GUI loop) and the room's events (handed over by the
+classroom's GUI-thread dispatcher): head count, the ordered queue of raised hands with seat positions, the
+tallies, attention over time, captions, the lesson timeline, alerts and stage health. Its slots are the
+console's controls; they go through `Controls` (the classroom), which turns them into events.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from dual_teacher.core import events as ev
+from dual_teacher.lesson.schema import BranchNode, QuestionNode, text_in
+from dual_teacher.qt.viewmodel import ViewModel, prop
+from dual_teacher.runtime.health import StageHealth
+from dual_teacher.runtime.live import LessonTimeline
+from dual_teacher.runtime.session import ClassSession
+
+MAX_ALERTS = 6
+MAX_TRANSCRIPT = 40
+ATTENTION_POINTS = 120
+
+
+def clock_text(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class Controls(Protocol):
+    """What the console asks of the classroom."""
+
+    session: ClassSession
+    timeline: LessonTimeline
+
+    def start(self) -> None: ...
+    def lesson_event(self, event: ev.Event) -> None: ...
+    def call_on_hand(self, track_id: int) -> None: ...
+    def switch_source(self, source: str) -> None: ...
+    def set_analytics(self, on: bool) -> None: ...
+    def set_captions(self, on: bool) -> None: ...
+    def end_class(self) -> None: ...
+    def toggle_fullscreen(self) -> None: ...
+    def on_air(self) -> str: ...
+    def live_status(self) -> dict[str, Any]: ...
+    def health_rows(self) -> list[StageHealth]: ...
+
+
+@dataclasses.dataclass
+class _Hand:
+    track_id: int
+    x: float
+    y: float
+    since: float
+    called: bool = False
+
+
+class ConsoleModel(ViewModel):
+    statusChanged = Signal()
+    roomChanged = Signal()
+    answersChanged = Signal()
+    timelineChanged = Signal()
+    alertsChanged = Signal()
+    healthChanged = Signal()
+    captionsChanged = Signal()
+    clockChanged = Signal()
+    handsChanged = Signal()
+
+    status = prop(str, "status", statusChanged)
+    onAir = prop(str, "onAir", statusChanged)
+    lessonTitle = prop(str, "lessonTitle", statusChanged)
+    elapsed = prop(str, "elapsed", clockChanged)
+    nodeTitle = prop(str, "nodeTitle", statusChanged)
+    nodeKind = prop(str, "nodeKind", statusChanged)
+    phase = prop(str, "phase", statusChanged)
+    secondsLeft = prop(int, "secondsLeft", clockChanged)
+    liveConfigured = prop(bool, "liveConfigured", statusChanged)
+    liveState = prop(str, "liveState", statusChanged)
+    liveAvailable = prop(bool, "liveAvailable", statusChanged)
+    retryIn = prop(int, "retryIn", clockChanged)
+    analyticsOn = prop(bool, "analyticsOn", statusChanged)
+    captionsOn = prop(bool, "captionsOn", statusChanged)
+    simulated = prop(bool, "simulated", statusChanged)
+    headCount = prop(int, "headCount", roomChanged)
+    hands = prop(list, "hands", handsChanged)
+    attention = prop(float, "attention", roomChanged)
+    attentionFaces = prop(int, "attentionFaces", roomChanged)
+    attentionHistory = prop(list, "attentionHistory", roomChanged)
+    talk = prop(dict, "talk", roomChanged)
+    question = prop(dict, "question", answersChanged)
+    results = prop(list, "results", answersChanged)
+    timeline = prop(list, "timeline", timelineChanged)
+    alerts = prop(list, "alerts", alertsChanged)
+    health = prop(list, "health", healthChanged)
+    transcript = prop(list, "transcript", captionsChanged)
+    partial = prop(str, "partial", captionsChanged)
+
+    def __init__(self, controls: Controls, lesson_title: str, simulated: bool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._c = controls
+        self._hands: collections.OrderedDict[int, _Hand] = collections.OrderedDict()
+        self._attention: collections.deque[float] = collections.deque(maxlen=ATTENTION_POINTS)
+        self._talk: collections.deque[tuple[float, str, float]] = collections.deque(maxlen=500)
+        self._alerts: list[dict[str, Any]] = []
+        self._alert_seq = 0
+        self._transcript: collections.deque[str] = collections.deque(maxlen=MAX_TRANSCRIPT)
+        self._started_at: float | None = None
+        self._results: dict[str, dict[str, Any]] = {}
+        self._last_health = -10.0
+        self._set(
+            "status",
+            status="ready",
+            onAir="lesson",
+            lessonTitle=lesson_title,
+            nodeTitle="",
+            nodeKind="",
+            phase="",
+            liveConfigured=False,
+            liveState="",
+            liveAvailable=False,
+            analyticsOn=True,
+            captionsOn=True,
+            simulated=simulated,
+        )
+        self._set("clock", elapsed="0:00", secondsLeft=-1, retryIn=-1)
+        self._set("hands", hands=[])
+        self._set("room", headCount=-1, attention=-1.0, attentionFaces=0, attentionHistory=[], talk={})
+        self._set("answers", question={}, results=[])
+        self._set("timeline", timeline=[])
+        self._set("alerts", alerts=[])
+        self._set("health", health=[])
+        self._set("captions", transcript=[], partial="")
+
+    # ---- controls -----------------------------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        self._c.start()
+
+    @Slot()
+    def togglePause(self) -> None:
+        status = self._c.session.state.status
+        if status == "running":
+            self._c.lesson_event(ev.TeacherPaused())
+        elif status == "paused":
+            self._c.lesson_event(ev.TeacherResumed())
+
+    @Slot()
+    def next(self) -> None:
+        """Next part; before the class, a presenter clicker's "next" starts it."""
+        if self._c.session.state.status == "ready":
+            self._c.start()
+        else:
+            self._c.lesson_event(ev.TeacherWentNext())
+
+    @Slot()
+    def back(self) -> None:
+        self._c.lesson_event(ev.TeacherWentBack())
+
+    @Slot()
+    def replay(self) -> None:
+        self._c.lesson_event(ev.TeacherReplayed())
+
+    @Slot()
+    def skipQuestion(self) -> None:
+        self._c.lesson_event(ev.TeacherSkippedQuestion())
+
+    @Slot()
+    def extendTimer(self) -> None:
+        self._c.lesson_event(ev.TeacherExtendedTimer(15.0))
+
+    @Slot(str)
+    def addAnswer(self, key: str) -> None:
+        self._c.lesson_event(ev.TeacherEnteredAnswer(key, 1, "add"))
+
+    @Slot(str)
+    def removeAnswer(self, key: str) -> None:
+        current = self._tally_counts().get(key, 0)
+        if current > 0:
+            self._c.lesson_event(ev.TeacherEnteredAnswer(key, current - 1, "set"))
+
+    @Slot(str, int)
+    def setAnswer(self, key: str, count: int) -> None:
+        self._c.lesson_event(ev.TeacherEnteredAnswer(key, max(0, count), "set"))
+
+    @Slot(str)
+    def enterAnswer(self, text: str) -> None:
+        if text.strip():
+            self._c.lesson_event(ev.TeacherEnteredAnswer(text.strip(), 1, "add"))
+
+    @Slot()
+    def callFirstHand(self) -> None:
+        waiting = [h for h in self._hands.values() if not h.called]
+        if waiting:
+            self._c.call_on_hand(waiting[0].track_id)
+
+    @Slot()
+    def goLive(self) -> None:
+        self._c.switch_source("live")
+
+    @Slot()
+    def goLesson(self) -> None:
+        self._c.switch_source("lesson")
+
+    @Slot()
+    def toggleAnalytics(self) -> None:
+        self._c.set_analytics(not self._v["analyticsOn"])
+
+    @Slot()
+    def toggleCaptions(self) -> None:
+        self._c.set_captions(not self._v["captionsOn"])
+
+    @Slot()
+    def endClass(self) -> None:
+        self._c.end_class()
+
+    @Slot()
+    def toggleFullScreen(self) -> None:
+        self._c.toggle_fullscreen()
+
+    @Slot(int)
+    def dismissAlert(self, alert_id: int) -> None:
+        self._alerts = [a for a in self._alerts if a["id"] != alert_id]
+        self._set("alerts", alerts=[dict(a) for a in self._alerts])
+        self.flush()
+
+    # ---- events from the room and the lesson ---------------------------------------------------------------------
+    def on_event(self, e: ev.Event, now: float) -> None:
+        if isinstance(e, ev.ClassStarted):
+            self._started_at = now
+        elif isinstance(e, ev.HeadCountReported):
+            self._set("room", headCount=e.count)
+        elif isinstance(e, ev.HandRaised):
+            hand = self._hands.get(e.track_id)
+            if hand is None:
+                self._hands[e.track_id] = _Hand(e.track_id, e.x, e.y, now)
+            else:
+                hand.x, hand.y = e.x, e.y
+            self._publish_hands()
+        elif isinstance(e, ev.HandLowered):
+            if self._hands.pop(e.track_id, None) is not None:
+                self._publish_hands()
+        elif isinstance(e, ev.TeacherCalledOnHand):
+            if e.track_id in self._hands:
+                self._hands[e.track_id].called = True
+                self._publish_hands()
+        elif isinstance(e, ev.AttentionMeasured):
+            self._attention.append(max(0.0, min(1.0, e.share)))
+            self._set("room", attention=float(e.share), attentionFaces=e.faces, attentionHistory=list(self._attention))
+        elif isinstance(e, ev.SpeechActivity):
+            self._talk.append((now, e.source, e.seconds))
+        elif isinstance(e, ev.CaptionUpdated):
+            if e.final:
+                self._transcript.append(e.text)
+                self._set("captions", transcript=list(self._transcript), partial="")
+            else:
+                self._set("captions", partial=e.text)
+        elif isinstance(e, ev.QuestionClosed):
+            self._results[e.node_id] = {
+                "id": e.node_id,
+                "title": self._title(e.node_id),
+                "responses": e.responses,
+                "correct": e.correct_count,
+                "rate": -1.0 if e.correct_rate is None else e.correct_rate,
+            }
+            self._set("answers", results=list(self._results.values()))
+        elif isinstance(e, ev.HandPollClosed):
+            self._results[e.node_id] = {
+                "id": e.node_id,
+                "title": self._title(e.node_id),
+                "responses": e.peak,
+                "correct": -1,
+                "rate": -1.0,
+            }
+            self._set("answers", results=list(self._results.values()))
+        else:
+            self._alert_for(e, now)
+
+    def _title(self, node_id: str) -> str:
+        engine = self._c.session.engine
+        try:
+            return engine.title(engine.node(node_id))
+        except KeyError:
+            return node_id
+
+    def _publish_hands(self) -> None:
+        hands = [
+            {"order": i + 1, "trackId": h.track_id, "x": h.x, "y": h.y, "called": h.called}
+            for i, h in enumerate(self._hands.values())
+        ]
+        self._set("hands", hands=hands)
+
+    def _alert(self, kind: str, severity: str, now: float, **args: Any) -> None:
+        self._alert_seq += 1
+        self._alerts = [a for a in self._alerts if a["kind"] != kind or kind == "stage"]
+        when = clock_text(now - self._started_at) if self._started_at is not None else ""
+        self._alerts.insert(0, {"id": self._alert_seq, "kind": kind, "severity": severity, "time": when, **args})
+        del self._alerts[MAX_ALERTS:]
+        self._set("alerts", alerts=[dict(a) for a in self._alerts])
+
+    def _resolve(self, *kinds: str) -> None:
+        self._alerts = [a for a in self._alerts if a["kind"] not in kinds]
+        self._set("alerts", alerts=[dict(a) for a in self._alerts])
+
+    def _alert_for(self, e: ev.Event, now: float) -> None:
+        if isinstance(e, ev.LiveStreamLost):
+            self._alert("stream_lost", "warning", now, reason=e.reason)
+        elif isinstance(e, ev.SourceSwitched) and e.source == "lesson" and e.reason in ("fallback", "unavailable"):
+            self._alert("fallback", "info", now, node=self._title(e.node_id) if e.node_id else "")
+        elif isinstance(e, ev.SourceSwitched) and e.source == "live":
+            self._resolve("stream_lost", "fallback", "live_back")
+        elif isinstance(e, ev.LiveStreamConnected) and e.attempt > 0:
+            self._resolve("stream_lost")
+            self._alert("live_back", "info", now)
+        elif isinstance(e, ev.StageAlert):
+            kind = "camera_lost" if e.stage == "camera" else "stage"
+            self._alert(kind, e.severity, now, stage=e.stage, message=e.message)
+        elif isinstance(e, ev.TeacherPausedAnalytics):
+            self._alert("analytics_paused", "info", now)
+        elif isinstance(e, ev.TeacherResumedAnalytics):
+            self._resolve("analytics_paused")
+
+    # ---- pulled every GUI tick ------------------------------------------------------------------------------------
+    def _tally_counts(self) -> dict[str, int]:
+        s = self._c.session.state
+        tally = s.results.get(s.node_id or "")
+        return dict(tally.counts) if tally is not None else {}
+
+    def refresh(self, now: float) -> None:
+        c = self._c
+        session = c.session
+        s = session.state
+        engine = session.engine
+        node = engine.node(s.node_id) if s.node_id is not None else None
+        left = -1
+        if s.status == "paused" and s.remaining is not None:
+            left = int(s.remaining + 0.999)
+        elif s.deadline is not None and node is not None and node.kind != "video":
+            left = max(0, int(s.deadline - now + 0.999))
+        live = c.live_status()
+        if c.on_air() == "live":  # the live teacher leads: show where the plan says they are
+            planned = c.timeline.entry(str(live.get("position") or ""))
+            node = engine.node(planned.node_id) if planned is not None else None
+            left = -1
+        self._set(
+            "status",
+            status=s.status,
+            onAir=c.on_air(),
+            nodeTitle=engine.title(node) if node is not None and s.status != "ended" else "",
+            nodeKind=node.kind if node is not None else "",
+            phase=s.phase,
+            liveConfigured=bool(live.get("configured")),
+            liveState=str(live.get("state", "")),
+            liveAvailable=bool(live.get("available")),
+        )
+        self._set(
+            "clock",
+            elapsed=clock_text(now - self._started_at) if self._started_at is not None else "0:00",
+            secondsLeft=left,
+            retryIn=int(live.get("retry_in", -1)),
+        )
+        self._refresh_question(node, s.phase)
+        self._refresh_timeline(now)
+        cutoff = now - 60.0
+        talk: dict[str, float] = {}
+        for t, source, seconds in self._talk:
+            if t >= cutoff:
+                talk[source] = round(talk.get(source, 0.0) + seconds, 1)
+        self._set("room", talk=talk)
+        if now - self._last_health >= 1.0:
+            self._last_health = now
+            self._set("health", health=[self._health_row(r) for r in c.health_rows()])
+        self.flush()
+
+    def set_switches(self, analytics: bool, captions: bool) -> None:
+        self._set("status", analyticsOn=analytics, captionsOn=captions)
+        self.flush()
+
+    def _refresh_question(self, node: object, phase: str) -> None:
+        if not isinstance(node, QuestionNode):
+            self._set("answers", question={})
+            return
+        engine = self._c.session.engine
+        counts = self._tally_counts()
+        correct = set(node.correct_keys())
+        rows = [
+            {
+                "key": ch.key,
+                "text": text_in(ch.text, engine.lang),
+                "count": counts.get(ch.key, 0),
+                "correct": ch.key in correct,
+            }
+            for ch in node.choices
+        ]
+        if node.qtype == "true_false":
+            rows = [
+                {"key": k, "text": k, "count": counts.get(k, 0), "correct": k in correct} for k in ("true", "false")
+            ]
+        others = [
+            {"key": k, "text": k, "count": v, "correct": k in correct}
+            for k, v in counts.items()
+            if k not in {r["key"] for r in rows}
+        ]
+        total = sum(counts.values())
+        right = sum(v for k, v in counts.items() if engine.is_correct(node, k))
+        self._set(
+            "answers",
+            question={
+                "id": node.id,
+                "title": engine.title(node),
+                "prompt": text_in(node.prompt, engine.lang),
+                "qtype": node.qtype,
+                "open": phase == "asking",
+                "rows": rows + others,
+                "responses": total,
+                "correctCount": right,
+                "answer": ", ".join(sorted(correct)),
+            },
+        )
+
+    def _refresh_timeline(self, now: float) -> None:
+        """Every node in file order (branches left out); nodes off the main line (detours) have no planned time.
+        While live, the current row is the live lesson's planned position."""
+        c = self._c
+        s = c.session.state
+        engine = c.session.engine
+        history = set(s.history)
+        current = s.node_id
+        if c.on_air() == "live":
+            current = str(c.live_status().get("position") or current or "")
+        planned = {e.node_id: e for e in c.timeline.entries}
+        rows = []
+        for node in engine.pack.nodes:
+            if isinstance(node, BranchNode):
+                continue
+            entry = planned.get(node.id)
+            state = "current" if node.id == current else "done" if node.id in history else "next"
+            rows.append(
+                {
+                    "id": node.id,
+                    "title": engine.title(node) if node.title is not None else "",
+                    "kind": node.kind,
+                    "start": clock_text(entry.start_s) if entry is not None else "",
+                    "state": state,
+                    "detour": entry is None,
+                }
+            )
+        self._set("timeline", timeline=rows)
+
+    @staticmethod
+    def _health_row(r: StageHealth) -> dict[str, Any]:
+        return {
+            "stage": r.stage,
+            "state": r.state,
+            "provider": r.provider,
+            "fps": -1.0 if r.fps is None else round(r.fps, 1),
+            "dropped": r.dropped,
+            "level": -1.0 if r.level is None else r.level,
+            "detail": r.detail,
+        }

@@ -1,0 +1,125 @@
+"""Stage health for the console, and the switch that pauses camera and microphone analytics.
+
+A stage reports its health by having a `health()` method (pulled about once a second by the console; never
+an event: these are high-rate numbers that are not stored). Stages that can stop their own capture have
+`set_analytics_enabled(on)`; `GatedInput` wraps every input stage so that, while analytics are paused,
+nothing it produces reaches the lesson, whether or not the stage itself can stop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+from dual_teacher.core import events as ev
+from dual_teacher.lesson import commands as cmd
+from dual_teacher.runtime.session import ClassSession, InputStage
+
+log = logging.getLogger(__name__)
+
+HealthState = Literal["ok", "degraded", "failed", "off"]
+
+
+@dataclasses.dataclass(frozen=True)
+class StageHealth:
+    """One row of the console's stage health: `provider` is the execution provider actually used (e.g.
+    "CPUExecutionProvider"), `fps` frames (or chunks) handled per second, `dropped` items a bounded queue
+    dropped, `level` the microphone level in [0, 1]."""
+
+    stage: str
+    state: HealthState = "ok"
+    provider: str = ""
+    fps: float | None = None
+    dropped: int = 0
+    level: float | None = None
+    detail: str = ""
+
+
+@runtime_checkable
+class ReportsHealth(Protocol):
+    def health(self) -> StageHealth: ...
+
+
+@runtime_checkable
+class AnalyticsSwitch(Protocol):
+    def set_analytics_enabled(self, enabled: bool) -> None: ...
+
+
+def is_simulated(stage: object) -> bool:
+    inner = getattr(stage, "stage", stage)
+    return bool(getattr(inner, "simulated", False)) or str(getattr(inner, "name", "")).startswith("simulated")
+
+
+class GatedInput:
+    """An input stage whose events are dropped (and counted) while analytics are paused."""
+
+    def __init__(self, stage: InputStage) -> None:
+        self.stage = stage
+        self.name = stage.name
+        self.enabled = True
+        self.withheld = 0
+
+    def handle(self, item: cmd.Command | ev.Event, now: float) -> None:
+        self.stage.handle(item, now)
+
+    def poll(self, now: float) -> list[ev.Event]:
+        events = self.stage.poll(now)
+        if self.enabled:
+            return events
+        self.withheld += len(events)
+        return []
+
+    def set_analytics_enabled(self, enabled: bool) -> None:
+        self.enabled = enabled
+        if isinstance(self.stage, AnalyticsSwitch):
+            self.stage.set_analytics_enabled(enabled)
+
+    def health(self) -> StageHealth:
+        if isinstance(self.stage, ReportsHealth):
+            row = self.stage.health()
+        else:
+            row = StageHealth(self.name, provider="simulated" if is_simulated(self.stage) else "")
+        return row if self.enabled else dataclasses.replace(row, state="off", detail="paused")
+
+
+def session_health(session: ClassSession) -> list[StageHealth]:
+    """The session's own rows (lesson inbox, event store) and one per input stage."""
+    errors = session.stats.stage_errors
+    rows = [
+        StageHealth(
+            "lesson",
+            "degraded" if errors else "ok",
+            dropped=session.stats.inbox_dropped,
+            detail=f"{errors} stage error(s)" if errors else "",
+        )
+    ]
+    writer = session.writer_health()
+    if writer is not None:
+        failing = writer.failing_since is not None
+        rows.append(
+            StageHealth(
+                "event store",
+                "degraded" if failing else "ok",
+                dropped=writer.dropped,
+                detail=f"{writer.pending} waiting: {writer.last_error}" if failing else "",
+            )
+        )
+    rows.extend(stage_rows(session.inputs))
+    return rows
+
+
+def stage_rows(stages: Sequence[object]) -> list[StageHealth]:
+    rows = []
+    for stage in stages:
+        name = str(getattr(stage, "name", type(stage).__name__))
+        try:
+            if isinstance(stage, ReportsHealth):
+                rows.append(stage.health())
+            else:
+                rows.append(StageHealth(name, provider="simulated" if is_simulated(stage) else ""))
+        except Exception as exc:  # a broken health report must not break the console
+            log.exception("health of %s failed", name)
+            rows.append(StageHealth(name, "failed", detail=f"{type(exc).__name__}: {exc}"))
+    return rows
