@@ -73,6 +73,7 @@ except ImportError as _exc:  # not the build venv
 
 REPORT_SCHEMA_VERSION = 1
 OPSET = 17
+NOISE_FACTOR = 1.5  # see evaluate(): allowed parity never below 1.5x TFLite's own backend disagreement
 KIND = "onnx-from-tflite"
 BUILD_VARIANTS = ("prelu", "fp16", "int8")
 DEFAULT_TOLERANCE = 1e-3
@@ -871,9 +872,17 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
                 scale = {n: max(par.ref_max_abs[n], spec.output_scale(n)) for n in par.max_abs}
                 rel = {n: v / scale[n] if scale[n] else v for n, v in par.max_abs.items()}
                 if gates:
+                    # ONNX may differ from the reference as much as TFLite's own two kernel sets differ from each
+                    # other on the same inputs (times NOISE_FACTOR): on inputs with no person, e.g. the demo's
+                    # slides when ../shared/data is absent, landmark regressors are ill-conditioned for both.
                     tols = {n: spec.output_tolerance(n) for n in par.max_abs}
-                    allowed = {n: tols[n].allowed(scale[n]) for n in par.max_abs}
-                    tol_doc: dict[str, Any] = {"kind": "max_abs_diff <= abs + rel * scale, per output"}
+                    allowed = {
+                        n: max(tols[n].allowed(scale[n]), NOISE_FACTOR * float(noise.get(n, 0.0))) for n in par.max_abs
+                    }
+                    tol_doc: dict[str, Any] = {
+                        "kind": "max_abs_diff <= max(abs + rel * scale, noise_factor * TFLite kernel noise)",
+                        "noise_factor": NOISE_FACTOR,
+                    }
                     tol_doc["per_output"] = {n: t.as_dict() for n, t in tols.items()}
                 else:
                     t = spec.variant_tolerance(variant)
