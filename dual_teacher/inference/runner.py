@@ -68,6 +68,7 @@ class OnnxRunner:
         providers: Sequence[str | tuple[str, dict[str, Any]]] = ("CPUExecutionProvider",),
         threads: int | None = None,
         name: str | None = None,
+        session_config: Mapping[str, str] | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -88,6 +89,8 @@ class OnnxRunner:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        for key, value in (session_config or {}).items():  # e.g. {"session.intra_op.allow_spinning": "0"}
+            opts.add_session_config_entry(key, value)
         try:
             self._session = ort.InferenceSession(str(path), sess_options=opts, providers=list(usable))
         except Exception as exc:  # ORT raises its own untyped errors for corrupt files

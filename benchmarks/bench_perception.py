@@ -1,0 +1,321 @@
+"""Speed of classroom perception at 720p and 1080p, against MediaPipe's own pipeline, and hand-up latency.
+
+    python benchmarks/bench_perception.py --out results/bench_perception.json [--quick] [--budget-s 4]
+
+Scenes are real photos from ../shared/data (`--data`), fitted into 1280x720 and 1920x1080 frames:
+"1 person" (a man standing by a truck), "5 people" (the OpenVINO classroom photo) and "18 people" (a 2x2
+collage of the four classroom pictures: two photos and the first frames of the two GIFs). Each frame is
+analysed again and again as a video (`RoomPerception.process`: tracking, the tile schedule, landmarks
+round-robin) on `--threads` ONNX Runtime threads (default 2), after one warm-up tile cycle; per-frame latency
+p50/p90 and sustained frames/s over `--budget-s` seconds. Per person = p50 / people found.
+
+The peer: the same frames through MediaPipe 0.10.14 in its own venv (its protobuf pin cannot share ours),
+made on demand under the model cache (`--peer auto`; `--quick` only uses one that exists): the legacy
+`mp.solutions.pose` (one person) and a Tasks `PoseLandmarker` with num_poses=20, pinned to 2 CPUs.
+If the venv cannot be made the peer is reported as skipped with the reason.
+
+Hand up -> event: a paced camera (15 frames/s, the capture thread and `PerceptionStage` as in class) shows
+the OpenVINO classroom GIF (no hand up), then cuts to the classroom photo of the same room where a student
+holds a hand up; latency = time of the `HandRaised` event - time the first hand-up frame was captured. The
+cut brings new people into view, so this includes finding and tracking them (a hand going up on someone
+already tracked needs only the hysteresis); no real clip of a hand going up was available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from dual_teacher.config import models_cache_dir  # noqa: E402
+from dual_teacher.core import events as ev  # noqa: E402
+from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
+from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
+from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.runtime.perception_stage import PerceptionStage  # noqa: E402
+
+MEDIAPIPE = "mediapipe==0.10.14"
+PEER_DEPS = ["absl-py", "attrs", "flatbuffers", "protobuf>=4.25,<5", "numpy", "opencv-python-headless", "matplotlib"]
+RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}
+
+
+def _load(path: Path, frame: int = 0) -> Image.Image:
+    with Image.open(path) as img:
+        if getattr(img, "n_frames", 1) > 1:
+            img.seek(frame)
+        return img.convert("RGB")
+
+
+def fit(img: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    """The picture scaled to fit `size` (aspect kept), centred on black."""
+    w, h = size
+    scale = min(w / img.width, h / img.height)
+    resized = img.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", size)
+    canvas.paste(resized, ((w - resized.width) // 2, (h - resized.height) // 2))
+    return np.asarray(canvas)
+
+
+def scenes(data: Path) -> dict[str, tuple[int, Image.Image]]:
+    images, video = data / "images", data / "video"
+    classroom = _load(images / "classroom_omz_raisinghand_5p_1raised.png")
+    quads = [
+        classroom,
+        _load(images / "classroom_omz_action0005_5p_1raised.png"),
+        _load(video / "classroom_omz_smart_classroom_demo.gif"),
+        _load(video / "classroom_intel_sample_videos_preview.gif"),
+    ]
+    collage = Image.new("RGB", (1920, 1080))
+    for i, q in enumerate(quads):
+        collage.paste(Image.fromarray(fit(q, (960, 540))), ((i % 2) * 960, (i // 2) * 540))
+    return {
+        "1 person": (1, _load(images / "single_mpii_051423444_standing.jpg")),
+        "5 people": (5, classroom),
+        "18 people": (18, collage),
+    }
+
+
+def time_ours(models: PerceptionModels, frame: np.ndarray, budget_s: float) -> dict[str, Any]:
+    room = RoomPerception(models)
+    warm = room.config.detect_every + 2
+    for i in range(warm):
+        room.process(frame, i / 15)
+    times: list[float] = []
+    people: list[int] = []
+    start = time.perf_counter()
+    i = warm
+    while time.perf_counter() - start < budget_s or len(times) < 5:
+        t0 = time.perf_counter()
+        result = room.process(frame, i / 15)
+        times.append(time.perf_counter() - t0)
+        people.append(result.count)
+        i += 1
+    wall = time.perf_counter() - start
+    stats = percentiles_ms(times)
+    found = int(np.median(people))
+    return {
+        **stats,
+        "fps": len(times) / wall,
+        "people_found": found,
+        "per_person_ms": stats["p50_ms"] / max(found, 1),
+    }
+
+
+def calibrate(models: PerceptionModels, runs: int = 20) -> dict[str, float]:
+    """Bare model latency in this run (p50 ms), to compare machines and load (FIELD_NOTES: ~3 and ~5-6 ms)."""
+    out = {}
+    for runner in models.runners:
+        feeds = runner.example_inputs()
+        runner.run(feeds)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            runner.run(feeds)
+            times.append(time.perf_counter() - t0)
+        out[runner.name] = float(np.median(times) * 1000)
+    return out
+
+
+# ---- the MediaPipe peer ------------------------------------------------------------------------------------
+def peer_python(create: bool) -> tuple[Path | None, str]:
+    """The peer venv's python (made on demand), or None and why not."""
+    venv = models_cache_dir() / "peer-mediapipe-0.10.14"
+    python = venv / "bin" / "python"
+    if python.is_file() and (venv / ".complete").is_file():
+        return python, ""
+    if not create:
+        return None, f"no peer venv at {venv} (quick mode does not create one; run without --quick)"
+    try:
+        if venv.exists():
+            shutil.rmtree(venv)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
+        wheels = sorted((models_cache_dir() / "wheels").glob("mediapipe-0.10.14-*.whl"))
+        source = [str(wheels[0])] if wheels else [MEDIAPIPE]
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, "--no-deps", *source], check=True, capture_output=True, text=True, timeout=600)
+        subprocess.run([*pip, *PEER_DEPS], check=True, capture_output=True, text=True, timeout=900)
+        subprocess.run([str(python), "-c", "import mediapipe"], check=True, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", "") or ""
+        return None, f"could not make the MediaPipe venv: {exc} {str(detail)[-400:]}".strip()
+    (venv / ".complete").write_text("ok\n", encoding="utf-8")
+    return python, ""
+
+
+def run_peer(python: Path, frames: dict[str, np.ndarray], budget_s: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "frames.npz"
+        np.savez(npz, **frames)  # public photos, not camera frames
+        out = Path(tmp) / "peer.json"
+        cmd = [str(python), str(REPO / "benchmarks" / "_mediapipe_peer.py"), "--frames", str(npz), "--out", str(out)]
+        proc = subprocess.run([*cmd, "--budget-s", str(budget_s)], capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0 or not out.is_file():
+            return {"skipped": f"peer exited {proc.returncode}: {proc.stderr[-600:]}"}
+        import json
+
+        data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return data
+
+
+# ---- hand up -> HandRaised ---------------------------------------------------------------------------------
+def hand_up_latency(models: PerceptionModels, data: Path, trials: int, fps: float = 15.0) -> dict[str, Any]:
+    size = RESOLUTIONS["1080p"]
+    with Image.open(data / "video" / "classroom_omz_smart_classroom_demo.gif") as gif:
+        before = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            before.append(fit(gif.convert("RGB"), size))
+    hand = fit(_load(data / "images" / "classroom_omz_raisinghand_5p_1raised.png"), size)
+    latencies: list[float] = []
+    missed = 0
+    for trial in range(trials):
+        n_before = len(before) + (trial * 5) % 15  # vary the phase of the cut against the tile schedule
+        frames = [before[i % len(before)] for i in range(n_before)] + [hand] * int(fps * 10)
+        cut: list[float] = []
+
+        def reader(
+            frames: list[np.ndarray] = frames, n_before: int = n_before, cut: list[float] = cut
+        ) -> Iterator[np.ndarray]:
+            for i, f in enumerate(frames):
+                if i == n_before:
+                    cut.append(time.monotonic())
+                yield f
+
+        camera = CaptureThread("bench", reader, CaptureOptions(fps=fps, live=False))
+        stage = PerceptionStage(camera, RoomPerception(models), keep_records=10_000)
+        stage.start()
+        raised_at = None
+        while raised_at is None and not camera.finished:
+            time.sleep(0.01)
+            if any(isinstance(e, ev.HandRaised) for e in stage.poll(0.0)):
+                raised_at = time.monotonic()
+        stage.stop()
+        if raised_at is None or not cut:
+            missed += 1
+            continue
+        latencies.append(raised_at - cut[0])
+    stats = percentiles_ms(latencies)
+    return {
+        "trials": trials,
+        "missed": missed,
+        "camera_fps": fps,
+        "resolution": "1080p",
+        "p50_s": stats["p50_ms"] / 1000,
+        "p90_s": stats["p90_ms"] / 1000,
+        "latencies_s": [round(x, 3) for x in latencies],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data", help="../shared/data layout")
+    ap.add_argument("--quick", action="store_true", help="tiny budget, 1 hand-up trial, no peer venv creation")
+    ap.add_argument("--budget-s", type=float, default=None, help="seconds per scene (default 4, quick 0.5)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--peer", choices=["auto", "skip"], default="auto")
+    ap.add_argument("--trials", type=int, default=None, help="hand-up trials (default 5, quick 1)")
+    args = ap.parse_args(argv)
+    budget = args.budget_s if args.budget_s is not None else (0.5 if args.quick else 4.0)
+    trials = args.trials if args.trials is not None else (1 if args.quick else 5)
+    if not (args.data / "images" / "ground_truth.tsv").is_file():
+        print(f"no evaluation data at {args.data}", file=sys.stderr)
+        return 2
+    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.threads:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.threads])
+    models = PerceptionModels.load(threads=args.threads)
+    calibration = calibrate(models)
+    print("bare model p50 ms: " + ", ".join(f"{k} {v:.1f}" for k, v in calibration.items()))
+    picked = scenes(args.data)
+    python: Path | None = None
+    why = "--peer skip"
+    if args.peer == "auto":
+        python, why = peer_python(create=not args.quick)
+    rows: list[dict[str, Any]] = []
+    peer: dict[str, Any] = {"skipped": why} if python is None else {}
+    for res, size in RESOLUTIONS.items():
+        for scene, (people, img) in picked.items():
+            frame = fit(img, size)
+            name = f"{scene.replace(' ', '_')}_{res}"
+            row: dict[str, Any] = {"scene": f"{scene} @ {res}", "people_true": people}
+            row.update(time_ours(models, frame, budget))
+            if python is not None:  # right after ours, so both see the same load on the machine
+                got = run_peer(python, {name: frame}, budget)
+                for kind, value in got.items():
+                    if isinstance(value, dict) and name in value:
+                        peer.setdefault(kind, {})[name] = value[name]
+                    elif (isinstance(value, dict) and "skipped" in value) or kind not in peer:
+                        peer[kind] = value
+            rows.append(row)
+            for kind in ("legacy_pose", "tasks_pose_landmarker"):
+                p = peer.get(kind, {}).get(name) if isinstance(peer.get(kind), dict) else None
+                if p:
+                    row[f"{kind}_p50_ms"] = p["p50_ms"]
+                    row[f"{kind}_people"] = p["people_found"]
+                    row[f"speedup_vs_{kind}"] = p["p50_ms"] / row["p50_ms"]
+                    theirs = p["p50_ms"] / max(p["people_found"], 1)
+                    row[f"per_person_speedup_vs_{kind}"] = theirs / row["per_person_ms"]
+    print_table(
+        rows,
+        [
+            "scene",
+            "people_true",
+            "people_found",
+            "p50_ms",
+            "p90_ms",
+            "fps",
+            "per_person_ms",
+            "legacy_pose_p50_ms",
+            "tasks_pose_landmarker_p50_ms",
+            "tasks_pose_landmarker_people",
+            "per_person_speedup_vs_tasks_pose_landmarker",
+        ],
+    )
+    if "skipped" in peer or any(isinstance(v, dict) and "skipped" in v for v in peer.values()):
+        print(f"MediaPipe peer: {peer.get('skipped') or {k: v for k, v in peer.items() if isinstance(v, dict)}}")
+    latency = hand_up_latency(models, args.data, trials)
+    print(
+        f"hand up -> HandRaised (1080p, camera {latency['camera_fps']:.0f} fps, {len(latency['latencies_s'])} trials,"
+        f" {latency['missed']} missed): p50 {latency['p50_s']:.2f} s, p90 {latency['p90_s']:.2f} s"
+    )
+    big = next(r for r in rows if r["scene"] == "18 people @ 1080p")
+    goals = {
+        "fps_1080p_15plus_people": big["fps"],
+        "fps_goal": 5.0,
+        "hand_up_event_p90_s": latency["p90_s"],
+        "hand_up_goal_s": 1.0,
+        "per_person_speedup_vs_tasks_1080p_15plus": big.get("per_person_speedup_vs_tasks_pose_landmarker"),
+    }
+    write_json(
+        args.out,
+        {
+            "rows": rows,
+            "peer": peer,
+            "hand_up_latency": latency,
+            "goals": goals,
+            "threads": args.threads,
+            "model_p50_ms": calibration,
+            "providers": models.providers_in_use(),
+            "budget_s": budget,
+            "quick": args.quick,
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

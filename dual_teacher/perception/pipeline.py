@@ -1,0 +1,481 @@
+"""The multi-person pipeline: a whole classroom frame in, tracked people with poses, raised hands and faces out.
+
+Per frame (`RoomPerception.process`):
+1. **Detect** on the regions the `TileSchedule` picks (coarse levels nearly every frame, each fine tile every
+   `detect_every` frames), merge across regions with weighted NMS in frame pixels.
+2. **Associate** detections with tracks (`IouTracker` on face-sized boxes); an unmatched detection starts a
+   tentative track whose region comes from the detector's keypoints (MediaPipe's pose_detection_to_roi).
+3. **Landmarks** for at most `landmarks_per_frame` tracks, new tracks first, then those whose hand was up
+   at their last look, then the longest-waiting (round-robin when the room is full); a track's next region
+   comes from its landmarks (MediaPipe's tracking), so a person keeps being followed between detections.
+   Presence below `presence_min` is a miss; a tentative track that misses is dropped (not a person).
+4. **De-duplicate** tracks whose landmarks describe the same person (one person found in two tiles, or by the
+   face and again lower down); the older id stays.
+5. **Faces**: for `faces_per_frame` tracks (round-robin) the face detector runs on a square around the head
+   landmarks and the yaw of the face found is recorded (attention).
+All models have batch 1, so regions run one after another (see models.py). Cost per frame is bounded by
+the three budgets whatever the number of people.
+
+`analyse_still` runs the same steps on one image with every region and every person, and a second landmark
+pass from the first pass's regions (what the evaluation script uses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from dual_teacher.inference.registry import ModelRegistry
+from dual_teacher.inference.runner import OnnxRunner
+from dual_teacher.perception.geometry import FramePyramid, Roi
+from dual_teacher.perception.handraise import RaiseRule, raised_hand, raised_hand_position
+from dual_teacher.perception.models import (
+    FACE_DETECTION,
+    LEFT_SHOULDER,
+    NOSE,
+    POSE_DETECTION,
+    POSE_LANDMARKS,
+    RIGHT_SHOULDER,
+    FaceOrientation,
+    OnnxBlazePose,
+    PoseLandmarks,
+    SsdDetector,
+    SsdModelInfo,
+    head_roi,
+    load_contracts,
+    pose_face_boxes,
+    roi_from_detection,
+    roi_from_landmarks,
+)
+from dual_teacher.perception.ssd import Detections, weighted_nms
+from dual_teacher.perception.tiling import Tile, TileSchedule, TilingConfig, make_tiles, min_person_px
+from dual_teacher.perception.tracker import Box, IouTracker
+
+
+@dataclasses.dataclass(frozen=True)
+class PerceptionConfig:
+    tiling: TilingConfig = dataclasses.field(default_factory=TilingConfig)
+    detect_every: int = 12  # each fine tile is scanned once per this many frames
+    detect_min_score: float = 0.5
+    landmarks_per_frame: int = 8  # people refreshed per frame (round-robin beyond that)
+    faces_per_frame: int = 2
+    presence_min: float = 0.7  # pose presence of the region (MediaPipe uses 0.5 for one person in view)
+    upper_body_visibility: float = 0.5  # nose and both shoulders must be this visible to count a person
+    min_scale_fraction: float = 0.15  # body scale (shoulders) at least this x the smallest person findable
+    require_face: bool = False  # count a new track only once the face detector finds a face in its head region
+    confirm_tries: int = 3  # face checks before an unconfirmed track is dropped
+    confirm_per_frame: int = 4  # face checks of new tracks per frame (on top of faces_per_frame)
+    max_track_age_s: float = 1.5
+    rule: RaiseRule = dataclasses.field(default_factory=RaiseRule)
+    attention: bool = True
+
+
+class PerceptionModels:
+    """The three models, each with its own ONNX Runtime session (created by the inference layer)."""
+
+    def __init__(
+        self,
+        detector: SsdDetector,
+        landmarker: OnnxBlazePose,
+        faces: FaceOrientation | None,
+        runners: Sequence[OnnxRunner],
+    ) -> None:
+        self.detector = detector
+        self.landmarker = landmarker
+        self.faces = faces
+        self.runners = list(runners)
+
+    @classmethod
+    def load(
+        cls,
+        registry: ModelRegistry | None = None,
+        threads: int = 2,
+        providers: Sequence[str] = ("CPUExecutionProvider",),
+        detect_min_score: float = 0.4,
+        with_faces: bool = True,
+        variant: str = "fp32",
+        allow_spinning: bool = True,
+    ) -> PerceptionModels:
+        registry = registry or ModelRegistry()
+        names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
+        contracts = load_contracts(names)
+        # allow_spinning=False: no spin-waiting between runs. Spinning is faster on idle cores (pose_detection
+        # 13 vs 21 ms here) but much slower when other work (speech recognition) shares the 2 cores.
+        config = {} if allow_spinning else {"session.intra_op.allow_spinning": "0"}
+        runners = {
+            n: OnnxRunner(
+                registry.onnx_path(n, variant),
+                providers=tuple(providers),
+                threads=threads,
+                name=n,
+                session_config=config,
+            )
+            for n in names
+        }
+        for r in runners.values():
+            r.warmup(2)
+        detector = SsdDetector(
+            runners[POSE_DETECTION],
+            SsdModelInfo.from_contract(contracts[POSE_DETECTION]),
+            min_score=detect_min_score,
+            rebox=pose_face_boxes,
+        )
+        landmarker = OnnxBlazePose(runners[POSE_LANDMARKS], contracts[POSE_LANDMARKS])
+        faces = None
+        if with_faces:
+            face_info = SsdModelInfo.from_contract(contracts[FACE_DETECTION])
+            faces = FaceOrientation(SsdDetector(runners[FACE_DETECTION], face_info, min_score=0.6))
+        return cls(detector, landmarker, faces, list(runners.values()))
+
+    def providers_in_use(self) -> list[str]:
+        used: list[str] = []
+        for r in self.runners:
+            for p in r.providers_in_use()[:1]:
+                if p not in used:
+                    used.append(p)
+        return used
+
+    def fell_back(self) -> bool:
+        return any(r.fell_back for r in self.runners)
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonResult:
+    """One tracked person in one frame. `seat` is the mid-shoulder point normalised to the frame (0..1);
+    `raised` is None when the person's landmarks were not refreshed this frame (round-robin)."""
+
+    track_id: int
+    seat: tuple[float, float]
+    raised: bool | None
+    landmarks: PoseLandmarks
+    fresh: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameResult:
+    index: int
+    now: float
+    width: int
+    height: int
+    people: tuple[PersonResult, ...]
+    faces: tuple[tuple[int, float | None], ...]  # (track id, yaw in degrees or None: no face found)
+    ended: tuple[int, ...]  # tracks that ended this frame
+    regions: int
+    landmark_runs: int
+    timings: dict[str, float]
+
+    @property
+    def count(self) -> int:
+        return len(self.people)
+
+    @property
+    def raised_count(self) -> int:
+        return sum(1 for p in self.people if p.raised)
+
+
+@dataclasses.dataclass
+class _Person:
+    track_id: int
+    roi: Roi
+    landmarks: PoseLandmarks | None = None
+    landmarks_at: float = -math.inf
+    face_at: float = -math.inf
+    raised: bool = False
+    confirmed: bool = False
+    face_tries: int = 0
+    best_presence: float = 0.0
+
+
+def face_box_from_detection(box: npt.NDArray[np.float32]) -> Box:
+    return float(box[0]), float(box[1]), float(box[2]), float(box[3])
+
+
+def face_box_from_landmarks(lm: PoseLandmarks) -> Box:
+    """A square on the nose, side 1.2 x nose-to-mid-shoulder: about the size `pose_face_boxes` gives."""
+    nx, ny = lm.xy(NOSE)
+    mx = (lm.xy(LEFT_SHOULDER)[0] + lm.xy(RIGHT_SHOULDER)[0]) / 2
+    my = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
+    half = max(0.6 * math.hypot(nx - mx, ny - my), 2.0)
+    return nx - half, ny - half, nx + half, ny + half
+
+
+def person_scale(lm: PoseLandmarks) -> float:
+    shoulders = math.dist(lm.xy(LEFT_SHOULDER), lm.xy(RIGHT_SHOULDER))
+    mx = (lm.xy(LEFT_SHOULDER)[0] + lm.xy(RIGHT_SHOULDER)[0]) / 2
+    my = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
+    return max(shoulders, 1.6 * math.dist(lm.xy(NOSE), (mx, my)), 1.0)
+
+
+def same_person(a: PoseLandmarks, b: PoseLandmarks, tolerance: float = 0.35) -> bool:
+    """Two landmark sets on one person: the noses are within `tolerance` x the larger body scale.
+
+    Two people cannot share a nose position (neighbours sit about a shoulder width apart or more), while one
+    person found twice (in two tiles, or once more at a wrong scale around the head) keeps the nose in place
+    even when the rest of the second skeleton is off.
+    """
+    scale = max(person_scale(a), person_scale(b))
+    return math.dist(a.xy(NOSE), b.xy(NOSE)) < tolerance * scale
+
+
+class RoomPerception:
+    """Stateful per-camera pipeline (see the module docstring). Not thread-safe: one owner thread."""
+
+    def __init__(self, models: PerceptionModels, config: PerceptionConfig | None = None) -> None:
+        self.models = models
+        self.config = config or PerceptionConfig()
+        self.tracker = IouTracker(max_age_s=self.config.max_track_age_s)
+        self._people: dict[int, _Person] = {}
+        self._schedule: TileSchedule | None = None
+        self._size: tuple[int, int] | None = None
+        self._index = 0
+
+    def reset(self) -> None:
+        """A new lesson: forget every person; track ids start again from 1."""
+        self.tracker.reset()
+        self._people.clear()
+        self._index = 0
+
+    def tiles_for(self, width: int, height: int) -> list[Tile]:
+        return make_tiles(width, height, self.config.tiling)
+
+    def _ensure_schedule(self, width: int, height: int) -> TileSchedule:
+        if self._schedule is None or self._size != (width, height):
+            self._schedule = TileSchedule(self.tiles_for(width, height), self.config.detect_every)
+            self._size = (width, height)
+        return self._schedule
+
+    # ---- steps ------------------------------------------------------------------------------------------
+    def _detect(self, pyramid: FramePyramid, tiles: Sequence[Tile]) -> Detections:
+        parts = [self.models.detector.detect(pyramid, t.roi) for t in tiles]
+        merged = Detections.concat(parts, self.models.detector.info.num_keypoints)
+        return weighted_nms(merged, self.models.detector.nms_iou)
+
+    def _associate(self, dets: Detections, now: float) -> list[int]:
+        """Match detections to tracks; new tentative tracks for the rest. Returns the new track ids."""
+        boxes = [face_box_from_detection(b) for b in dets.boxes]
+        matched = self.tracker.match(boxes)
+        new: list[int] = []
+        for i, tid in enumerate(matched):
+            if tid is None:
+                tid = self.tracker.start(boxes[i], now)
+                self._people[tid] = _Person(tid, roi_from_detection(dets.keypoints[i]))
+                new.append(tid)
+            else:
+                self.tracker.observe(tid, boxes[i], now)
+                person = self._people.get(tid)
+                if person is not None and person.landmarks is None:
+                    person.roi = roi_from_detection(dets.keypoints[i])
+        return new
+
+    def _landmarks(self, pyramid: FramePyramid, ids: Sequence[int], now: float) -> list[int]:
+        refreshed: list[int] = []
+        for tid in ids:
+            person = self._people.get(tid)
+            if person is None:
+                continue
+            lm = self.models.landmarker.landmarks(pyramid, person.roi)
+            if not self._is_person(lm, pyramid.width, pyramid.height):
+                if person.landmarks is None:  # a tentative track that is not a person
+                    self._drop(tid)
+                continue
+            person.landmarks = lm
+            person.landmarks_at = now
+            person.best_presence = max(person.best_presence, lm.score)
+            person.roi = roi_from_landmarks(lm)
+            person.raised = raised_hand(lm, self.config.rule)
+            self.tracker.observe(tid, face_box_from_landmarks(lm), now)
+            refreshed.append(tid)
+        return refreshed
+
+    def _is_person(self, lm: PoseLandmarks, width: int, height: int) -> bool:
+        """Presence high enough, head and shoulders seen, head above the shoulders, and not smaller than a
+        person we look for.
+
+        The region-based landmark model says "someone is here" with high presence on textures and on the
+        parts of a person (a hand, a back) too; requiring the nose and both shoulders to be visible, and a
+        plausible size, keeps the head count to people.
+        """
+        c = self.config
+        if lm.score < c.presence_min:
+            return False
+        if not all(lm.visible(i, c.upper_body_visibility) for i in (NOSE, LEFT_SHOULDER, RIGHT_SHOULDER)):
+            return False
+        shoulders_y = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
+        if lm.xy(NOSE)[1] >= shoulders_y:  # head below the shoulders: not an upright (seated or standing) person
+            return False
+        smallest = max(min_person_px(width, height, c.tiling), c.tiling.min_tile_px * c.tiling.person_fraction)
+        return person_scale(lm) >= c.min_scale_fraction * smallest
+
+    def _dedupe(self, refreshed: Sequence[int]) -> list[int]:
+        """Drop one of two tracks on the same person; returns the dropped ids.
+
+        The one kept: a confirmed track over an unconfirmed one, then the older track (lower id) when both
+        are confirmed (ids stay stable), else the higher presence (several candidates of one still image).
+        """
+        dropped: list[int] = []
+        for tid in sorted(refreshed, reverse=True):
+            a = self._people.get(tid)
+            if a is None or a.landmarks is None:
+                continue
+            for other in sorted(self._people):
+                b = self._people.get(other)
+                if other == tid or b is None or b.landmarks is None:
+                    continue
+                if same_person(a.landmarks, b.landmarks):
+                    if a.confirmed != b.confirmed:
+                        loser = tid if b.confirmed else other
+                    elif a.confirmed:
+                        loser = max(tid, other)
+                    else:
+                        loser = tid if (a.best_presence, -tid) < (b.best_presence, -other) else other
+                    self._drop(loser)
+                    dropped.append(loser)
+                    if loser == tid:
+                        break
+        return dropped
+
+    def _drop(self, tid: int) -> None:
+        self._people.pop(tid, None)
+        self.tracker.remove(tid)
+
+    def _confirm(self, pyramid: FramePyramid, now: float) -> list[tuple[int, float | None]]:
+        """Face check of new tracks: a face in the head region confirms a person (see PerceptionConfig)."""
+        waiting = [p for p in self._people.values() if p.landmarks is not None and not p.confirmed]
+        if not self.config.require_face or self.models.faces is None:
+            for p in waiting:
+                p.confirmed = True
+            return []
+        out: list[tuple[int, float | None]] = []
+        for person in sorted(waiting, key=lambda p: p.track_id)[: self.config.confirm_per_frame]:
+            assert person.landmarks is not None
+            face = self.models.faces.observe(pyramid, head_roi(person.landmarks))
+            person.face_tries += 1
+            person.face_at = now
+            if face is not None:
+                person.confirmed = True
+                out.append((person.track_id, face.yaw_deg))
+            elif person.face_tries >= self.config.confirm_tries:
+                self._drop(person.track_id)
+        return out
+
+    def _faces(self, pyramid: FramePyramid, now: float, skip: set[int]) -> list[tuple[int, float | None]]:
+        if self.models.faces is None or not self.config.attention or self.config.faces_per_frame <= 0:
+            return []
+        ready = [p for p in self._people.values() if p.confirmed and p.landmarks is not None and p.track_id not in skip]
+        ready.sort(key=lambda p: (p.face_at, p.track_id))
+        out: list[tuple[int, float | None]] = []
+        for person in ready[: self.config.faces_per_frame]:
+            assert person.landmarks is not None
+            face = self.models.faces.observe(pyramid, head_roi(person.landmarks))
+            person.face_at = now
+            out.append((person.track_id, None if face is None else face.yaw_deg))
+        return out
+
+    # ---- public -----------------------------------------------------------------------------------------
+    def process(
+        self,
+        frame: npt.NDArray[np.uint8],
+        now: float,
+        tiles: Sequence[Tile] | None = None,
+        landmark_budget: int | None = None,
+        passes: int = 1,
+    ) -> FrameResult:
+        """Analyse one frame at time `now` (seconds); see the module docstring."""
+        t0 = time.perf_counter()
+        height, width = int(frame.shape[0]), int(frame.shape[1])
+        pyramid = FramePyramid(frame)
+        schedule = self._ensure_schedule(width, height)
+        regions = list(tiles) if tiles is not None else schedule.next()
+        t1 = time.perf_counter()
+        dets = self._detect(pyramid, regions)
+        new = self._associate(dets, now)
+        t2 = time.perf_counter()
+        budget = self.config.landmarks_per_frame if landmark_budget is None else landmark_budget
+        # people whose hand was up at their last look come first (a raise is confirmed at the frame rate),
+        # then the longest-waiting (round-robin)
+        waiting = sorted(
+            (p for p in self._people.values() if p.track_id not in new),
+            key=lambda p: (not p.raised, p.landmarks_at, p.track_id),
+        )
+        chosen = (new + [p.track_id for p in waiting])[: max(0, budget)]
+        refreshed: list[int] = []
+        runs = 0
+        for _ in range(max(1, passes)):
+            runs += len(chosen)
+            refreshed = self._landmarks(pyramid, chosen, now)
+            chosen = [t for t in chosen if t in self._people]
+        refreshed = [t for t in refreshed if t not in self._dedupe(refreshed)]
+        t3 = time.perf_counter()
+        faces = self._confirm(pyramid, now)
+        faces += self._faces(pyramid, now, {t for t, _ in faces})
+        t4 = time.perf_counter()
+        ended = self.tracker.expire(now)
+        for tid in ended:
+            self._people.pop(tid, None)
+        # people whose landmarks went stale (no presence for max age) end too
+        stale = [
+            t
+            for t, p in self._people.items()
+            if p.landmarks is not None and now - p.landmarks_at > self.config.max_track_age_s
+        ]
+        for tid in stale:
+            self._drop(tid)
+        ended = [*ended, *stale]
+        people = []
+        fresh = set(refreshed)
+        for p in sorted(self._people.values(), key=lambda p: p.track_id):
+            if p.landmarks is None or not p.confirmed:
+                continue
+            x, y = raised_hand_position(p.landmarks)
+            seat = (min(1.0, max(0.0, x / width)), min(1.0, max(0.0, y / height)))
+            is_fresh = p.track_id in fresh
+            people.append(PersonResult(p.track_id, seat, p.raised if is_fresh else None, p.landmarks, is_fresh))
+        self._index += 1
+        timings = {"prepare": t1 - t0, "detect": t2 - t1, "landmarks": t3 - t2, "faces": t4 - t3}
+        timings["total"] = time.perf_counter() - t0
+        return FrameResult(
+            self._index - 1,
+            now,
+            width,
+            height,
+            tuple(people),
+            tuple(faces),
+            tuple(ended),
+            len(regions),
+            runs,
+            timings,
+        )
+
+    def analyse_still(self, frame: npt.NDArray[np.uint8]) -> FrameResult:
+        """One image on its own: every region, every person, two landmark passes. Resets the tracks."""
+        self.reset()
+        height, width = int(frame.shape[0]), int(frame.shape[1])
+        confirm = self.config.confirm_per_frame
+        self.config = dataclasses.replace(self.config, confirm_per_frame=10_000)
+        try:
+            result = self.process(frame, 0.0, tiles=self.tiles_for(width, height), landmark_budget=10_000, passes=2)
+        finally:
+            self.config = dataclasses.replace(self.config, confirm_per_frame=confirm)
+        people = tuple(dataclasses.replace(p, raised=bool(p.raised)) for p in result.people)
+        self.reset()
+        return dataclasses.replace(result, people=people)
+
+
+def preview_poses(result: FrameResult) -> list[list[tuple[float, float, float]]]:
+    """Poses normalised to the frame for the console's camera set-up overlay (33 body points)."""
+    out = []
+    for p in result.people:
+        pts = p.landmarks.points[:33]
+        vis = p.landmarks.visibility[:33]
+        out.append(
+            [
+                (float(x) / result.width, float(y) / result.height, float(v))
+                for (x, y, _), v in zip(pts, vis, strict=True)
+            ]
+        )
+    return out
