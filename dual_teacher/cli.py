@@ -593,6 +593,76 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# ---- bench ----------------------------------------------------------------------------------------------------------
+def cmd_bench(args: argparse.Namespace) -> int:
+    import time
+
+    from dual_teacher.runtime.bench import BenchOptions, run_bench, table_text
+    from dual_teacher.runtime.bench_monitor import Progress
+    from dual_teacher.runtime.bench_stats import Mode
+
+    if getattr(args, "bench_command", None) == "compare":
+        return cmd_bench_compare(args)
+    mode: Mode = "quick" if args.quick else "full" if args.full else "default"
+    out = Path(args.out) if args.out else Path("results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    options = BenchOptions(
+        out=out,
+        mode=mode,
+        profile=args.profile,
+        budget_s=args.budget_s,
+        cameras=args.cameras,
+        peers=args.peers == "auto",
+        data=Path(args.data) if args.data else None,
+    )
+    progress = Progress(enabled=not args.no_progress)
+    result, json_path, html_path = run_bench(options, progress)
+    progress.close()
+    prof = result.get("providers") or {}
+    print(
+        f"profile {prof.get('profile_used', '?')} (asked {prof.get('profile_requested', '?')}); providers "
+        f"{', '.join(prof.get('used_first') or []) or '?'}; mode {mode}; {result.get('wall_s')} s"
+    )
+    for reason in prof.get("fallback_reasons") or []:
+        print(f"fallback: {reason}")
+    print(table_text(result), end="")
+    for name, peer in (result.get("peers") or {}).items():
+        if peer.get("skipped"):
+            print(f"peer {name}: skipped: {peer['skipped']}")
+    mp = (result.get("peers") or {}).get("mediapipe") or {}
+    if mp.get("median_speedup_vs_tasks_pose_landmarker") is not None:
+        print(
+            f"vs MediaPipe Tasks PoseLandmarker: {mp['median_speedup_vs_tasks_pose_landmarker']}x per frame, "
+            f"{mp.get('median_per_person_speedup_vs_tasks_pose_landmarker')}x per person (median of scenes)"
+        )
+    fw = (result.get("peers") or {}).get("faster_whisper") or {}
+    if fw.get("speedup") is not None:
+        print(
+            f"vs faster-whisper transcribe: {fw['speedup']}x (WER ours {fw.get('ours_wer')}, peer {fw.get('peer_wer')})"
+        )
+    print("VALID" if result.get("valid") else "INVALID: " + "; ".join(result.get("invalid_reasons") or []))
+    if result.get("partial"):
+        print(f"PARTIAL: interrupted in {result.get('interrupted_in')}")
+    print(f"results: {json_path}")
+    print(f"report: {html_path}")
+    if result.get("partial"):
+        return 130
+    return 0 if result.get("valid") else 1
+
+
+def cmd_bench_compare(args: argparse.Namespace) -> int:
+    from dual_teacher.runtime.bench_stats import format_compare
+
+    data = []
+    for name in (args.a, args.b):
+        try:
+            data.append(json.loads(Path(name).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            print(f"cannot read {name}: {exc}", file=sys.stderr)
+            return 2
+    print(format_compare(data[0], data[1], args.a, args.b), end="")
+    return 0
+
+
 # ---- parser ---------------------------------------------------------------------------------------------------
 def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true", help="no window, even when a display is there")
@@ -671,6 +741,32 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this machine: CPU, accelerators (proven), devices, models, Qt")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     doctor.set_defaults(func=cmd_doctor)
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark this machine (MLPerf-style scenarios, accuracy gate, peers); `bench compare A B`",
+        description="Runs SingleStream, MultiStream, Offline and Classroom scenarios on real classroom frames and "
+        "speech, checks accuracy against the CPU fp32 reference, runs the MediaPipe and faster-whisper peers, "
+        "and writes FILE.json plus an HTML report beside it. Ctrl-C writes partial results.",
+    )
+    bench.add_argument("--profile", help="hardware profile to use (default: the best that works here)")
+    length = bench.add_mutually_exclusive_group()
+    length.add_argument("--quick", action="store_true", help="about a minute on a 2-core CPU")
+    length.add_argument("--full", action="store_true", help="MLPerf-like minimums: >= 600 s per scenario")
+    bench.add_argument("--budget-s", type=float, help="seconds per scenario (overrides the mode's; smoke tests)")
+    bench.add_argument("--cameras", type=int, default=2, help="simulated cameras in MultiStream / Offline (default 2)")
+    bench.add_argument(
+        "--peers", choices=["auto", "skip"], default="auto", help="run the MediaPipe/faster-whisper peers"
+    )
+    bench.add_argument("--data", help="evaluation data folder (default ../shared/data or $DUAL_TEACHER_SHARED_DATA)")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    bench.add_argument("--out", help="results JSON (default results/bench-<time>.json); the .html goes beside it")
+    bench.set_defaults(func=cmd_bench)
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH_COMMAND")
+    bcompare = bench_sub.add_parser("compare", help="ratios of every metric of two results (B / A)")
+    bcompare.add_argument("a", help="results JSON A (the baseline)")
+    bcompare.add_argument("b", help="results JSON B")
+    bcompare.set_defaults(func=cmd_bench)
 
     sessions = sub.add_parser("sessions", help="list stored class sessions")
     sessions.set_defaults(func=cmd_sessions)

@@ -62,6 +62,7 @@ class AsrOptions:
     # Encoder window: at least this many seconds (and audio + 1 s); None or 30: Whisper's full 30 s window.
     # 15 s kept WER/CER on the shared clips (eval_asr.py) and halved latency on 2 busy cores (bench_asr.py).
     encoder_context_s: float | None = 15.0
+    device: str = "cpu"  # CTranslate2 device: "cpu" or "cuda" (a hardware profile's asr.device)
 
     @classmethod
     def for_language(cls, language: str, **overrides: Any) -> AsrOptions:
@@ -171,7 +172,7 @@ class FasterWhisperTranscriber:
             try:
                 self._model = model_class(
                     str(folder),
-                    device="cpu",
+                    device=self.options.device,
                     compute_type=self.options.compute_type,
                     cpu_threads=self.options.cpu_threads,
                     num_workers=1,
@@ -184,6 +185,12 @@ class FasterWhisperTranscriber:
                 ) from exc
             self.load_s = time.perf_counter() - t0
             log.info("Whisper %s loaded in %.2f s (%s)", self.options.model, self.load_s, self.options.compute_type)
+
+    def backend(self) -> dict[str, str]:
+        """What CTranslate2 really runs on (it may pick another compute type than asked): device, compute type."""
+        self.load()
+        model = self._model.model
+        return {"device": str(model.device), "compute_type": str(model.compute_type)}
 
     def warmup(self) -> float:
         """Decode one second of quiet noise so the first utterance is not slow; returns seconds taken."""

@@ -1,0 +1,327 @@
+"""The HTML report of a `dual-teacher bench` result: one self-contained file, plots as inline SVG, no script.
+
+Pure: `render(result)` takes the result dict (as written to the JSON) and returns the page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dual_teacher.runtime.bench_stats import get_path
+
+W, H = 560, 220
+PAD_L, PAD_R, PAD_T, PAD_B = 56, 14, 26, 34
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+
+
+def _e(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, bool) or x is None:
+        return "-" if x is None else str(x)
+    if isinstance(x, float):
+        return f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
+    return _e(x)
+
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About `n` round tick values covering [lo, hi]."""
+    if not math.isfinite(lo) or not math.isfinite(hi) or hi <= lo:
+        return [lo]
+    raw = (hi - lo) / max(1, n - 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    ticks = [round(math.floor(lo / step) * step, 10)]
+    while ticks[-1] < hi and len(ticks) < 50:  # the last tick is at or above `hi`
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+def _frame(title: str, x_ticks: list[float], y_ticks: list[float], sx: Any, sy: Any, x_label: str) -> list[str]:
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img">',
+        f"<title>{_e(title)}</title>",
+        f'<text x="{PAD_L}" y="16" font-size="13" font-weight="bold">{_e(title)}</text>',
+        f'<rect x="{PAD_L}" y="{PAD_T}" width="{W - PAD_L - PAD_R}" height="{H - PAD_T - PAD_B}" '
+        'fill="none" stroke="#999"/>',
+    ]
+    for t in y_ticks:
+        y = sy(t)
+        out.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
+        out.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{t:g}</text>')
+    for t in x_ticks:
+        x = sx(t)
+        out.append(f'<text x="{x:.1f}" y="{H - PAD_B + 14}" font-size="10" text-anchor="middle">{t:g}</text>')
+    out.append(f'<text x="{(W + PAD_L) / 2}" y="{H - 4}" font-size="11" text-anchor="middle">{_e(x_label)}</text>')
+    return out
+
+
+def histogram_svg(values: Sequence[float], title: str, unit: str = "ms", bins: int = 30) -> str:
+    """Bars of counts per value range, with p50 and p99 marked."""
+    vals = sorted(float(v) for v in values if isinstance(v, int | float) and math.isfinite(v))
+    if not vals:
+        return f"<p><em>{_e(title)}: no samples</em></p>"
+    lo, hi = vals[0], vals[-1]
+    pad = max((hi - lo) * 0.05, 0.5)
+    lo, hi = max(0.0, lo - pad), hi + pad
+    width = (hi - lo) / bins
+    counts = [0] * bins
+    for v in vals:
+        counts[min(bins - 1, int((v - lo) / width))] += 1
+    top = max(counts)
+    x_ticks = [t for t in nice_ticks(lo, hi) if lo <= t <= hi]
+    y_ticks = nice_ticks(0, top, 4)
+    y_max = max(y_ticks[-1], top)
+
+    def sx(v: float) -> float:
+        return PAD_L + (v - lo) / (hi - lo) * (W - PAD_L - PAD_R)
+
+    def sy(c: float) -> float:
+        return H - PAD_B - c / y_max * (H - PAD_T - PAD_B)
+
+    out = _frame(f"{title} (n={len(vals)})", x_ticks, y_ticks, sx, sy, unit)
+    for i, c in enumerate(counts):
+        if c:
+            x0, x1 = sx(lo + i * width), sx(lo + (i + 1) * width)
+            out.append(
+                f'<rect x="{x0:.1f}" y="{sy(c):.1f}" width="{max(1.0, x1 - x0 - 1):.1f}" '
+                f'height="{sy(0) - sy(c):.1f}" fill="{COLOURS[0]}"/>'
+            )
+    for q, colour in ((50, COLOURS[2]), (99, COLOURS[1])):
+        v = vals[min(len(vals) - 1, round(q / 100 * (len(vals) - 1)))]
+        x = sx(v)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="{colour}"/>')
+        right = x > W - PAD_R - 70
+        anchor, dx = ("end", -3) if right else ("start", 3)
+        y = PAD_T + (11 if q == 50 else 23)
+        out.append(
+            f'<text x="{x + dx:.1f}" y="{y}" font-size="10" fill="{colour}" text-anchor="{anchor}">'
+            f"p{q} {_fmt(v)}</text>"
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def lines_svg(
+    series: Sequence[tuple[str, Sequence[Sequence[float | None]]]],
+    title: str,
+    x_label: str = "s",
+    bands: Sequence[tuple[str, float, float]] = (),
+) -> str:
+    """Line chart of [(label, [[x, y], ...]), ...]; `bands` shade named x ranges (the run's phases)."""
+    pts = [(float(p[0]), float(p[1])) for _, s in series for p in s if p[0] is not None and p[1] is not None]
+    if not pts:
+        return f"<p><em>{_e(title)}: no samples</em></p>"
+    x_lo = min([x for x, _ in pts] + [b[1] for b in bands])
+    x_hi = max([x for x, _ in pts] + [b[2] for b in bands])
+    if x_hi - x_lo < 1e-9:
+        x_hi = x_lo + 1
+    y_hi = max(y for _, y in pts)
+    y_ticks = nice_ticks(0, y_hi if y_hi > 0 else 1, 4)
+    y_max = max(y_ticks[-1], y_hi, 1e-9)
+
+    def sx(v: float) -> float:
+        return PAD_L + (v - x_lo) / (x_hi - x_lo) * (W - PAD_L - PAD_R)
+
+    def sy(v: float) -> float:
+        return H - PAD_B - v / y_max * (H - PAD_T - PAD_B)
+
+    x_ticks = [t for t in nice_ticks(x_lo, x_hi) if x_lo <= t <= x_hi]
+    out = _frame(title, x_ticks, y_ticks, sx, sy, x_label)
+    for i, (name, t0, t1) in enumerate(bands):
+        shade = "#f4f4f4" if i % 2 == 0 else "#e8eef6"
+        out.append(
+            f'<rect x="{sx(t0):.1f}" y="{PAD_T}" width="{max(0.5, sx(t1) - sx(t0)):.1f}" '
+            f'height="{H - PAD_T - PAD_B}" fill="{shade}"><title>{_e(name)}</title></rect>'
+        )
+        if sx(t1) - sx(t0) > 40:
+            out.append(f'<text x="{sx(t0) + 2:.1f}" y="{H - PAD_B - 3}" font-size="8" fill="#777">{_e(name)}</text>')
+    for k, (label, s) in enumerate(series):
+        colour = COLOURS[k % len(COLOURS)]
+        coords = " ".join(
+            f"{sx(float(p[0])):.1f},{sy(float(p[1])):.1f}" for p in s if p[0] is not None and p[1] is not None
+        )
+        out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+        out.append(
+            f'<text x="{W - PAD_R - 4}" y="{PAD_T + 12 + 12 * k}" font-size="10" text-anchor="end" '
+            f'fill="{colour}">{_e(label)}</text>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def summary_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per scenario and modality: the figures the console table and the report show."""
+    sc = result.get("scenarios") or {}
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, part: Any, lat_key: str, throughput_key: str, unit: str, cpu_from: Any = None) -> None:
+        if not isinstance(part, Mapping):
+            return
+        lat = part.get(lat_key) or {}
+        res = cpu_from if isinstance(cpu_from, Mapping) else part
+        rows.append(
+            {
+                "scenario": name + (" (interrupted)" if res.get("interrupted") else ""),
+                "n": lat.get("n"),
+                "p50_ms": lat.get("p50_ms"),
+                "p90_ms": lat.get("p90_ms"),
+                "p99_ms": lat.get("p99_ms"),
+                "throughput": part.get(throughput_key),
+                "unit": unit,
+                "cpu_%": res.get("cpu_percent"),
+                "peak_rss_mb": res.get("peak_rss_mb"),
+            }
+        )
+
+    ss = sc.get("single_stream") or {}
+    add("SingleStream perception", ss.get("perception"), "latency", "frames_per_s", "frames/s")
+    add("SingleStream ASR", ss.get("asr"), "latency", "audio_s_per_s", "audio s/s")
+    ms = sc.get("multi_stream") or {}
+    add("MultiStream perception (step)", ms.get("perception"), "step_latency", "frames_per_s", "frames/s")
+    off = sc.get("offline") or {}
+    add("Offline perception", off.get("perception"), "latency", "frames_per_s", "frames/s")
+    add("Offline ASR", off.get("asr"), "latency", "audio_s_per_s", "audio s/s")
+    cl = sc.get("classroom") or {}
+    add("Classroom perception (capture->result)", cl.get("perception"), "event_latency", "frames_per_s", "frames/s", cl)
+    add("Classroom ASR (speech end->final)", cl.get("asr"), "final_latency", "heard", "utterances", cl)
+    add("Classroom display (frame interval)", cl.get("display"), "frame_interval", "frames_per_s", "frames/s", cl)
+    return rows
+
+
+SUMMARY_COLUMNS = ("scenario", "n", "p50_ms", "p90_ms", "p99_ms", "throughput", "unit", "cpu_%", "peak_rss_mb")
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:1.5em;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px}
+th{background:#f0f0f0}.bad{color:#b00;font-weight:bold}.ok{color:#070;font-weight:bold}
+.plots{display:flex;flex-wrap:wrap;gap:12px}code{background:#f4f4f4;padding:0 3px}
+"""
+
+
+def render(result: Mapping[str, Any]) -> str:
+    sc = result.get("scenarios") or {}
+    prov = result.get("providers") or {}
+    machine = result.get("machine") or {}
+    valid = result.get("valid")
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>dual-teacher bench: {_e(get_path(result, 'profile.used'))}</title><style>{CSS}</style></head><body>",
+        f"<h1>dual-teacher bench: {_e(get_path(result, 'profile.used'))} ({_e(result.get('mode'))})</h1>",
+    ]
+    status = "<span class='ok'>VALID</span>" if valid else "<span class='bad'>INVALID</span>"
+    if result.get("partial"):
+        status += f" <span class='bad'>PARTIAL (interrupted in {_e(result.get('interrupted_in'))})</span>"
+    parts.append(
+        f"<p>{status} &middot; {_e(machine.get('time_utc'))} &middot; {_e(machine.get('cpu'))}, "
+        f"{_e(machine.get('cpu_count'))} cores &middot; GPUs: {_e(', '.join(machine.get('gpus') or []) or 'none')}"
+        f" &middot; commit {_e(machine.get('git_commit'))} &middot; wall {_fmt(result.get('wall_s'))} s</p>"
+    )
+    for reason in result.get("invalid_reasons") or []:
+        parts.append(f"<p class='bad'>invalid: {_e(reason)}</p>")
+    parts.append("<h2>What ran</h2>")
+    parts.append(
+        _table(
+            [
+                {"": "profile", "requested": prov.get("profile_requested"), "used": prov.get("profile_used")},
+                {
+                    "": "execution providers",
+                    "requested": ", ".join(prov.get("requested") or []),
+                    "used": ", ".join(prov.get("used_first") or []),
+                },
+                {
+                    "": "ASR",
+                    "requested": json.dumps(get_path(result, "asr.requested")),
+                    "used": json.dumps(get_path(result, "asr.used")),
+                },
+                {
+                    "": "model variant",
+                    "requested": get_path(result, "profile.requested_settings.model_variant")
+                    or get_path(result, "profile.settings.model_variant"),
+                    "used": get_path(result, "profile.variant_used"),
+                },
+            ],
+            ("", "requested", "used"),
+        )
+    )
+    for reason in (prov.get("fallback_reasons") or []) + (get_path(result, "asr.fallback_reasons") or []):
+        parts.append(f"<p class='bad'>fallback: {_e(reason)}</p>")
+    parts.append("<h2>Summary</h2>")
+    parts.append(_table(summary_rows(result), SUMMARY_COLUMNS))
+
+    plots: list[str] = []
+    for path, title in (
+        ("single_stream.perception.samples_ms", "SingleStream perception latency"),
+        ("single_stream.asr.samples_ms", "SingleStream ASR latency"),
+        ("multi_stream.perception.samples_ms", "MultiStream step latency"),
+        ("classroom.perception.samples_ms", "Classroom frame capture -> result"),
+        ("classroom.asr.samples_ms", "Classroom end of utterance -> final text"),
+    ):
+        values = get_path(sc, path)
+        if isinstance(values, list):
+            plots.append(histogram_svg(values, title))
+    parts.append("<h2>Latency histograms</h2><div class='plots'>" + "".join(plots) + "</div>")
+
+    series = []
+    for label, path in (
+        ("perception", "classroom.perception.fps_over_time"),
+        ("display", "classroom.display.fps_over_time"),
+    ):
+        values = get_path(sc, path)
+        if isinstance(values, list):
+            series.append((f"{label} frames/s", values))
+    samples = get_path(result, "resources.samples") or []
+    bands = [(str(p[0]), float(p[1]), float(p[2])) for p in (get_path(result, "resources.phases") or [])]
+    over_time = [
+        lines_svg(series, "Classroom: frames/s over time", "s since the scenario started"),
+        lines_svg([("CPU % (of one core)", [[s[0], s[1]] for s in samples])], "CPU over the run", "s", bands),
+        lines_svg([("RSS MB", [[s[0], s[2]] for s in samples])], "Resident memory over the run", "s", bands),
+    ]
+    if any(len(s) > 3 and s[3] is not None for s in samples):
+        over_time.append(lines_svg([("GPU MB", [[s[0], s[3]] for s in samples])], "GPU memory", "s", bands))
+    parts.append("<h2>Over time</h2><div class='plots'>" + "".join(over_time) + "</div>")
+
+    peers = result.get("peers") or {}
+    parts.append("<h2>Peers (same frames, same audio, same run)</h2>")
+    mp = peers.get("mediapipe") or {}
+    if mp.get("skipped"):
+        parts.append(f"<p>MediaPipe: skipped: {_e(mp['skipped'])}</p>")
+    elif mp.get("rows"):
+        cols = (
+            "scene",
+            "ours_p50_ms",
+            "ours_people",
+            "legacy_pose_p50_ms",
+            "legacy_pose_people",
+            "tasks_pose_landmarker_p50_ms",
+            "tasks_pose_landmarker_people",
+            "speedup_vs_tasks_pose_landmarker",
+            "per_person_speedup_vs_tasks_pose_landmarker",
+        )
+        parts.append(f"<p>MediaPipe {_e(mp.get('version'))}: {_e(mp.get('note'))}</p>" + _table(mp["rows"], cols))
+    fw = peers.get("faster_whisper") or {}
+    if fw.get("skipped"):
+        parts.append(f"<p>faster-whisper: skipped: {_e(fw['skipped'])}</p>")
+    elif fw:
+        parts.append(_table([fw], ("utterances", "ours_p50_ms", "peer_p50_ms", "speedup", "ours_wer", "peer_wer")))
+
+    gate = result.get("accuracy") or {}
+    parts.append("<h2>Accuracy gate (profile vs CPU fp32 reference)</h2>")
+    parts.append(f"<p>{_e(gate.get('rule'))}</p>")
+    parts.append(_table(gate.get("checks") or [], ("name", "passed", "gated", "value", "limit", "detail")))
+    parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.get("notes") or []) + "</ul>")
+    parts.append(f"<h2>Budget</h2><pre>{_e(json.dumps(result.get('budget'), indent=1))}</pre>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
