@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dual_teacher import __version__
 from dual_teacher.core.errors import DualTeacherError
@@ -129,8 +129,20 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     pack = load_pack(pack_path)
     _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
-    inputs = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if args.simulate else []
-    roster = cfg.class_size or (args.class_size if args.simulate else None)
+    devices = None
+    if args.camera or args.mic is not None or args.teacher_audio:
+        from dual_teacher.runtime.devices import open_device_stages
+
+        devices = open_device_stages(args.camera, args.mic, args.teacher_audio)
+        for note in devices.notes:
+            print(note, flush=True)
+        if headless and args.speed != 1:
+            print("real devices run in real time: --speed 1", flush=True)
+            args.speed = 1.0
+    simulate = args.simulate if args.simulate is not None else devices is None
+    inputs: list[Any] = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if simulate else []
+    inputs += devices.stages if devices is not None else []
+    roster = cfg.class_size or (args.class_size if simulate else None)
     forwarder = _start_forwarder(cfg, store.path)
     try:
         if args.screenshots:
@@ -151,6 +163,8 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
         print(f"session id: {session_id}")
         print(f"report: {html_path}")
     finally:
+        if devices is not None:
+            devices.stop()
         if forwarder is not None:
             stats = forwarder.stop()
             if stats is not None:
@@ -677,8 +691,19 @@ def _class_options(p: argparse.ArgumentParser) -> None:
         "--no-simulate",
         dest="simulate",
         action="store_false",
-        help="do not simulate the class's answers and hands (they come from devices only)",
+        default=None,
+        help="do not simulate the class's answers and hands (default: simulate unless a camera or microphone is given)",
     )
+    p.add_argument("--simulate", dest="simulate", action="store_true", help="simulate the class even with devices")
+    p.add_argument(
+        "--camera",
+        metavar="SRC",
+        help="classroom camera: /dev/video0, an index, rtsp://..., a video file or a folder of images",
+    )
+    p.add_argument(
+        "--mic", metavar="DEVICE", nargs="?", const="default", help="room microphone (default device if no name)"
+    )
+    p.add_argument("--teacher-audio", metavar="URL", help="the lead teacher's stream or file, for live captions")
     p.add_argument("--class-size", type=int, default=24, help="students in the simulated class (default 24)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated class (default 7)")
     p.add_argument("--report-dir", help="where to write the report (default: <data dir>/reports/<session>)")

@@ -26,6 +26,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -95,7 +96,7 @@ class PerceptionModels:
         cls,
         registry: ModelRegistry | None = None,
         threads: int = 2,
-        providers: Sequence[str] = ("CPUExecutionProvider",),
+        providers: Sequence[str | tuple[str, dict[str, Any]]] = ("CPUExecutionProvider",),
         detect_min_score: float = 0.4,
         with_faces: bool = True,
         variant: str = "fp32",

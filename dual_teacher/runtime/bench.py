@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -273,7 +273,7 @@ class BenchRun:
         providers = profile.ort_providers()
         # PerceptionModels.load hands its providers to OnnxRunner unchanged; OnnxRunner takes (name, options)
         models = self.models = PerceptionModels.load(
-            registry, threads=profile.threads, providers=cast(Sequence[str], providers), variant=variant
+            registry, threads=profile.threads, providers=providers, variant=variant
         )
         used = {r.name: r.providers_in_use() for r in models.runners}
         record = gate.provider_record(
