@@ -26,6 +26,7 @@ import numpy as np
 from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.errors import DeviceUnavailable
 from dual_teacher.core.queues import DropOldestQueue
+from dual_teacher.media.worker import CaptureWorker
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +139,10 @@ def decode_audio(url: str | Path, channel: int | None = None) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
 
 
-class _ThreadedSource:
+class _ThreadedSource(CaptureWorker):
     """Base for sources that produce from their own named thread."""
+
+    thread_prefix = "audio"
 
     def __init__(
         self,
@@ -160,27 +163,12 @@ class _ThreadedSource:
         self.queue: DropOldestQueue[AudioChunk] = DropOldestQueue(max(1, round(queue_s / chunk_s)))
         self.error: str | None = None
         self.started_at: float | None = None  # clock.monotonic() when the first sample was due
-        self._stop = threading.Event()
+        CaptureWorker.__init__(self)
         self._done = threading.Event()
-        self._thread: threading.Thread | None = None
         self._emitted = 0
         self._pending = np.zeros(0, np.float32)
 
     # ---- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._main, name=f"audio-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     @property
     def finished(self) -> bool:

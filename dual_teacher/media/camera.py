@@ -34,6 +34,7 @@ import numpy.typing as npt
 from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.errors import DeviceUnavailable
 from dual_teacher.core.queues import LatestSlot
+from dual_teacher.media.worker import CaptureWorker
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,10 @@ class CaptureOptions:
     live: bool = True  # a live device or stream: losing it is retried; a file that ends just ends
 
 
-class CaptureThread:
+class CaptureThread(CaptureWorker):
     """Reads frames from a `Reader` on a named thread into `slot` (see the module docstring)."""
+
+    thread_prefix = "camera"
 
     def __init__(
         self, name: str, reader: Reader, options: CaptureOptions | None = None, clock: Clock | None = None
@@ -166,29 +169,13 @@ class CaptureThread:
         self.options = options or CaptureOptions()
         self.clock = clock or RealClock()
         self.slot: LatestSlot[Frame] = LatestSlot()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        CaptureWorker.__init__(self)
         self._lock = threading.Lock()
         self._state: CameraState = "idle"
         self._frames = 0
         self._attempts = 0
         self._error = ""
         self._times: list[float] = []
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._main, name=f"camera-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> bool:
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     @property
     def finished(self) -> bool:
