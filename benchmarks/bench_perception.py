@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,19 +36,18 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from dual_teacher.runtime.bench_peers import peer_python
+
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dual_teacher.config import models_cache_dir  # noqa: E402
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
 from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
 from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception  # noqa: E402
 from dual_teacher.runtime.perception_stage import PerceptionStage  # noqa: E402
 
-MEDIAPIPE = "mediapipe==0.10.14"
-PEER_DEPS = ["absl-py", "attrs", "flatbuffers", "protobuf>=4.25,<5", "numpy", "opencv-python-headless", "matplotlib"]
 RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
@@ -131,31 +129,6 @@ def calibrate(models: PerceptionModels, runs: int = 20) -> dict[str, float]:
 
 
 # ---- the MediaPipe peer ------------------------------------------------------------------------------------
-def peer_python(create: bool) -> tuple[Path | None, str]:
-    """The peer venv's python (made on demand), or None and why not."""
-    venv = models_cache_dir() / "peer-mediapipe-0.10.14"
-    python = venv / "bin" / "python"
-    if python.is_file() and (venv / ".complete").is_file():
-        return python, ""
-    if not create:
-        return None, f"no peer venv at {venv} (quick mode does not create one; run without --quick)"
-    try:
-        if venv.exists():
-            shutil.rmtree(venv)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=120)
-        wheels = sorted((models_cache_dir() / "wheels").glob("mediapipe-0.10.14-*.whl"))
-        source = [str(wheels[0])] if wheels else [MEDIAPIPE]
-        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        subprocess.run([*pip, "--no-deps", *source], check=True, capture_output=True, text=True, timeout=600)
-        subprocess.run([*pip, *PEER_DEPS], check=True, capture_output=True, text=True, timeout=900)
-        subprocess.run([str(python), "-c", "import mediapipe"], check=True, capture_output=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as exc:
-        detail = getattr(exc, "stderr", "") or ""
-        return None, f"could not make the MediaPipe venv: {exc} {str(detail)[-400:]}".strip()
-    (venv / ".complete").write_text("ok\n", encoding="utf-8")
-    return python, ""
-
-
 def run_peer(python: Path, frames: dict[str, np.ndarray], budget_s: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / "frames.npz"
