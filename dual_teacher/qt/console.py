@@ -20,6 +20,7 @@ from dual_teacher.qt.viewmodel import ViewModel, prop
 from dual_teacher.runtime.health import StageHealth
 from dual_teacher.runtime.live import LessonTimeline
 from dual_teacher.runtime.session import ClassSession
+from dual_teacher.speech.caption_safety import mask_unsafe_words
 
 MAX_ALERTS = 6
 MAX_TRANSCRIPT = 40
@@ -254,10 +255,10 @@ class ConsoleModel(ViewModel):
             self._talk.append((now, e.source, e.seconds))
         elif isinstance(e, ev.CaptionUpdated):
             if e.final:
-                self._transcript.append(e.text)
+                self._transcript.append(mask_unsafe_words(e.text))
                 self._set("captions", transcript=list(self._transcript), partial="")
             else:
-                self._set("captions", partial=e.text)
+                self._set("captions", partial=mask_unsafe_words(e.text))
         elif isinstance(e, ev.QuestionClosed):
             self._results[e.node_id] = {
                 "id": e.node_id,

@@ -23,6 +23,7 @@ from dual_teacher.lesson.captions import CaptionTrack, load_captions
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import text_in
 from dual_teacher.qt.viewmodel import ViewModel, prop
+from dual_teacher.speech.caption_safety import mask_unsafe_words
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +280,7 @@ class DisplayModel(ViewModel):
     def on_event(self, event: ev.Event) -> None:
         now = self._clock.monotonic()
         if isinstance(event, ev.CaptionUpdated):
-            self._set("caption", caption=event.text)
+            self._set("caption", caption=mask_unsafe_words(event.text))
             self._live_caption_until = now + LIVE_CAPTION_S
         elif isinstance(event, ev.TeacherCalledOnHand):
             self._cue_until = now + CUE_S
