@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from dual_teacher.hardware.fingerprint import fingerprint as fingerprint
+from dual_teacher.runtime.bench_data import trim_silence as trim_silence
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16_000
@@ -90,17 +91,6 @@ def noise_kinds(seconds_each: float, seed: int = 1234) -> dict[str, np.ndarray]:
     return {"silence": silence, "room_tone": tone, "fan": fan, "room_noises": np.clip(transients, -1, 1)}
 
 
-def trim_silence(audio: np.ndarray, floor_db: float = -35.0) -> np.ndarray:
-    """Cut leading/trailing frames quieter than `floor_db` below the loudest 20 ms frame."""
-    frame = 320
-    n = len(audio) // frame
-    if n == 0:
-        return audio
-    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1)) + 1e-12
-    loud = np.flatnonzero(20 * np.log10(rms / rms.max()) > floor_db)
-    return audio[loud[0] * frame : (loud[-1] + 1) * frame]
-
-
 # ---- text scoring ----------------------------------------------------------------------------------------
 _ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
 _ONES += "seventeen eighteen nineteen"
@@ -160,16 +150,6 @@ def normalize_zh(text: str) -> list[str]:
     import unicodedata
 
     return [ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch)[0] in "LN"]
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 def max_repeat_run(tokens: list[str], max_n: int = 12) -> int:

@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from _common import (
-    edit_distance,
     fingerprint,
     fmt,
     max_repeat_run,
@@ -45,6 +44,7 @@ from _common import (
 )
 
 from dual_teacher.media.audio import decode_audio
+from dual_teacher.runtime.bench_stats import word_error_counts
 from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
 from dual_teacher.speech.stage import transcribe_offline
 from dual_teacher.speech.text import tokenize
@@ -98,7 +98,7 @@ def score(lang: str, refs: list[str], hyp: str) -> tuple[int, int, str]:
     """(edits, reference length, reference used) for the best-matching reference spelling."""
     norm = normalize_en if lang == "en" else normalize_zh
     h = norm(hyp)
-    best = min(((edit_distance(norm(r), h), len(norm(r)), r) for r in refs), key=lambda x: x[0] / max(1, x[1]))
+    best = min(((word_error_counts(norm(r), h), len(norm(r)), r) for r in refs), key=lambda x: x[0] / max(1, x[1]))
     return best
 
 
