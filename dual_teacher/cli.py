@@ -248,7 +248,8 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
     )
     speed = "as fast as possible" if args.speed == 0 else f"{args.speed:g}x real time"
     print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
-    unsubscribe = session.bus.subscribe(lambda e: _print_progress(e, session.clock.monotonic()))
+    t0 = clock.monotonic()
+    unsubscribe = session.bus.subscribe(lambda e: _print_progress(e, clock.monotonic() - t0))
     try:
         session.run(max_lesson_s=args.stop_after or 4 * 3600)
     except KeyboardInterrupt:
@@ -260,15 +261,10 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
     return session.session_id
 
 
-_T0: list[float] = []
-
-
-def _print_progress(event, now: float) -> None:  # type: ignore[no-untyped-def]
+def _print_progress(event, t: float) -> None:  # type: ignore[no-untyped-def]
+    """One line per lesson step; `t` is lesson seconds since this run started."""
     from dual_teacher.core import events as ev
 
-    if not _T0:
-        _T0.append(now)
-    t = now - _T0[0]
     stamp = f"[{int(t) // 60:02d}:{int(t) % 60:02d}]"
     if isinstance(event, ev.NodeEntered):
         print(f"{stamp} {event.node_kind:<9} {event.node_id}: {event.title}", flush=True)
