@@ -89,12 +89,6 @@ def installed_ort_distributions() -> dict[str, str]:
     return out
 
 
-def available_providers() -> list[str]:
-    import onnxruntime as ort
-
-    return [p for p in ort.get_available_providers() if p != "AzureExecutionProvider"]
-
-
 def ort_errors() -> tuple[type[BaseException], ...]:
     """ONNX Runtime's own exception classes (they derive from Exception directly) plus the usual ones."""
     from onnxruntime.capi import onnxruntime_pybind11_state as state
