@@ -45,7 +45,8 @@ if str(REPO) not in sys.path:
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
 from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
-from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.evaluation import variant_config  # noqa: E402
+from dual_teacher.perception.pipeline import PerceptionConfig, PerceptionModels, RoomPerception  # noqa: E402
 from dual_teacher.runtime.perception_stage import PerceptionStage  # noqa: E402
 
 RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}
@@ -87,8 +88,10 @@ def scenes(data: Path) -> dict[str, tuple[int, Image.Image]]:
     }
 
 
-def time_ours(models: PerceptionModels, frame: np.ndarray, budget_s: float) -> dict[str, Any]:
-    room = RoomPerception(models)
+def time_ours(
+    models: PerceptionModels, frame: np.ndarray, budget_s: float, config: PerceptionConfig | None = None
+) -> dict[str, Any]:
+    room = RoomPerception(models, config)
     warm = room.config.detect_every + 2
     for i in range(warm):
         room.process(frame, i / 15)
@@ -145,7 +148,9 @@ def run_peer(python: Path, frames: dict[str, np.ndarray], budget_s: float) -> di
 
 
 # ---- hand up -> HandRaised ---------------------------------------------------------------------------------
-def hand_up_latency(models: PerceptionModels, data: Path, trials: int, fps: float = 15.0) -> dict[str, Any]:
+def hand_up_latency(
+    models: PerceptionModels, data: Path, trials: int, fps: float = 15.0, config: PerceptionConfig | None = None
+) -> dict[str, Any]:
     size = RESOLUTIONS["1080p"]
     with Image.open(data / "video" / "classroom_omz_smart_classroom_demo.gif") as gif:
         before = []
@@ -169,7 +174,7 @@ def hand_up_latency(models: PerceptionModels, data: Path, trials: int, fps: floa
                 yield f
 
         camera = CaptureThread("bench", reader, CaptureOptions(fps=fps, live=False))
-        stage = PerceptionStage(camera, RoomPerception(models), keep_records=10_000)
+        stage = PerceptionStage(camera, RoomPerception(models, config), keep_records=10_000)
         stage.start()
         raised_at = None
         while raised_at is None and not camera.finished:
@@ -202,7 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--peer", choices=["auto", "skip"], default="auto")
     ap.add_argument("--trials", type=int, default=None, help="hand-up trials (default 5, quick 1)")
+    ap.add_argument(
+        "--variants",
+        default="before,all",
+        help="pipelines side by side: before (pose only, old settings), faces, all (every cue: the default)",
+    )
     args = ap.parse_args(argv)
+    variants = {v.strip(): variant_config(v.strip()) for v in args.variants.split(",") if v.strip()}
     budget = args.budget_s if args.budget_s is not None else (0.5 if args.quick else 4.0)
     trials = args.trials if args.trials is not None else (1 if args.quick else 5)
     if not (args.data / "images" / "ground_truth.tsv").is_file():
@@ -225,7 +236,12 @@ def main(argv: list[str] | None = None) -> int:
             frame = fit(img, size)
             name = f"{scene.replace(' ', '_')}_{res}"
             row: dict[str, Any] = {"scene": f"{scene} @ {res}", "people_true": people}
-            row.update(time_ours(models, frame, budget))
+            for vname, vconfig in variants.items():
+                got_v = time_ours(models, frame, budget, vconfig)
+                row[f"{vname}_fps"] = got_v["fps"]
+                row[f"{vname}_p90_ms"] = got_v["p90_ms"]
+                row[f"{vname}_people"] = got_v["people_found"]
+            row.update(time_ours(models, frame, budget, list(variants.values())[-1]))
             if python is not None:  # right after ours, so both see the same load on the machine
                 got = run_peer(python, {name: frame}, budget)
                 for kind, value in got.items():
@@ -247,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             "scene",
             "people_true",
+            *(f"{v}_{k}" for v in variants for k in ("people", "fps")),
             "people_found",
             "p50_ms",
             "p90_ms",
@@ -260,7 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "skipped" in peer or any(isinstance(v, dict) and "skipped" in v for v in peer.values()):
         print(f"MediaPipe peer: {peer.get('skipped') or {k: v for k, v in peer.items() if isinstance(v, dict)}}")
-    latency = hand_up_latency(models, args.data, trials)
+    latencies = {v: hand_up_latency(models, args.data, trials, config=c) for v, c in variants.items()}
+    for v, lat in latencies.items():
+        print(f"{v}: hand up -> HandRaised p50 {lat['p50_s']:.2f} s, p90 {lat['p90_s']:.2f} s ({lat['missed']} missed)")
+    latency = latencies[list(variants)[-1]]
     print(
         f"hand up -> HandRaised (1080p, camera {latency['camera_fps']:.0f} fps, {len(latency['latencies_s'])} trials,"
         f" {latency['missed']} missed): p50 {latency['p50_s']:.2f} s, p90 {latency['p90_s']:.2f} s"
@@ -279,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             "rows": rows,
             "peer": peer,
             "hand_up_latency": latency,
+            "hand_up_latency_by_variant": latencies,
+            "variants": list(variants),
             "goals": goals,
             "threads": args.threads,
             "model_p50_ms": calibration,

@@ -1,23 +1,37 @@
 """Accuracy of classroom perception on real photos and GIF frames: people counted and raised hands found.
 
-    python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json [--quick]
+    python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json
+        [--annotations benchmarks/annotations/perception.json] [--variants before,faces,all] [--quick]
 
 `--data` has the layout of ../shared/data: `images/ground_truth.tsv` lists files relative to that folder
-(`images/...` or `video/...`) with the true number of people and raised hands. Every image, and every frame
-of each GIF (`--quick`: 3 frames per GIF and 4 images), is analysed on its own (`RoomPerception.analyse_still`:
-all regions, all people). Printed per file and frame: people found vs truth, raised hands found vs truth;
-then totals. Raised-hand precision/recall are over hand counts per image: matched = min(found, true).
-The people MAE is also given for the subset where faces are visible (the detector is face-anchored: a
-ground-truth note saying people are seen "from behind" excludes a file from that subset), and for the
-classroom files. Frames stay in memory; nothing but the JSON is written.
+(`images/...` or `video/...`) with the true number of people and raised hands. Annotations (optional) mark a
+head point per person and per raised hand (see benchmarks/annotations/README.md); they are used for the files
+they name when the image sizes agree, so the script runs on any folder of that layout.
+
+Every image (and every annotated GIF frame; without annotations `--gif-frames` evenly spaced frames) is analysed
+on its own (`RoomPerception.analyse_still`) by each variant:
+- `before`: the pose pipeline with the old settings (MediaPipe's 1.25 landmark region, no face or palm cue,
+  the "facing the camera" test for everyone);
+- `faces`: + people from the full-range face detector over face-sized tiles, fused with the pose people;
+- `all` (the product's default): + the palm cue above each head, facing test only in a teacher zone (none set).
+
+Scores (dual_teacher/perception/evaluation.py): per-person matching of predicted head points to annotated ones:
+raised-hand precision / recall / F1, people recall / precision; and per image the people count error against
+the TSV count. Reported for all frames, per scene kind, for exact vs approximate TSV rows, and for classroom
+stills; each figure with the number of frames and true items behind it. Where a file has no annotation, raised
+hands fall back to the per-image count score (matched = min(found, true)); the JSON says which was used.
+Nothing here is fitted to the data: every threshold is a default of the pipeline (no leave-one-source-out
+needed; the per-source table shows how each source does). Frames stay in memory; only the JSON is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +43,17 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
-from dual_teacher.perception.pipeline import PerceptionConfig, PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.evaluation import (  # noqa: E402
+    Annotation,
+    MatchCounts,
+    PredictedHead,
+    score_people,
+    score_raised,
+    variant_config,
+)
+from dual_teacher.perception.pipeline import FrameResult, PerceptionModels, RoomPerception  # noqa: E402
+
+DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"
 
 
 def read_truth(data: Path) -> list[dict[str, str]]:
@@ -37,50 +61,96 @@ def read_truth(data: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-def frames_of(path: Path, limit: int | None) -> list[tuple[str, np.ndarray]]:
-    """(label, RGB array) for an image, or for each frame of an animated image."""
-    out: list[tuple[str, np.ndarray]] = []
+def read_annotations(path: Path | None) -> dict[str, dict[str, Any]]:
+    if path is None or not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    images: dict[str, dict[str, Any]] = data.get("images", {})
+    return images
+
+
+def frames_of(path: Path, picks: set[int] | None, limit: int | None) -> list[tuple[int | None, np.ndarray]]:
+    """(frame index or None for a still, RGB array). `picks`: these GIF frames; else `limit` evenly spaced."""
+    out: list[tuple[int | None, np.ndarray]] = []
     with Image.open(path) as img:
         n = getattr(img, "n_frames", 1)
         if n <= 1:
-            return [(path.name, np.asarray(img.convert("RGB")))]
-        picks = set(range(n)) if limit is None else set(np.linspace(0, n - 1, limit).round().astype(int).tolist())
+            return [(None, np.asarray(img.convert("RGB")))]
+        if picks is None:
+            picks = set(range(n)) if limit is None else set(np.linspace(0, n - 1, limit).round().astype(int).tolist())
         for i, frame in enumerate(ImageSequence.Iterator(img)):
             if i in picks:
-                out.append((f"{path.name}#{i}", np.asarray(frame.convert("RGB"))))
+                out.append((i, np.asarray(frame.convert("RGB"))))
     return out
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def heads(result: FrameResult) -> list[PredictedHead]:
+    return [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in result.people]
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Figures of a subset of frame rows, with the counts behind them."""
     if not rows:
-        return {"images": 0}
+        return {"frames": 0}
     err = [abs(r["people_found"] - r["people_true"]) for r in rows]
-    t = sum(r["raised_true"] for r in rows)
-    f = sum(r["raised_found"] for r in rows)
-    m = sum(min(r["raised_true"], r["raised_found"]) for r in rows)
+    matched = [r for r in rows if r["matching"] == "per_person"]
+    raised = sum((MatchCounts(*r["raised_match"]) for r in matched), MatchCounts(0, 0, 0))
+    people = sum((MatchCounts(*r["people_match"]) for r in matched), MatchCounts(0, 0, 0))
+    counted = [r for r in rows if r["matching"] == "count"]
+    c_true = sum(r["raised_true"] for r in counted)
+    c_found = sum(r["raised_found"] for r in counted)
+    c_m = sum(min(r["raised_true"], r["raised_found"]) for r in counted)
+    tp, fp, fn = raised.tp + c_m, raised.fp + (c_found - c_m), raised.fn + (c_true - c_m)
+    total = MatchCounts(tp, fp, fn)
     return {
-        "images": len(rows),
+        "frames": len(rows),
         "files": len({r["file"] for r in rows}),
+        "frames_per_person": len(matched),
         "people_true": sum(r["people_true"] for r in rows),
         "people_found": sum(r["people_found"] for r in rows),
         "people_mae": float(np.mean(err)),
-        "raised_hands_true": t,
-        "raised_hands_found": f,
-        "raised_matched": m,
-        "raised_precision": (m / f) if f else (1.0 if t == 0 else 0.0),
-        "raised_recall": (m / t) if t else 1.0,
-        "images_with_raised_hands": sum(1 for r in rows if r["raised_true"] > 0),
+        "people_bias": float(np.mean([r["people_found"] - r["people_true"] for r in rows])),
+        "people_recall": people.recall,
+        "people_precision": people.precision,
+        "people_marked": people.tp + people.fn,
+        "raised_true": tp + fn,
+        "raised_found": tp + fp,
+        "raised_tp": tp,
+        "raised_precision": total.precision if tp + fp else (1.0 if tp + fn == 0 else 0.0),
+        "raised_recall": total.recall if tp + fn else None,
+        "raised_f1": total.f1,
+        "seconds_per_frame": float(np.mean([r["seconds"] for r in rows])),
     }
+
+
+def subsets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {"all": summarise(rows)}
+    stills = [r for r in rows if r["frame"] is None]
+    out["stills"] = summarise(stills)
+    out["classroom stills"] = summarise([r for r in stills if r["classroom"]])
+    out["classroom stills, exact rows"] = summarise([r for r in stills if r["classroom"] and not r["approx"]])
+    out["exact rows"] = summarise([r for r in rows if not r["approx"]])
+    out["approximate rows"] = summarise([r for r in rows if r["approx"]])
+    for scene in sorted({r["scene"] for r in rows}):
+        out[f"scene: {scene}"] = summarise([r for r in rows if r["scene"] == scene])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
     ap.add_argument("--out", type=Path, required=True, help="JSON results file")
-    ap.add_argument("--quick", action="store_true", help="4 images and 3 frames per GIF (smoke run)")
+    ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
+    ap.add_argument("--variants", default="all", help="comma-separated: before, faces, all (the first is the baseline)")
+    ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--gif-frames", type=int, default=None, help="analyse this many frames per GIF (default: all)")
-    ap.add_argument("--min-person-px", type=float, default=None, help="override the smallest person (frame px)")
+    ap.add_argument("--gif-frames", type=int, default=6, help="frames per GIF without annotations")
+    ap.add_argument("--per-frame", action="store_true", help="print the per-frame table")
+    ap.add_argument("--only", default="", help="only files whose name contains this (development)")
     args = ap.parse_args(argv)
 
     truth = read_truth(args.data)
@@ -88,92 +158,132 @@ def main(argv: list[str] | None = None) -> int:
         stills = [t for t in truth if not t["file"].lower().endswith(".gif")][:3]
         gifs = [t for t in truth if t["file"].lower().endswith(".gif")][:1]
         truth = stills + gifs
-    config = PerceptionConfig()
-    if args.min_person_px is not None:
-        from dataclasses import replace
-
-        config = replace(config, tiling=replace(config.tiling, min_person_px=args.min_person_px))
-    models = PerceptionModels.load(threads=args.threads, with_faces=True)
-    room = RoomPerception(models, config)
-    rows: list[dict[str, Any]] = []
+    truth = [t for t in truth if args.only in t["file"]]
+    annotations = read_annotations(args.annotations)
+    names = [v.strip() for v in args.variants.split(",") if v.strip()]
+    configs = {n: variant_config(n) for n in names}
+    models = PerceptionModels.load(threads=args.threads, with_faces=True, with_palms=True)
+    rooms = {n: RoomPerception(models, c) for n, c in configs.items()}
+    rows: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     started = time.perf_counter()
     for t in truth:
         path = args.data / t["file"]
         if not path.is_file():
             print(f"missing: {path}", file=sys.stderr)
             continue
-        notes = t.get("notes", "")
-        for label, frame in frames_of(path, 3 if args.quick else args.gif_frames):
-            t0 = time.perf_counter()
-            result = room.analyse_still(frame)
-            rows.append(
-                {
+        ann_frames = sorted(
+            int(k.split("#", 1)[1])
+            for k in annotations
+            if k.startswith(t["file"] + "#") and k.split("#", 1)[1].isdigit()
+        )
+        picks = set(ann_frames) if ann_frames else None
+        limit = 2 if args.quick else args.gif_frames
+        for index, frame in frames_of(path, picks, limit):
+            key = t["file"] if index is None else f"{t['file']}#{index}"
+            entry = annotations.get(key)
+            h, w = frame.shape[:2]
+            ann = None
+            if entry is not None and int(entry.get("width", w)) == w and int(entry.get("height", h)) == h:
+                ann = Annotation.from_json(entry)
+            for name, room in rooms.items():
+                t0 = time.perf_counter()
+                result = room.analyse_still(frame)
+                secs = time.perf_counter() - t0
+                predicted = heads(result)
+                row: dict[str, Any] = {
                     "file": t["file"],
-                    "frame": label,
-                    "size": f"{frame.shape[1]}x{frame.shape[0]}",
+                    "frame": index,
+                    "label": key.split("/", 1)[-1],
+                    "size": f"{w}x{h}",
+                    "scene": ann.scene if ann else "unannotated",
+                    "source": ann.source if ann and ann.source else t.get("source", "").split(":", 1)[0],
                     "people_true": int(t["people"]),
+                    "people_marked": ann.total_people if ann else None,
                     "people_found": result.count,
-                    "raised_true": int(t["raised_hands"]),
+                    "people_low": result.count_low,
+                    "people_high": result.count_high,
+                    "raised_true": len(ann.raised) if ann else int(t["raised_hands"]),
                     "raised_found": result.raised_count,
                     "approx": t.get("people_approx", "0") == "1" or t.get("raised_approx", "0") == "1",
-                    "faces_visible": "from behind" not in notes.lower(),
                     "classroom": "classroom" in t["file"].lower(),
+                    "matching": "per_person" if ann else "count",
                     "regions": result.regions,
-                    "seconds": round(time.perf_counter() - t0, 3),
+                    "seconds": round(secs, 3),
+                }
+                if ann:
+                    pm, rm = score_people(predicted, ann), score_raised(predicted, ann)
+                    row["people_match"] = [pm.tp, pm.fp, pm.fn]
+                    row["raised_match"] = [rm.tp, rm.fp, rm.fn]
+                rows[name].append(row)
+    if args.per_frame:
+        for name in names:
+            print(f"\n== {name}: per frame (found / TSV true; raised tp/fp/fn where annotated)")
+            print_table(
+                [
+                    {
+                        **r,
+                        "people": f"{r['people_found']} / {r['people_true']}",
+                        "raised": f"{r['raised_found']} / {r['raised_true']}",
+                        "raised tp/fp/fn": "/".join(map(str, r.get("raised_match", []))) or "count",
+                    }
+                    for r in rows[name]
+                ],
+                ["label", "scene", "size", "people", "raised", "raised tp/fp/fn", "seconds"],
+            )
+    results = {n: subsets(rows[n]) for n in names}
+    print()
+    table = []
+    for subset in results[names[-1]]:
+        for n in names:
+            s = results[n].get(subset, {"frames": 0})
+            if not s.get("frames"):
+                continue
+            table.append(
+                {
+                    "subset": subset,
+                    "variant": n,
+                    "frames": s["frames"],
+                    "people MAE": _fmt(s["people_mae"]),
+                    "people R (n)": f"{_fmt(s['people_recall'])} ({s['people_marked']})",
+                    "raised P": _fmt(s["raised_precision"]),
+                    "raised R": _fmt(s["raised_recall"]),
+                    "raised F1": _fmt(s["raised_f1"]),
+                    "raised (n)": s["raised_true"],
+                    "s/frame": _fmt(s["seconds_per_frame"]),
                 }
             )
     print_table(
-        [
-            {
-                **r,
-                "people": f"{r['people_found']} / {r['people_true']}",
-                "raised": f"{r['raised_found']} / {r['raised_true']}",
-            }
-            for r in rows
-        ],
-        ["frame", "size", "people", "raised", "regions", "seconds"],
-    )
-    total = summarise(rows)
-    faces = summarise([r for r in rows if r["faces_visible"]])
-    classroom = summarise([r for r in rows if r["classroom"]])
-    classroom_faces = summarise([r for r in rows if r["classroom"] and r["faces_visible"]])
-    stills = summarise([r for r in rows if "#" not in r["frame"]])
-    print()
-    print_table(
-        [
-            {"subset": name, **s}
-            for name, s in (
-                ("all", total),
-                ("faces visible", faces),
-                ("classroom", classroom),
-                ("classroom, faces visible", classroom_faces),
-                ("stills only", stills),
-            )
-        ],
+        table,
         [
             "subset",
-            "images",
-            "files",
-            "people_mae",
-            "raised_hands_true",
-            "raised_hands_found",
-            "raised_precision",
-            "raised_recall",
+            "variant",
+            "frames",
+            "people MAE",
+            "people R (n)",
+            "raised P",
+            "raised R",
+            "raised F1",
+            "raised (n)",
+            "s/frame",
         ],
     )
-    print("(found / true; raised precision/recall over hand counts per image, matched = min(found, true))")
+    print("(people MAE: |found - TSV count| per frame; R/P: per-person matching on annotated frames, n = true items)")
+    main_name = names[-1]
+    top = results[main_name]["all"]
     write_json(
         args.out,
         {
-            **total,
-            "subsets": {
-                "faces_visible": faces,
-                "classroom": classroom,
-                "classroom_faces_visible": classroom_faces,
-                "stills": stills,
-            },
-            "per_image": rows,
-            "config": {"tiling": vars(config.tiling), "detect_min_score": config.detect_min_score},
+            "variant": main_name,
+            "people_mae": top["people_mae"],
+            "raised_precision": top["raised_precision"],
+            "raised_recall": top["raised_recall"],
+            "raised_f1": top["raised_f1"],
+            "people_recall": top["people_recall"],
+            "matching": "per_person" if top["frames_per_person"] == top["frames"] else "mixed",
+            "subsets": results[main_name],
+            "variants": results,
+            "per_frame": rows,
+            "annotations": str(args.annotations) if annotations else None,
             "providers": models.providers_in_use(),
             "quick": args.quick,
             "seconds": round(time.perf_counter() - started, 2),

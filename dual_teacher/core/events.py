@@ -167,10 +167,16 @@ class HandCountReported(Event):
 # one lesson only; `x`, `y` are a normalised seat position in [0, 1] (left->right, front->back).
 @dataclasses.dataclass(frozen=True)
 class HeadCountReported(Event):
-    """People counted in the room."""
+    """People counted in the room; `low` .. `high` when the cues disagree (the console then says "about N")."""
 
     count: int
     source: str = "perception"
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low is not None and self.high is not None and self.low < self.high
 
 
 @dataclasses.dataclass(frozen=True)

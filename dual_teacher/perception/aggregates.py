@@ -51,12 +51,22 @@ class HeadCountSmoother:
         self.every_s = every_s
         self.min_gap_s = min_gap_s
         self._samples: collections.deque[tuple[float, int]] = collections.deque()
+        self._bounds: collections.deque[tuple[int, int]] = collections.deque()
         self._last: tuple[float, int] | None = None
 
-    def add(self, count: int, now: float) -> None:
+    def add(self, count: int, now: float, low: int | None = None, high: int | None = None) -> None:
+        """One frame's count, with its uncertainty (`low` .. `high`, both default to `count`)."""
         self._samples.append((now, count))
+        self._bounds.append((count if low is None else min(low, count), count if high is None else max(high, count)))
         while self._samples and now - self._samples[0][0] > self.window_s:
             self._samples.popleft()
+            self._bounds.popleft()
+
+    def bounds(self) -> tuple[int, int] | None:
+        """The medians of the recent lower and upper bounds (None before any count)."""
+        if not self._bounds:
+            return None
+        return statistics.median_low(b[0] for b in self._bounds), statistics.median_low(b[1] for b in self._bounds)
 
     def value(self) -> int | None:
         if not self._samples:
@@ -77,6 +87,7 @@ class HeadCountSmoother:
 
     def reset(self) -> None:
         self._samples.clear()
+        self._bounds.clear()
         self._last = None
 
 

@@ -72,6 +72,7 @@ class RaiseRule:
     head_touch: float = 0.6
     clear_top: float = 0.25
     facing_visibility: float = 0.5
+    require_facing: bool = True  # the "facing the camera" test (the pipeline applies it in the teacher zone only)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,11 +148,19 @@ def arm_verdicts(lm: PoseLandmarks, rule: RaiseRule | None = None) -> list[ArmVe
         if touching:
             out.append(ArmVerdict(side, False, "hand on the head" if hand[1] < eye_y else "hand at the ear"))
             continue
-        if not facing:
+        if rule.require_facing and not facing:
             out.append(ArmVerdict(side, False, "not facing the camera"))
             continue
         out.append(ArmVerdict(side, True, "raised"))
     return out
+
+
+def raised_arms(
+    lm: PoseLandmarks, rule: RaiseRule | None = None
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """(wrist, shoulder) in frame pixels of each arm the rule calls raised."""
+    arms = {"left": (LEFT_WRIST, LEFT_SHOULDER), "right": (RIGHT_WRIST, RIGHT_SHOULDER)}
+    return [(lm.xy(arms[v.side][0]), lm.xy(arms[v.side][1])) for v in arm_verdicts(lm, rule) if v.raised]
 
 
 def raised_hand(lm: PoseLandmarks, rule: RaiseRule | None = None) -> bool:

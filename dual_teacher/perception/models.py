@@ -23,6 +23,7 @@ from dual_teacher.perception.ssd import AnchorSpec, Detections, decode, generate
 POSE_DETECTION = "pose_detection"
 POSE_LANDMARKS = "pose_landmark_full"
 FACE_DETECTION = "face_detection_full_range_sparse"
+PALM_DETECTION = "palm_detection_full"
 
 # BlazePose landmark indices (33 body points; 33..38 are auxiliary points for the next frame's region)
 NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR = 0, 2, 5, 7, 8
@@ -216,16 +217,33 @@ def alignment_roi(
     return Roi(x0, y0, side, side, rotation)
 
 
-def roi_from_detection(keypoints: npt.NDArray[np.floating[Any]]) -> Roi:
+def roi_from_detection(keypoints: npt.NDArray[np.floating[Any]], scale: float = 1.25) -> Roi:
     """Person region from pose-detector keypoints (frame pixels): 0 = hip centre, 1 = full-body scale point."""
     return alignment_roi(
-        (float(keypoints[0, 0]), float(keypoints[0, 1])), (float(keypoints[1, 0]), float(keypoints[1, 1]))
+        (float(keypoints[0, 0]), float(keypoints[0, 1])), (float(keypoints[1, 0]), float(keypoints[1, 1])), scale
     )
 
 
-def roi_from_landmarks(lm: PoseLandmarks) -> Roi:
-    """Next frame's region from the auxiliary landmarks 33 (hip centre) and 34 (full-body scale point)."""
-    return alignment_roi(lm.xy(AUX_HIP_CENTRE), lm.xy(AUX_BODY_SCALE))
+def roi_from_landmarks(lm: PoseLandmarks, scale: float = 1.25) -> Roi:
+    """Next frame's region from the auxiliary landmarks 33 (hip centre) and 34 (full-body scale point).
+
+    `scale` enlarges the region around the body: MediaPipe's 1.25 cuts off hands held above the head of a
+    seated student (the region is centred on the hips), 1.5 keeps them in view."""
+    return alignment_roi(lm.xy(AUX_HIP_CENTRE), lm.xy(AUX_BODY_SCALE), scale)
+
+
+def head_centre_size(lm: PoseLandmarks) -> tuple[float, float, float]:
+    """Centre of the head landmarks and a head size (the head box side, at least 0.6 x the shoulder width)."""
+    x0, y0, x1, y1 = lm.head_box()
+    shoulder = math.dist(lm.xy(LEFT_SHOULDER), lm.xy(RIGHT_SHOULDER))
+    return (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0, 0.6 * shoulder, 2.0)
+
+
+def palm_roi(x: float, y: float, head: float, width: float = 5.0) -> Roi:
+    """The square above and beside a head (centre x, y, size `head`) where its own raised hand would be:
+    `width` head sizes wide, its lower edge at the chin."""
+    side = width * head
+    return Roi(x, y + 0.6 * head - side / 2, side, side)
 
 
 def head_roi(lm: PoseLandmarks, enlarge: float = 3.0) -> Roi:
@@ -269,11 +287,14 @@ def face_yaw_deg(keypoints: npt.NDArray[np.floating[Any]]) -> float:
 class FaceOrientation:
     """Runs the face detector on a head region and estimates where the face is turned."""
 
-    def __init__(self, detector: SsdDetector) -> None:
+    def __init__(self, detector: SsdDetector, min_score: float = 0.6) -> None:
         self.detector = detector
+        self.min_score = min_score
 
     def observe(self, pyramid: FramePyramid, roi: Roi) -> FaceObservation | None:
         dets = self.detector.detect(pyramid, roi)
+        if len(dets):
+            dets = dets.take(np.flatnonzero(dets.scores >= self.min_score))
         if len(dets) == 0:
             return None
         # the face nearest the region's centre: the head we asked about, not a neighbour's

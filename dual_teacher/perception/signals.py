@@ -88,10 +88,15 @@ class RoomSignals:
                 out.append(ev.HandLowered(tid, src))
         for tid, yaw in result.faces:
             self.attention.observe(tid, yaw, now)
-        self.heads.add(result.count, now)
+        self.heads.add(result.count, now, result.count_low, result.count_high)
         heads = self.heads.report(now)
         if heads is not None:
-            out.append(ev.HeadCountReported(heads, src))
+            low, high = self.heads.bounds() or (heads, heads)
+            low, high = min(low, heads), max(high, heads)
+            if low < high:
+                out.append(ev.HeadCountReported(heads, src, low, high))
+            else:
+                out.append(ev.HeadCountReported(heads, src))
         reading = self.attention.report(now)
         if reading is not None:
             out.append(ev.AttentionMeasured(reading.share, reading.faces, src))

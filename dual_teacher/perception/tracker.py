@@ -41,17 +41,20 @@ class TrackState:
 
 
 class IouTracker:
-    def __init__(self, iou_min: float = 0.2, centre_max: float = 0.7, max_age_s: float = 2.0) -> None:
+    def __init__(
+        self, iou_min: float = 0.2, centre_max: float = 0.7, max_age_s: float = 2.0, first_id: int = 1
+    ) -> None:
         self.iou_min = iou_min
         self.centre_max = centre_max
         self.max_age_s = max_age_s
         self.tracks: dict[int, TrackState] = {}
-        self._next_id = 1
+        self.first_id = first_id
+        self._next_id = first_id
 
     def reset(self) -> None:
-        """Forget every track and start ids from 1 again (a new lesson)."""
+        """Forget every track and start ids from the first again (a new lesson)."""
         self.tracks.clear()
-        self._next_id = 1
+        self._next_id = self.first_id
 
     def _score(self, track: Box, box: Box) -> float:
         overlap = iou(track, box)

@@ -901,6 +901,8 @@ def _poses(result: FrameResult) -> list[gate.Pose]:
     out = []
     for p in result.people:
         lm = p.landmarks
+        if lm is None:  # a person only the face detector found: no pose to compare
+            continue
         visible = (lm.visibility[:33] >= 0.5) & (lm.presence[:33] >= 0.5)
         out.append(gate.Pose(lm.points[:33, :2].astype(np.float32), visible, person_scale(lm)))
     return out

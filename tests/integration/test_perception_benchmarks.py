@@ -45,15 +45,51 @@ def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_eval_perception_quick(tmp_path: Path) -> None:
     out = tmp_path / "eval.json"
-    proc = _run("eval_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    proc = _run(
+        "eval_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick", "--variants", "before,all"
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    keys = {"images", "people_mae", "raised_hands_true", "raised_hands_found", "raised_precision", "raised_recall"}
-    assert keys <= set(data)
-    assert data["images"] >= 4 and isinstance(data["people_mae"], float)
-    assert {"faces_visible", "classroom"} <= set(data["subsets"])
+    assert {"people_mae", "raised_precision", "raised_recall", "raised_f1", "people_recall"} <= set(data)
+    assert isinstance(data["people_mae"], float)
+    assert {"all", "stills", "classroom stills", "exact rows"} <= set(data["subsets"])
+    assert data["subsets"]["all"]["frames"] >= 4
+    assert set(data["variants"]) == {"before", "all"}
+    assert {r["matching"] for r in data["per_frame"]["all"]} <= {"per_person", "count"}
     assert {"platform", "cpu_count"} <= set(data["machine"])
-    assert " / " in proc.stdout and "people_mae" in proc.stdout
+    assert "people MAE" in proc.stdout and "raised F1" in proc.stdout
+
+
+def test_eval_perception_scores_per_person_with_annotations(tmp_path: Path) -> None:
+    """With an annotation for a file, that file is scored by per-person matching (here: the true raiser's head
+    point, so a raise found on anyone else would count as a false positive and a miss)."""
+    name = "images/classroom_omz_action0005_5p_1raised.png"
+    ann = {
+        "schema_version": 1,
+        "images": {
+            name: {
+                "width": 1540,
+                "height": 1003,
+                "scene": "classroom_front",
+                "people": [[345, 612], [516, 468], [645, 525], [933, 458], [1336, 540]],
+                "raised": [[645, 525]],
+            }
+        },
+    }
+    annotations = tmp_path / "ann.json"
+    annotations.write_text(json.dumps(ann), encoding="utf-8")
+    out = tmp_path / "eval.json"
+    proc = _run(
+        "eval_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--annotations", str(annotations),
+        "--only", "omz_action0005",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    row = data["per_frame"]["all"][0]
+    assert row["matching"] == "per_person" and row["scene"] == "classroom_front"
+    tp, fp, fn = row["raised_match"]
+    assert tp + fn == 1 and tp + fp == row["raised_found"]
+    assert data["matching"] == "per_person"
 
 
 def test_bench_perception_quick(tmp_path: Path) -> None:

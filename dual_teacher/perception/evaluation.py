@@ -1,0 +1,141 @@
+"""Scoring perception against annotated head points (pure logic, used by benchmarks/eval_perception.py).
+
+An annotation (benchmarks/annotations/perception.json) marks a head point for every visible person and for
+every person with a raised hand, and boxes regions too dense to mark person by person. A prediction is a
+head point with a size (the head's side in pixels) and a raised flag.
+
+Matching is one to one, nearest pairs first: a predicted head and an annotated point match when they are
+closer than `radius` x the predicted head size (at least `min_radius_px`). Then
+- people: true positives = matched annotated people; predictions inside a dense region are not scored
+  (the people there are not marked one by one); recall = TP / annotated, precision = TP / scored predictions;
+- raised hands: the same matching between the predicted raised people and the annotated raised points
+  (dense regions included: raised hands are marked everywhere); a person found with the hand down is a miss,
+  a raised hand on the wrong person is a false positive, so errors can no longer cancel out as the per-image
+  `min(found, true)` count did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from dual_teacher.perception.pipeline import PerceptionConfig
+
+Point = tuple[float, float]
+VARIANTS = ("before", "faces", "all")
+
+
+def variant_config(name: str) -> PerceptionConfig:
+    """The pipelines the benchmarks compare: `before` (the pose pipeline with the old settings: MediaPipe's
+    1.25 landmark region, no face or palm cue, the "facing the camera" test for everyone), `faces` (+ people
+    from the face detector) and `all` (+ the palm cue, facing test only in a teacher zone: the default)."""
+    base = PerceptionConfig()
+    if name == "before":
+        return dataclasses.replace(
+            base, roi_scale=1.25, face_count=False, palm_cue=False, teacher_zone=(0.0, 0.0, 1.0, 1.0)
+        )
+    if name == "faces":
+        return dataclasses.replace(base, palm_cue=False)
+    if name == "all":
+        return base
+    raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class PredictedHead:
+    x: float
+    y: float
+    size: float
+    raised: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Annotation:
+    people: tuple[Point, ...]
+    raised: tuple[Point, ...]
+    dense: tuple[tuple[float, float, float, float], ...] = ()
+    dense_people: int = 0
+    scene: str = "other"
+    source: str = ""
+
+    @property
+    def total_people(self) -> int:
+        return len(self.people) + self.dense_people
+
+    @staticmethod
+    def from_json(entry: Mapping[str, Any]) -> Annotation:
+        return Annotation(
+            tuple((float(p[0]), float(p[1])) for p in entry.get("people", [])),
+            tuple((float(p[0]), float(p[1])) for p in entry.get("raised", [])),
+            tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in entry.get("dense", [])),
+            int(entry.get("dense_people", 0)),
+            str(entry.get("scene", "other")),
+            str(entry.get("source", "")),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class MatchCounts:
+    tp: int
+    fp: int
+    fn: int
+
+    def __add__(self, other: MatchCounts) -> MatchCounts:
+        return MatchCounts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None or p + r == 0:
+            return None
+        return 2 * p * r / (p + r)
+
+
+def in_any(point: Point, boxes: Iterable[tuple[float, float, float, float]]) -> bool:
+    return any(b[0] <= point[0] <= b[2] and b[1] <= point[1] <= b[3] for b in boxes)
+
+
+def match(
+    predicted: Sequence[PredictedHead], truth: Sequence[Point], radius: float = 0.9, min_radius_px: float = 6.0
+) -> list[tuple[int, int]]:
+    """(predicted index, truth index) pairs, nearest first, each side used once."""
+    pairs = []
+    for i, p in enumerate(predicted):
+        reach = max(radius * p.size, min_radius_px)
+        for j, t in enumerate(truth):
+            d = math.dist((p.x, p.y), t)
+            if d < reach:
+                pairs.append((d / reach, i, j))
+    pairs.sort()
+    used_p: set[int] = set()
+    used_t: set[int] = set()
+    out = []
+    for _, i, j in pairs:
+        if i in used_p or j in used_t:
+            continue
+        used_p.add(i)
+        used_t.add(j)
+        out.append((i, j))
+    return out
+
+
+def score_people(predicted: Sequence[PredictedHead], ann: Annotation) -> MatchCounts:
+    scored = [p for p in predicted if not in_any((p.x, p.y), ann.dense)]
+    tp = len(match(scored, ann.people))
+    return MatchCounts(tp, len(scored) - tp, len(ann.people) - tp)
+
+
+def score_raised(predicted: Sequence[PredictedHead], ann: Annotation) -> MatchCounts:
+    up = [p for p in predicted if p.raised]
+    tp = len(match(up, ann.raised))
+    return MatchCounts(tp, len(up) - tp, len(ann.raised) - tp)

@@ -1,0 +1,202 @@
+"""People from independent cues, counted once; raised hands from the pose and from palms above a head.
+
+Pure logic over what the models found (no model runs here, no clock):
+
+- **Heads.** Every cue gives head points: a pose person (the centre of its head landmarks, size from the
+  head box or the shoulders) and a face from the full-range face detector (box centre and side). A face
+  within `match_radius` x the larger head size of a pose head is the same person (the pose keeps it); an
+  unmatched face is a person the pose missed (heads down, seen from above, small or half hidden) and is
+  counted. Two faces closer than that are one (they come from overlapping tiles at different scales).
+- **Count with an uncertainty.** `count` is the union. `low` is the number of people at least two cues
+  agree on, or that one cue sees with a high score; `high` is `count` plus the faces found at a lower score
+  that were not counted. The console says "about N" when `low < high`.
+- **Palms.** A palm (the palm detector run on the region above and beside each head) belongs to the head
+  below it that is nearest: its centre must be above the top of that head (`palm_above` x head size above
+  the head centre) and horizontally within `palm_reach` x head size. A person with a palm of their own held
+  up has a raised hand even where the pose missed the arm (or found no pose at all).
+
+The evaluation (benchmarks/eval_perception.py) matches these head points to annotated ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+
+@dataclasses.dataclass(frozen=True)
+class HeadCue:
+    """One head found by one cue: centre and size in frame pixels, the cue's score, and for a pose person
+    the track id and the pose rule's raise verdict (None: not judged this frame)."""
+
+    x: float
+    y: float
+    size: float
+    score: float
+    source: str  # "pose" or "face"
+    track_id: int | None = None
+    pose_raised: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Palm:
+    x: float
+    y: float
+    size: float
+    score: float
+
+
+@dataclasses.dataclass(frozen=True)
+class FusedPerson:
+    x: float
+    y: float
+    size: float
+    sources: tuple[str, ...]
+    track_id: int | None
+    raised: bool | None
+    raised_by: tuple[str, ...]  # which cues said "raised" ("pose", "palm")
+
+
+@dataclasses.dataclass(frozen=True)
+class FusionConfig:
+    match_radius: float = 0.8  # x the larger head size: same person
+    sure_score: float = 0.85  # one cue this sure counts towards `low` on its own
+    palm_above: float = 0.6  # palm centre at least this x head size above the head centre
+    palm_reach: float = 1.6  # and within this x head size sideways
+    palm_max_rise: float = 3.0  # and not more than this x head size above (someone else's hand)
+    use_palm: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class FusedRoom:
+    people: tuple[FusedPerson, ...]
+    count: int
+    low: int
+    high: int
+
+    @property
+    def raised_count(self) -> int:
+        return sum(1 for p in self.people if p.raised)
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low < self.high
+
+
+def _near(a: HeadCue | FusedPerson, b: HeadCue, radius: float) -> bool:
+    return math.dist((a.x, a.y), (b.x, b.y)) < radius * max(a.size, b.size)
+
+
+def merge_heads(pose: Sequence[HeadCue], faces: Sequence[HeadCue], config: FusionConfig) -> list[list[HeadCue]]:
+    """Groups of cues on one person: each pose head first, then every face joins the nearest group within
+    reach (greedy, nearest pairs first) or starts its own."""
+    groups: list[list[HeadCue]] = [[p] for p in pose]
+    pairs = sorted(
+        (math.dist((g[0].x, g[0].y), (f.x, f.y)), gi, fi)
+        for fi, f in enumerate(faces)
+        for gi, g in enumerate(groups)
+        if _near(g[0], f, config.match_radius)
+    )
+    taken_faces: set[int] = set()
+    taken_groups: set[int] = set()
+    for _, gi, fi in pairs:
+        if fi in taken_faces or gi in taken_groups:
+            continue
+        groups[gi].append(faces[fi])
+        taken_faces.add(fi)
+        taken_groups.add(gi)
+    for fi in sorted(range(len(faces)), key=lambda i: -faces[i].score):
+        if fi in taken_faces:
+            continue
+        f = faces[fi]
+        near = [g for g in groups if g[0].source == "face" and _near(g[0], f, config.match_radius)]
+        if near:
+            near[0].append(f)
+        else:
+            groups.append([f])
+    return groups
+
+
+def plausible_lone_faces(
+    people: Sequence[FusedPerson], min_relative: float = 0.25, body_rows: float = 4.0, body_width: float = 1.2
+) -> list[FusedPerson]:
+    """The people only a face was found for, less the faces that are not a person's:
+    - a "face" inside someone else's body (below their head within `body_rows` head sizes and within
+      `body_width` head sizes sideways) and smaller than that head is a hand or an object held in front of them
+      (a person in the row in front, nearer the camera, has a larger head, not a smaller one);
+    - a "face" smaller than `min_relative` x the median head of the room is a poster or a pattern (perspective
+      makes the back row smaller, but not four times smaller than the typical head)."""
+    if not people:
+        return []
+    sizes = sorted(p.size for p in people)
+    median = sizes[len(sizes) // 2]
+    out = []
+    for f in people:
+        if f.sources != ("face",):
+            continue
+        if f.size < min_relative * median:
+            continue
+        inside = any(
+            o is not f
+            and 0.5 < (f.y - o.y) / o.size < body_rows
+            and abs(f.x - o.x) < body_width * o.size
+            and f.size < o.size
+            for o in people
+        )
+        if not inside:
+            out.append(f)
+    return out
+
+
+def assign_palms(heads: Sequence[tuple[float, float, float]], palms: Sequence[Palm], config: FusionConfig) -> list[int]:
+    """For each head (x, y, size), how many palms are held up above it (each palm goes to one head)."""
+    out = [0] * len(heads)
+    for palm in palms:
+        best: tuple[float, int] | None = None
+        for i, (hx, hy, size) in enumerate(heads):
+            rise = (hy - palm.y) / size
+            if rise < config.palm_above or rise > config.palm_max_rise:
+                continue
+            if abs(palm.x - hx) > config.palm_reach * size:
+                continue
+            d = math.dist((palm.x, palm.y), (hx, hy)) / size
+            if best is None or d < best[0]:
+                best = (d, i)
+        if best is not None:
+            out[best[1]] += 1
+    return out
+
+
+def fuse(
+    pose: Sequence[HeadCue],
+    faces: Sequence[HeadCue],
+    palms: Sequence[Palm] = (),
+    weak_faces: Sequence[HeadCue] = (),
+    config: FusionConfig | None = None,
+) -> FusedRoom:
+    """The people of one frame from every cue (see the module docstring)."""
+    c = config or FusionConfig()
+    groups = merge_heads(pose, faces, c)
+    lead = [g[0] for g in groups]
+    palm_counts = assign_palms([(h.x, h.y, h.size) for h in lead], palms, c) if c.use_palm else [0] * len(lead)
+    people: list[FusedPerson] = []
+    low = 0
+    for g, head, n_palms in zip(groups, lead, palm_counts, strict=True):
+        sources = tuple(dict.fromkeys(h.source for h in g))
+        by: list[str] = []
+        if head.pose_raised:
+            by.append("pose")
+        if n_palms:
+            by.append("palm")
+        raised: bool | None = bool(by) if (head.pose_raised is not None or head.source == "face") else None
+        if raised is None and by:
+            raised = True
+        people.append(FusedPerson(head.x, head.y, head.size, sources, head.track_id, raised, tuple(by)))
+        if len(sources) > 1 or max(h.score for h in g) >= c.sure_score:
+            low += 1
+    extra = 0
+    for w in weak_faces:
+        if not any(_near(p, w, c.match_radius) for p in people):
+            extra += 1
+    return FusedRoom(tuple(people), len(people), low, len(people) + extra)

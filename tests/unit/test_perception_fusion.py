@@ -1,0 +1,103 @@
+"""Fusion of pose people, faces and palms, and the per-person scoring of the evaluation (pure logic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dual_teacher.perception.aggregates import HeadCountSmoother
+from dual_teacher.perception.evaluation import Annotation, PredictedHead, match, score_people, score_raised
+from dual_teacher.perception.fusion import FusionConfig, HeadCue, Palm, assign_palms, fuse
+
+
+def pose(x: float, y: float, raised: bool | None = False, size: float = 20.0, tid: int = 1) -> HeadCue:
+    return HeadCue(x, y, size, 0.95, "pose", tid, raised)
+
+
+def face(x: float, y: float, size: float = 20.0, score: float = 0.9) -> HeadCue:
+    return HeadCue(x, y, size, score, "face")
+
+
+@pytest.mark.parametrize(
+    ("poses", "faces", "count", "sources"),
+    [
+        ([pose(100, 100)], [face(104, 98)], 1, [("pose", "face")]),  # the same head: counted once
+        ([pose(100, 100)], [face(160, 100)], 2, [("pose",), ("face",)]),  # a face the pose missed
+        ([], [face(100, 100), face(105, 102, score=0.7)], 1, [("face",)]),  # one face from two tiles
+        ([pose(100, 100, tid=1), pose(130, 100, tid=2)], [face(128, 101)], 2, [("pose",), ("pose", "face")]),
+        ([], [], 0, []),
+    ],
+)
+def test_people_are_counted_once_across_cues(
+    poses: list[HeadCue], faces: list[HeadCue], count: int, sources: list[tuple[str, ...]]
+) -> None:
+    room = fuse(poses, faces)
+    assert room.count == count
+    assert [p.sources for p in room.people] == sources
+
+
+def test_uncertainty_widens_with_weak_faces_and_lone_unsure_cues() -> None:
+    room = fuse([pose(100, 100)], [face(200, 100, score=0.7)], weak_faces=[face(300, 100, score=0.5)])
+    assert (room.low, room.count, room.high) == (1, 2, 3)
+    assert room.uncertain
+    sure = fuse([pose(100, 100)], [face(102, 100)])
+    assert (sure.low, sure.count, sure.high) == (1, 1, 1)
+    assert not sure.uncertain
+
+
+@pytest.mark.parametrize(
+    ("palm", "owner"),
+    [
+        (Palm(100, 60, 15, 0.9), 0),  # straight above the first head
+        (Palm(125, 62, 15, 0.9), 0),  # above and to the side, still within reach of the first head
+        (Palm(100, 95, 15, 0.9), None),  # at face height: not held up
+        (Palm(100, -200, 15, 0.9), None),  # far above: someone else's
+        (Palm(300, 20, 15, 0.9), 1),  # the far head's own hand
+    ],
+)
+def test_a_palm_belongs_to_the_nearest_head_below_it(palm: Palm, owner: int | None) -> None:
+    heads = [(100.0, 100.0, 20.0), (300.0, 60.0, 20.0)]
+    counts = assign_palms(heads, [palm], FusionConfig())
+    assert counts == [int(owner == i) for i in range(2)]
+
+
+def test_a_palm_raises_a_person_the_pose_has_down_or_could_not_see() -> None:
+    room = fuse([pose(100, 100, raised=False)], [face(300, 100)], [Palm(100, 60, 15, 0.9), Palm(300, 55, 15, 0.9)])
+    assert [(p.raised, p.raised_by) for p in room.people] == [(True, ("palm",)), (True, ("palm",))]
+    no_palm = fuse([pose(100, 100, raised=True)], [], [], config=FusionConfig(use_palm=False))
+    assert [(p.raised, p.raised_by) for p in no_palm.people] == [(True, ("pose",))]
+
+
+def test_matching_is_one_to_one_and_errors_cannot_cancel_out() -> None:
+    ann = Annotation(people=((100, 100), (200, 100)), raised=((100, 100),))
+    # the wrong person raised and the right one down: the per-image count would say 1 of 1, perfect
+    predicted = [PredictedHead(100, 100, 20, False), PredictedHead(200, 100, 20, True)]
+    raised = score_raised(predicted, ann)
+    assert (raised.tp, raised.fp, raised.fn) == (0, 1, 1)
+    people = score_people(predicted, ann)
+    assert (people.tp, people.fp, people.fn) == (2, 0, 0)
+    # two predictions on one head: one matches, one is a false positive
+    assert len(match([PredictedHead(100, 100, 20, False), PredictedHead(103, 100, 20, False)], [(100, 100)])) == 1
+
+
+def test_predictions_inside_dense_regions_are_not_scored_as_people() -> None:
+    ann = Annotation(people=((50, 50),), raised=((300, 300),), dense=((250, 250, 400, 400),), dense_people=10)
+    predicted = [
+        PredictedHead(50, 50, 20, False),
+        PredictedHead(300, 300, 20, True),
+        PredictedHead(320, 330, 20, False),
+    ]
+    people = score_people(predicted, ann)
+    assert (people.tp, people.fp, people.fn) == (1, 0, 0)
+    assert ann.total_people == 11
+    raised = score_raised(predicted, ann)
+    assert (raised.tp, raised.fp, raised.fn) == (1, 0, 0)
+
+
+def test_head_count_bounds_are_medians_of_the_window() -> None:
+    s = HeadCountSmoother(window_s=3.0)
+    for t, (c, lo, hi) in enumerate([(27, 24, 30), (28, 25, 31), (27, 23, 29)]):
+        s.add(c, float(t), lo, hi)
+    assert s.value() == 27
+    assert s.bounds() == (24, 30)
+    s.add(10, 10.0)  # the old samples leave the window
+    assert s.bounds() == (10, 10)
