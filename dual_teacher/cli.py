@@ -95,6 +95,28 @@ def cmd_pack_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack_import_h5p(args: argparse.Namespace) -> int:
+    from dual_teacher.lesson.h5p import H5PImportError, import_h5p
+
+    try:
+        result = import_h5p(Path(args.file), Path(args.out), Path(args.video) if args.video else None)
+    except H5PImportError as exc:
+        shown = {str(w) for w in exc.warnings}
+        for w in exc.warnings:
+            print(f"warning: {w}")
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems[:50]:
+            if problem not in shown:
+                print(f"  {problem}", file=sys.stderr)
+        return 1
+    for w in result.warnings:
+        print(f"warning: {w}")
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(result.node_kinds.items()))
+    print(f"{args.out}: OK: {result.pack_id} from {result.main_library}: {result.nodes} nodes ({kinds}), ", end="")
+    print(f"{len(result.questions)} question(s), {len(result.warnings)} warning(s)")
+    return 0
+
+
 # ---- running a class -------------------------------------------------------------------------------------
 def _ensure_demo_media(pack_dir: Path) -> None:
     from dual_teacher.resources import resource_dir
@@ -742,6 +764,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema = pack.add_parser("schema", help="print or write the JSON Schema of lesson.toml")
     schema.add_argument("--out")
     schema.set_defaults(func=cmd_pack_schema)
+    h5p = pack.add_parser("import-h5p", help="turn an H5P package (.h5p) into a lesson pack folder")
+    h5p.add_argument("file", help="the .h5p file")
+    h5p.add_argument("--out", required=True, help="the pack folder to write (new or empty)")
+    h5p.add_argument("--video", help="a local copy of an Interactive Video's video when the package links to it")
+    h5p.set_defaults(func=cmd_pack_import_h5p)
+
     build = pack.add_parser("build", help="validate a pack folder and zip it")
     build.add_argument("folder")
     build.add_argument("--out", required=True)
