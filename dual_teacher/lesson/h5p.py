@@ -832,33 +832,70 @@ def _interactive_video(b: _Builder, content: Mapping[str, Any], label: str) -> l
         segments.append(node)
         seg_at[round(start, 3)] = node["id"]
 
-    # Assemble: the cues at time t come before the segment that starts at t.
+    # Assemble: the cues at time t come before the segment that starts at t; a seek to t lands on the first.
     out: list[Node] = []
+    first_at: dict[float, str] = {}
     by_time: dict[float, list[_Cue]] = {}
     for c in cues:
         by_time.setdefault(round(c.time_s, 3), []).append(c)
-    order = sorted(set(bounds) | set(by_time))
-    for t in order:
+    for t in sorted(set(bounds) | set(by_time)):
+        placed = len(out)
         for c in by_time.get(t, []):
             out += c.nodes
             if c.correct_seek is not None or c.wrong_seek is not None:
-                out.append(_branch(b, c, seg_at))
+                out.append(_branch(b, c))
         if t in seg_at:
             out.append(next(n for n in segments if n["id"] == seg_at[t]))
+        if len(out) > placed:
+            first_at[t] = out[placed]["id"]
+    for n in out:
+        if n["kind"] == "branch":
+            for holder, key in [*((r, "goto") for r in n["rules"]), (n, "otherwise")]:
+                target = holder[key]
+                if target.startswith("@t:"):
+                    holder[key] = first_at.get(float(target[3:]), "@next")
     return out
 
 
-def _branch(b: _Builder, c: _Cue, seg_at: Mapping[float, str]) -> Node:
+def _branch(b: _Builder, c: _Cue) -> Node:
     source = [n for n in c.nodes if n["kind"] == "question"][-1]["id"]
-    right = seg_at.get(round(c.correct_seek, 3)) if c.correct_seek is not None else None
-    wrong = seg_at.get(round(c.wrong_seek, 3)) if c.wrong_seek is not None else None
+    right = f"@t:{round(c.correct_seek, 3)}" if c.correct_seek is not None else "@next"
+    wrong = f"@t:{round(c.wrong_seek, 3)}" if c.wrong_seek is not None else "@next"
     return {
         "id": b.new_id("branch"),
         "kind": "branch",
         "source": source,
-        "rules": [{"on": "correct_rate", "at_least": PASS_RATE, "goto": right or "@next"}],
-        "otherwise": wrong or "@next",
+        "rules": [{"on": "correct_rate", "at_least": PASS_RATE, "goto": right}],
+        "otherwise": wrong,
     }
+
+
+def _prune_unreachable(b: _Builder, nodes: list[Node]) -> list[Node]:
+    """Drop what no path reaches (a segment every branch jumps over), saying so."""
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    seen = {nodes[0]["id"]}
+    todo = [nodes[0]["id"]]
+    while todo:
+        i = index[todo.pop()]
+        n = nodes[i]
+        if n["kind"] == "branch":
+            targets = [r["goto"] for r in n["rules"]] + [n["otherwise"]]
+        elif n["kind"] == "end":
+            targets = []
+        else:
+            targets = [nodes[i + 1]["id"]] if i + 1 < len(nodes) else []
+        for t in targets:
+            if t not in seen and t in index:
+                seen.add(t)
+                todo.append(t)
+    for n in nodes:
+        if n["id"] not in seen:
+            span = f" ({clock(n.get('start_s', 0.0))}-{clock(n.get('end_s'))})" if n["kind"] == "video" else ""
+            b.warn(
+                "interactiveVideo",
+                f"{n['id']}{span} is never shown: every way past the question before it jumps over it",
+            )
+    return [n for n in nodes if n["id"] in seen]
 
 
 def _crossroads(b: _Builder, action: Mapping[str, Any], path: str, t: float) -> list[Node]:
@@ -950,6 +987,7 @@ def import_h5p(path: Path, out: Path, video: Path | None = None, limits: Archive
             )
         nodes.append({"id": "end", "kind": "end"})
         _resolve_next(nodes)
+        nodes = _prune_unreachable(b, nodes)
         title = html_to_text(pkg.h5p.get("title")) or path.stem
         top: dict[str, object] = {
             "schema_version": 1,
