@@ -33,6 +33,7 @@ from dual_teacher.media.probe import MediaProbeError, probe_media
 
 CONTENT_JSON = "content/content.json"
 MAX_JSON_BYTES = 32 * 1024 * 1024
+SLIDE_WORDS = 45  # words on one slide before the text goes on to the next
 PASS_RATE = 0.5  # H5P's per-learner "correct" becomes "at least half of the class answered correctly"
 _KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -141,6 +142,20 @@ def html_to_text(fragment: object) -> str:
     parser._newline()
     text = "\n".join(parser.lines)
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+
+
+def split_text(text: str, max_words: int = SLIDE_WORDS) -> list[str]:
+    """Whole lines grouped into parts of at most `max_words` words (a longer line stays one part)."""
+    parts: list[list[str]] = [[]]
+    count = 0
+    for line in text.split("\n"):
+        n = len(line.split())
+        if parts[-1] and count + n > max_words:
+            parts.append([])
+            count = 0
+        parts[-1].append(line)
+        count += n
+    return ["\n".join(p) for p in parts if p]
 
 
 # ---- Blanks ----------------------------------------------------------------------------------------------------
@@ -589,13 +604,13 @@ class _Builder:
         nodes: list[Node] = []
         found = 0
         for i, item in enumerate(raw):
-            sentence = html_to_text(item)
-            for prompt_part, answers, _tip in parse_blanks(sentence):
+            paragraphs = html_to_text(item).split("\n")  # each blank is asked with its own paragraph only
+            for prompt_part, answers, _tip in (b for para in paragraphs for b in parse_blanks(para)):
                 found += 1
                 if not answers:
                     self.warn(f"{path}.questions[{i}]", "a blank with no accepted answer: left out", time_s)
                     continue
-                prompt = f"{intro}\n{prompt_part}" if intro else prompt_part
+                prompt = prompt_part
                 numbers = {_number(a) for a in answers}
                 value = numbers.pop() if len(numbers) == 1 else None
                 if value is not None:
@@ -606,7 +621,9 @@ class _Builder:
             self.warn(path, "fill in the blanks with no *marked* blank: left out", time_s)
         elif any(n["qtype"] == "short_answer" for n in nodes) and behaviour.get("caseSensitive") is True:
             self.warn(path, "blanks are case-sensitive in H5P; spoken and typed answers here are not", time_s)
-        if nodes:
+        if nodes and intro:  # the task, once, before its blanks (with the picture when there is one)
+            nodes = [*(self.media_slide(params, path, time_s, intro) or [self.slide(intro, None, 6.0)]), *nodes]
+        elif nodes:
             nodes = [*self.media_slide(params, path, time_s, intro), *nodes]
         return nodes
 
@@ -628,13 +645,18 @@ class _Builder:
     def text_slide(
         self, params: Mapping[str, Any], path: str, time_s: float | None, ctx: Mapping[str, Any]
     ) -> list[Node]:
+        """A text (or table) on slides: a long one on several, so that it stays readable across the room."""
         text = html_to_text(params.get("text"))
         if not text:
             self.warn(path, "text with nothing in it: left out", time_s)
             return []
-        words = len(text.split())
-        duration = float(ctx.get("duration_s") or min(60.0, max(6.0, words / 2.5)))
-        return [self.slide(text, None, duration, _title_of(ctx.get("metadata")))]
+        title = _title_of(ctx.get("metadata"))
+        slides = []
+        for part in split_text(text):
+            words = len(part.split())
+            duration = float(ctx.get("duration_s") or min(60.0, max(6.0, words / 2.5)))
+            slides.append(self.slide(part, None, duration, title))
+        return slides
 
     def image_slide(
         self, params: Mapping[str, Any], path: str, time_s: float | None, ctx: Mapping[str, Any]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dual_teacher.lesson.h5p import H5PImportError, import_h5p, parse_blanks
+from dual_teacher.lesson.h5p import H5PImportError, import_h5p, parse_blanks, split_text
 from dual_teacher.lesson.loader import validate_pack
 from tests.unit.h5p_builder import interaction, item, multi_choice, write_h5p
 from tests.unit.test_pack_validate import write_mp4, write_png
@@ -71,7 +71,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[str], list[tuple[str, Any]]]] =
             "text": "Fill in",
             "questions": ["<p>The sky is *blue/Blue:a colour*, grass is *green*.</p>", "It has *4* legs"],
         },
-        ["question", "question", "question", "end"],
+        ["slide", "question", "question", "question", "end"],
         [("short_answer", ["blue", "Blue"]), ("short_answer", ["green"]), ("numeric", 4)],
     ),
     (
@@ -239,6 +239,28 @@ def test_language_goes_to_text_variants(tmp_path: Path, language: str, expected_
         "Q?" if isinstance(expected_title, str) else {k: "Q?" for k in expected_title}
     )
     assert any("has no variant" in w.message for w in result.warnings) == (language == "de")
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("one two three", ["one two three"]),
+        ("a b\nc d\ne", ["a b\nc d", "e"]),
+        ("a b c d e f\ng", ["a b c d e f", "g"]),
+    ],
+)
+def test_long_text_goes_on_several_slides(text: str, parts: list[str]) -> None:
+    assert split_text(text, max_words=4) == parts
+
+
+def test_each_blank_is_asked_with_its_paragraph(tmp_path: Path) -> None:
+    content = {"text": "Task", "questions": ["<p>First *one* here.</p><p>Second *two* there.</p>"]}
+    nodes, _ = _import(tmp_path, "H5P.Blanks", content)
+    assert [(n["kind"], n.get("prompt", n.get("text"))) for n in nodes[:3]] == [
+        ("slide", "Task"),
+        ("question", "First _____ here."),
+        ("question", "Second _____ there."),
+    ]
 
 
 @pytest.mark.parametrize(
