@@ -117,6 +117,28 @@ def cmd_pack_import_h5p(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack_preview(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    lang = args.lang or cfg.language
+    pack = Path(args.pack)
+    if not _gui_available():
+        raise DualTeacherError("the preview needs the GUI (PySide6)", hint="install dual-teacher with its GUI extra")
+    if args.screenshots:
+        from dual_teacher.qt.preview import screenshot_nodes
+
+        shots = screenshot_nodes(pack, Path(args.screenshots), lang)
+        for shot in shots:
+            late = f" (waited {shot.waited_s:.1f} s, timed out)" if shot.timed_out else ""
+            print(f"{shot.node_id:<12} {shot.kind:<9} {shot.file or 'nothing of its own to show'}{late}")
+        print(f"{sum(1 for s in shots if s.file)} screenshot(s) in {args.screenshots}")
+        return 0
+    if not _has_display():
+        raise DualTeacherError("no display to open the preview on", hint="use --screenshots DIR to render every node")
+    from dual_teacher.qt.preview import run_preview
+
+    return run_preview(pack, lang, args.node)
+
+
 # ---- running a class -------------------------------------------------------------------------------------
 def _ensure_demo_media(pack_dir: Path) -> None:
     from dual_teacher.resources import resource_dir
@@ -769,6 +791,13 @@ def build_parser() -> argparse.ArgumentParser:
     h5p.add_argument("--out", required=True, help="the pack folder to write (new or empty)")
     h5p.add_argument("--video", help="a local copy of an Interactive Video's video when the package links to it")
     h5p.set_defaults(func=cmd_pack_import_h5p)
+
+    preview = pack.add_parser("preview", help="the classroom display of a pack with a control strip; reloads on save")
+    preview.add_argument("pack", help="the pack folder")
+    preview.add_argument("--node", help="start at this node")
+    preview.add_argument("--lang", choices=["en", "zh-Hans"], help="display language (default from the config)")
+    preview.add_argument("--screenshots", metavar="DIR", help="render every node offscreen into DIR and exit")
+    preview.set_defaults(func=cmd_pack_preview)
 
     build = pack.add_parser("build", help="validate a pack folder and zip it")
     build.add_argument("folder")
