@@ -564,7 +564,7 @@ class _Builder:
             where = f"{path}.choices[{i}]"
             item = item if isinstance(item, Mapping) else {}
             prompt = html_to_text(item.get("question"))
-            answers = [html_to_text(a) for a in item.get("answers", []) if isinstance(a, str)]
+            answers = [html_to_text(a) for a in _list(item, "answers") if isinstance(a, str)]
             if not prompt or len(answers) < 2 or not all(answers) or len(answers) > 26:
                 self.warn(
                     where, "single choice question without a question text or 2-26 answers with text: left out", time_s
@@ -585,7 +585,7 @@ class _Builder:
         for i, item in enumerate(raw):
             where = f"{path}.summaries[{i}]"
             item = item if isinstance(item, Mapping) else {}
-            statements = [html_to_text(s) for s in item.get("summary", []) if isinstance(s, str)]
+            statements = [html_to_text(s) for s in _list(item, "summary") if isinstance(s, str)]
             if len(statements) < 2 or not all(statements) or len(statements) > 26:
                 self.warn(where, "statement set without 2-26 statements with text: left out", time_s)
                 continue
@@ -808,14 +808,14 @@ def _interactive_video(b: _Builder, content: Mapping[str, Any], label: str) -> l
 
     # Cut points: every interaction time, every seek target, every bookmark.
     bookmarks: dict[float, str] = {}
-    for i, mark in enumerate(assets.get("bookmarks") or []):
+    for i, mark in enumerate(_list(assets, "bookmarks")):
         if isinstance(mark, Mapping) and isinstance(mark.get("time"), int | float):
             bt = float(mark["time"])
             if duration is None or bt < duration:
                 bookmarks[round(bt, 3)] = html_to_text(mark.get("label")) or f"Bookmark {i + 1}"
             else:
                 b.warn(f"interactiveVideo.assets.bookmarks[{i}]", "bookmark past the end of the video: left out", bt)
-    for i, screen in enumerate(assets.get("endscreens") or []):
+    for i, screen in enumerate(_list(assets, "endscreens")):
         if isinstance(screen, Mapping) and isinstance(screen.get("time"), int | float):
             et = float(screen["time"])
             if duration is None or et < duration - 0.5:

@@ -129,7 +129,7 @@ class PackPreview(QObject):
         self.strip.back.clicked.connect(lambda: self._control(ev.TeacherWentBack()))
         self.strip.next.clicked.connect(lambda: self._control(ev.TeacherWentNext()))
         self.strip.pause.clicked.connect(self.toggle_pause)
-        self.strip.reload.clicked.connect(self.reload)
+        self.strip.reload.clicked.connect(lambda: self.reload())
         self._poll = QTimer(self)
         self._poll.timeout.connect(self.check_files)
         self._status_timer = QTimer(self)
@@ -150,7 +150,8 @@ class PackPreview(QObject):
         self.reload()
         return True
 
-    def reload(self) -> None:
+    def reload(self, at: str | None = None) -> None:
+        """Validate the pack again; when valid, show it from `at` (default: the node on screen now)."""
         self.reloads += 1
         pack, problems = validate_pack(self.path)
         if pack is None:
@@ -162,7 +163,7 @@ class PackPreview(QObject):
             return
         self.problems = []
         self.strip.show_problems([])
-        at = self.current_node() or self.start_node
+        at = at or self.current_node() or self.start_node
         self._close_room()
         self.pack = pack
         room = Classroom(pack, self.store, [SimulatedClass(seed=self.reloads)], lang=self.lang)
@@ -213,8 +214,7 @@ class PackPreview(QObject):
         if self.room is None or not isinstance(node_id, str):
             return
         if self.room.session.ended:  # an end node closed the class: start a fresh one there
-            self.start_node = node_id
-            self.reload()
+            self.reload(node_id)
             return
         self.room.session.submit(ev.TeacherJumped(node_id))
         self.room.session.tick()

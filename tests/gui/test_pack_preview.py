@@ -138,3 +138,20 @@ def test_screenshots_of_a_broken_pack_list_its_problems(
     assert main(["pack", "preview", str(pack), "--screenshots", str(tmp_path / "shots")]) == 2
     err = capsys.readouterr().err
     assert "lesson.toml:" in err and "'media/gone.mp4': file not found" in err and "Traceback" not in err
+
+
+def test_starts_at_the_node_asked_for(qtbot, pack: Path) -> None:  # type: ignore[no-untyped-def]
+    from dual_teacher.qt.preview import PackPreview
+
+    p = PackPreview(pack, "en", start_node="slide1")
+    try:
+        p.start()
+        p.window.show()
+        _until(qtbot, lambda: p.current_node() == "slide1" and p.room.display.mode == "slide")
+        assert p.room.display.prompt == "Look at the colours"
+        p.jump("end")
+        _until(qtbot, lambda: p.room.display.mode == "summary")
+        p.jump("q1")  # after the end node: a fresh class, at that node
+        _until(qtbot, lambda: p.current_node() == "q1" and p.room.display.mode == "question")
+    finally:
+        p.close()

@@ -374,3 +374,73 @@ def test_out_folder_must_be_new_or_empty(tmp_path: Path) -> None:
     with pytest.raises(H5PImportError, match="not an empty folder"):
         import_h5p(pkg, tmp_path / "pack")
     assert (tmp_path / "pack" / "keep.txt").read_text() == "mine"
+
+
+# ---- malformed content: imported or refused with a reason, never a traceback ---------------------------------------
+def _paths(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _replaced(tree: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(tree) if isinstance(tree, dict) else list(tree)
+    copy[path[0]] = _replaced(tree[path[0]], path[1:], value)
+    return copy
+
+
+FUZZ_BASES = [(c[1], c[2]) for c in CASES] + [
+    ("H5P.SingleChoiceSet", {"choices": [{"question": "Q", "answers": ["a", "b"]}]}),
+    ("H5P.Summary", {"intro": "I", "summaries": [{"summary": ["a", "b"]}]}),
+    (
+        "H5P.InteractiveVideo",
+        {
+            "interactiveVideo": {
+                "video": {"files": [{"path": "videos/clip.mp4"}]},
+                "assets": {
+                    "interactions": [
+                        interaction(
+                            1.0,
+                            item("H5P.TrueFalse", {"question": "T?", "correct": "true"}),
+                            adaptivity={"wrong": {"seekTo": 0.5}},
+                        ),
+                        interaction(
+                            1.5, item("H5P.GoToQuestion", {"text": "x", "choices": [{"text": "a", "goTo": 1}]})
+                        ),
+                    ],
+                    "bookmarks": [{"time": 0.5, "label": "B"}],
+                    "endscreens": [{"time": 1.0, "label": "E"}],
+                },
+            }
+        },
+    ),
+]
+ODD_VALUES = [None, 7, -3.5, True, "x", "", [], {}, [None], {"library": 5}]
+
+
+@pytest.mark.parametrize("base", range(len(FUZZ_BASES)))
+def test_malformed_content_never_crashes(tmp_path: Path, clip: Path, base: int) -> None:
+    import random
+
+    main, content = FUZZ_BASES[base]
+    rng = random.Random(base)
+    paths = _paths(content)
+    files = {"content/videos/clip.mp4": clip.read_bytes()} if main == "H5P.InteractiveVideo" else None
+    for i in range(40):
+        broken = _replaced(content, rng.choice(paths), rng.choice(ODD_VALUES))
+        if not isinstance(broken, dict):
+            broken = {"value": broken}
+        where = tmp_path / str(i)
+        where.mkdir()
+        pkg = write_h5p(where / "in.h5p", main, broken, files)
+        try:
+            import_h5p(pkg, where / "pack")
+        except H5PImportError as exc:
+            assert str(exc)
