@@ -48,8 +48,12 @@ _MODES = {"video": "video", "slide": "slide", "question": "question", "hand_poll
 
 
 def folder_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """(path, mtime, size) of every file in the pack folder (at most MAX_WATCHED): what a reload watches."""
+    """(path, mtime, size) of every file in the pack folder (at most MAX_WATCHED), or of the pack's .zip:
+    what a reload watches."""
     out: list[tuple[str, int, int]] = []
+    if folder.is_file():
+        st = folder.stat()
+        return ((folder.name, st.st_mtime_ns, st.st_size),)
     for path in sorted(folder.rglob("*"))[:MAX_WATCHED]:
         try:
             st = path.stat()
@@ -116,7 +120,7 @@ class PackPreview(QObject):
         self.pack: LoadedPack | None = None
         self.problems: list[str] = []
         self.reloads = 0
-        self._signature = folder_signature(pack_path) if pack_path.is_dir() else ()
+        self._signature = folder_signature(pack_path) if pack_path.exists() else ()
         self.window = QWidget()
         self.window.setWindowTitle(f"dual-teacher preview: {pack_path}")
         self._layout = QVBoxLayout(self.window)
@@ -143,7 +147,7 @@ class PackPreview(QObject):
 
     def check_files(self) -> bool:
         """Reload when a file of the pack changed since the last look; True if it did."""
-        signature = folder_signature(self.path) if self.path.is_dir() else ()
+        signature = folder_signature(self.path) if self.path.exists() else ()
         if signature == self._signature:
             return False
         self._signature = signature

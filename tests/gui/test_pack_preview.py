@@ -155,3 +155,22 @@ def test_starts_at_the_node_asked_for(qtbot, pack: Path) -> None:  # type: ignor
         _until(qtbot, lambda: p.current_node() == "q1" and p.room.display.mode == "question")
     finally:
         p.close()
+
+
+def test_a_pack_broken_from_the_start_shows_its_problems_then_plays(qtbot, pack: Path) -> None:  # type: ignore[no-untyped-def]
+    from dual_teacher.qt.preview import PackPreview
+
+    manifest = pack / "lesson.toml"
+    good = manifest.read_text(encoding="utf-8")
+    manifest.write_text(good.replace('kind = "end"', 'kind = "finish"'), encoding="utf-8")
+    p = PackPreview(pack, "en")
+    try:
+        p.start()
+        p.window.show()
+        assert p.room is None and p.strip.problems.isVisible()
+        assert "unknown value 'finish'" in p.strip.problems.toPlainText()
+        _save(manifest, good)
+        _until(qtbot, lambda: p.room is not None and p.room.display.mode == "video")
+        assert not p.strip.problems.isVisible()
+    finally:
+        p.close()
