@@ -95,6 +95,50 @@ def cmd_pack_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack_import_h5p(args: argparse.Namespace) -> int:
+    from dual_teacher.lesson.h5p import H5PImportError, import_h5p
+
+    try:
+        result = import_h5p(Path(args.file), Path(args.out), Path(args.video) if args.video else None)
+    except H5PImportError as exc:
+        shown = {str(w) for w in exc.warnings}
+        for w in exc.warnings:
+            print(f"warning: {w}")
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems[:50]:
+            if problem not in shown:
+                print(f"  {problem}", file=sys.stderr)
+        return 1
+    for w in result.warnings:
+        print(f"warning: {w}")
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(result.node_kinds.items()))
+    print(f"{args.out}: OK: {result.pack_id} from {result.main_library}: {result.nodes} nodes ({kinds}), ", end="")
+    print(f"{len(result.questions)} question(s), {len(result.warnings)} warning(s)")
+    return 0
+
+
+def cmd_pack_preview(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    lang = args.lang or cfg.language
+    pack = Path(args.pack)
+    if not _gui_available():
+        raise DualTeacherError("the preview needs the GUI (PySide6)", hint="install dual-teacher with its GUI extra")
+    if args.screenshots:
+        from dual_teacher.qt.preview import screenshot_nodes
+
+        shots = screenshot_nodes(pack, Path(args.screenshots), lang)
+        for shot in shots:
+            late = f" (waited {shot.waited_s:.1f} s, timed out)" if shot.timed_out else ""
+            print(f"{shot.node_id:<12} {shot.kind:<9} {shot.file or 'nothing of its own to show'}{late}")
+        print(f"{sum(1 for s in shots if s.file)} screenshot(s) in {args.screenshots}")
+        return 0
+    if not _has_display():
+        raise DualTeacherError("no display to open the preview on", hint="use --screenshots DIR to render every node")
+    from dual_teacher.qt.preview import run_preview
+
+    return run_preview(pack, lang, args.node)
+
+
 # ---- running a class -------------------------------------------------------------------------------------
 def _ensure_demo_media(pack_dir: Path) -> None:
     from dual_teacher.resources import resource_dir
@@ -742,6 +786,19 @@ def build_parser() -> argparse.ArgumentParser:
     schema = pack.add_parser("schema", help="print or write the JSON Schema of lesson.toml")
     schema.add_argument("--out")
     schema.set_defaults(func=cmd_pack_schema)
+    h5p = pack.add_parser("import-h5p", help="turn an H5P package (.h5p) into a lesson pack folder")
+    h5p.add_argument("file", help="the .h5p file")
+    h5p.add_argument("--out", required=True, help="the pack folder to write (new or empty)")
+    h5p.add_argument("--video", help="a local copy of an Interactive Video's video when the package links to it")
+    h5p.set_defaults(func=cmd_pack_import_h5p)
+
+    preview = pack.add_parser("preview", help="the classroom display of a pack with a control strip; reloads on save")
+    preview.add_argument("pack", help="the pack folder")
+    preview.add_argument("--node", help="start at this node")
+    preview.add_argument("--lang", choices=["en", "zh-Hans"], help="display language (default from the config)")
+    preview.add_argument("--screenshots", metavar="DIR", help="render every node offscreen into DIR and exit")
+    preview.set_defaults(func=cmd_pack_preview)
+
     build = pack.add_parser("build", help="validate a pack folder and zip it")
     build.add_argument("folder")
     build.add_argument("--out", required=True)

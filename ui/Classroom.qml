@@ -36,6 +36,7 @@ Window {
         width: parent.width * 0.8
         visible: !win.cardMode
         text: display.lessonTitle
+        textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
         color: "#2d4f78"
         font.pixelSize: 90 * win.u
         font.weight: Font.Bold
@@ -107,6 +108,7 @@ Window {
             Text {
                 width: parent.width
                 text: display.lessonTitle
+                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
                 font.pixelSize: 110 * win.u
                 font.weight: Font.Bold
@@ -132,12 +134,17 @@ Window {
                 objectName: "questionPrompt"
                 anchors { top: parent.top; topMargin: 110 * win.u; horizontalCenter: parent.horizontalCenter }
                 width: parent.width * 0.86
+                // A long prompt shrinks to leave room for the choices and the countdown.
+                height: Math.min(implicitHeight, parent.height * (display.choices.length > 0 ? 0.26 : 0.46))
                 text: display.prompt
+                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
                 font.pixelSize: 96 * win.u
                 font.weight: Font.Bold
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.WordWrap
+                fontSizeMode: Text.Fit
+                minimumPixelSize: 36 * win.u
             }
             Row {
                 id: choiceRow
@@ -154,9 +161,11 @@ Window {
                         opacity: display.revealed && !isCorrect ? 0.55 : 1
                         Behavior on color { ColorAnimation { duration: 300 } }
                         Row {
+                            id: choiceContent
                             anchors.centerIn: parent
                             spacing: 30 * win.u
                             Rectangle {
+                                id: keyBadge
                                 visible: display.qtype !== "true_false"
                                 width: 120 * win.u; height: width; radius: width / 2
                                 color: display.revealed ? "#ffffff" : "#1f4e86"
@@ -170,10 +179,19 @@ Window {
                                 }
                             }
                             Text {
+                                // Long choices (imported content) wrap and shrink to stay inside their card.
+                                width: Math.min(implicitWidth, parent.parent.width - 56 * win.u
+                                                - (keyBadge.visible ? keyBadge.width + choiceContent.spacing : 0))
+                                height: Math.min(implicitHeight, parent.parent.height - 36 * win.u)
                                 text: modelData.text
+                                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                                 color: display.revealed ? "#ffffff" : "#1d2b3a"
                                 font.pixelSize: (display.qtype === "true_false" ? 130 : 100) * win.u
                                 font.weight: Font.Bold
+                                wrapMode: Text.WordWrap
+                                fontSizeMode: Text.Fit
+                                minimumPixelSize: 28 * win.u
+                                verticalAlignment: Text.AlignVCenter
                                 anchors.verticalCenter: parent.verticalCenter
                             }
                         }
@@ -233,6 +251,7 @@ Window {
                 anchors { top: pollHand.bottom; topMargin: 40 * win.u; horizontalCenter: parent.horizontalCenter }
                 width: parent.width * 0.86
                 text: display.prompt
+                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
                 font.pixelSize: 88 * win.u
                 font.weight: Font.Bold
@@ -269,6 +288,7 @@ Window {
             Text {
                 width: parent.width
                 text: display.prompt
+                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
                 font.pixelSize: 80 * win.u
                 font.weight: Font.Bold
@@ -314,13 +334,17 @@ Window {
             }
             Text {
                 width: parent.width
+                height: Math.min(implicitHeight, win.height * (display.slideImage !== "" ? 0.3 : 0.88))
                 visible: display.prompt !== ""
                 text: display.prompt
+                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
                 font.pixelSize: 80 * win.u
                 font.weight: Font.Bold
                 horizontalAlignment: Text.AlignHCenter
                 wrapMode: Text.WordWrap
+                fontSizeMode: Text.Fit
+                minimumPixelSize: 30 * win.u
             }
         }
 
@@ -342,6 +366,7 @@ Window {
                 objectName: "summaryText"
                 width: parent.width
                 text: display.summaryText !== "" ? display.summaryText : qsTr("Well done, everyone!")
+                textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
                 font.pixelSize: 110 * win.u
                 font.weight: Font.Bold
@@ -377,6 +402,7 @@ Window {
             anchors.centerIn: parent
             width: Math.min(implicitWidth, win.width * 0.9 - 64 * win.u)
             text: display.caption
+            textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
             color: "#ffffff"
             font.pixelSize: 52 * win.u
             font.weight: Font.DemiBold

@@ -11,6 +11,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 
@@ -21,6 +22,9 @@ class ArchiveLimits:
     max_total_bytes: int = 4 * 1024**3
     max_ratio: float = 100.0  # uncompressed / compressed, checked for entries above ratio_min_bytes
     ratio_min_bytes: int = 1024 * 1024
+    # Archives that carry their player's own files (an .h5p holds the H5P libraries' JS/CSS) count those
+    # apart from the content: see check_zip's `is_content`.
+    max_other_entries: int = 20000
 
 
 class UnsafeArchive(Exception):
@@ -53,19 +57,53 @@ def _entry_problems(info: zipfile.ZipInfo, limits: ArchiveLimits) -> list[str]:
     return problems
 
 
-def check_zip(zf: zipfile.ZipFile, limits: ArchiveLimits) -> None:
+def check_zip(zf: zipfile.ZipFile, limits: ArchiveLimits, is_content: Callable[[str], bool] | None = None) -> None:
+    """Refuse unsafe entries. With `is_content`, only the entries it accepts count against `max_entries`;
+    the others (e.g. an .h5p's library files) count against `max_other_entries`. Every entry is checked."""
     infos = zf.infolist()
     problems: list[tuple[str, str]] = []
-    if len(infos) > limits.max_entries:
-        problems.append(("archive", f"{len(infos)} entries, over the limit of {limits.max_entries}"))
+    content = [i for i in infos if is_content(i.filename)] if is_content is not None else infos
+    others = len(infos) - len(content)
+    if len(content) > limits.max_entries:
+        what = "content entries" if is_content is not None else "entries"
+        problems.append(("archive", f"{len(content)} {what}, over the limit of {limits.max_entries}"))
+    if others > limits.max_other_entries:
+        problems.append(("archive", f"{others} library entries, over the limit of {limits.max_other_entries}"))
     total = 0
-    for info in infos[: limits.max_entries + 1]:
+    for info in infos[: limits.max_entries + limits.max_other_entries + 1]:
         total += info.file_size
         problems.extend((info.filename, msg) for msg in _entry_problems(info, limits))
     if total > limits.max_total_bytes:
         problems.append(("archive", f"unpacks to {total} bytes, over the limit of {limits.max_total_bytes}"))
     if problems:
         raise UnsafeArchive(problems)
+
+
+def copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, limits: ArchiveLimits, total: int = 0) -> int:
+    """Inflate one checked entry to `target`, counting the bytes really written; returns the new running
+    total. Raises UnsafeArchive when the entry inflates past its declared size or the limits."""
+    written = 0
+    with zf.open(info) as src, target.open("wb") as out:
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            total += len(chunk)
+            if written > info.file_size or written > limits.max_entry_bytes:
+                raise UnsafeArchive([(info.filename, "inflates past its declared size")])
+            if total > limits.max_total_bytes:
+                raise UnsafeArchive([("archive", "unpacks past the total size limit")])
+            out.write(chunk)
+    return total
+
+
+def read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_bytes: int) -> bytes:
+    """The bytes of one checked entry, refusing more than `max_bytes` (whatever the header declares)."""
+    if info.file_size > max_bytes:
+        raise UnsafeArchive([(info.filename, f"{info.file_size} bytes, over the {max_bytes}-byte limit for it")])
+    with zf.open(info) as src:
+        data = src.read(max_bytes + 1)
+    if len(data) > max_bytes or len(data) > info.file_size:
+        raise UnsafeArchive([(info.filename, "inflates past its declared size")])
+    return data
 
 
 def extract_zip(archive: Path, limits: ArchiveLimits) -> tuple[Path, tempfile.TemporaryDirectory[str]]:
@@ -84,16 +122,7 @@ def extract_zip(archive: Path, limits: ArchiveLimits) -> tuple[Path, tempfile.Te
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                written = 0
-                with zf.open(info) as src, target.open("wb") as out:
-                    while chunk := src.read(1 << 20):
-                        written += len(chunk)
-                        total += len(chunk)
-                        if written > info.file_size or written > limits.max_entry_bytes:
-                            raise UnsafeArchive([(info.filename, "inflates past its declared size")])
-                        if total > limits.max_total_bytes:
-                            raise UnsafeArchive([("archive", "unpacks past the total size limit")])
-                        out.write(chunk)
+                total = copy_entry(zf, info, target, limits, total)
     except BaseException:
         tmp.cleanup()
         raise

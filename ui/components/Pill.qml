@@ -23,6 +23,7 @@ Rectangle {
         }
         Text {
             id: label
+            textFormat: Text.PlainText  // pills show segment titles from lesson packs: never markup
             color: pill.textColor
             font.pixelSize: pill.fontSize
             font.weight: Font.DemiBold
