@@ -181,6 +181,10 @@ class HysteresisConfig:
     down_n: int = 1  # at most this many of M raised -> down
     min_up_s: float = 0.3  # the raised run must last this long
     min_down_s: float = 0.4  # and a lowered run this long
+    # the window also holds every observation of the last window_s seconds: at 15-30 frames/s five frames
+    # span less than min_up_s, and a hand could never go up (the ratios up_n / window and down_n / window
+    # then apply to the longer window)
+    window_s: float = 0.8
 
 
 @dataclasses.dataclass
@@ -194,6 +198,8 @@ class RaiseHysteresis:
 
     Up: >= `up_n` of the last `window` observations raised, the earliest of those raised ones at least
     `min_up_s` ago. Down: <= `down_n` raised in the window, the earliest lowered one in it `min_down_s` ago.
+    The window is the last `window` observations or the last `window_s` seconds, whichever holds more, with
+    the same ratios (so the rule means the same at 5 and at 30 frames/s).
     """
 
     def __init__(self, config: HysteresisConfig | None = None) -> None:
@@ -215,14 +221,17 @@ class RaiseHysteresis:
         c = self.config
         t = self._tracks.get(track_id)
         if t is None:
-            t = self._tracks[track_id] = _TrackRaise(collections.deque(maxlen=c.window))
+            t = self._tracks[track_id] = _TrackRaise(collections.deque(maxlen=max(c.window, 256)))
         t.history.append((now, raised))
+        while len(t.history) > c.window and now - t.history[0][0] > c.window_s:
+            t.history.popleft()
         ups = [at for at, r in t.history if r]
         downs = [at for at, r in t.history if not r]
-        if not t.up and len(ups) >= c.up_n and now - ups[0] >= c.min_up_s:
+        n = len(t.history)
+        if not t.up and len(ups) >= c.up_n and len(ups) * c.window >= c.up_n * n and now - ups[0] >= c.min_up_s:
             t.up = True
             return "raised"
-        if t.up and len(ups) <= c.down_n and downs and now - downs[0] >= c.min_down_s:
+        if t.up and len(ups) * c.window <= c.down_n * n and downs and now - downs[0] >= c.min_down_s:
             t.up = False
             return "lowered"
         return None

@@ -92,6 +92,7 @@ class PerceptionConfig:
     max_track_age_s: float = 1.5
     rule: RaiseRule = dataclasses.field(default_factory=RaiseRule)
     attention: bool = True
+    roi_from_detections: bool = True  # a tracked person found by the detector again takes the detection's region
     roi_scale: float = 1.5  # landmark region around the body (MediaPipe: 1.25, which cuts off raised hands)
     face_count: bool = True  # faces from the full-range detector over face-sized tiles count people too
     face_weak_score: float = 0.45  # unconfirmed faces between this and face_only_score widen the uncertainty
@@ -352,7 +353,7 @@ class RoomPerception:
             else:
                 self.tracker.observe(tid, boxes[i], now)
                 person = self._people.get(tid)
-                if person is not None and person.landmarks is None:
+                if person is not None and (person.landmarks is None or self.config.roi_from_detections):
                     person.roi = roi_from_detection(dets.keypoints[i], self.config.roi_scale)
         return new
 

@@ -105,3 +105,18 @@ def test_bench_perception_quick(tmp_path: Path) -> None:
     assert {"p50_s", "p90_s", "trials"} <= set(data["hand_up_latency"])
     assert "fps_1080p_15plus_people" in data["goals"]
     assert "hand up -> HandRaised" in proc.stdout
+
+
+def test_eval_perception_video_quick(tmp_path: Path) -> None:
+    annotations = REPO / "benchmarks" / "annotations" / "perception.json"
+    if not annotations.is_file():
+        pytest.fail(f"the perception annotations are part of the project: {annotations} is missing")
+    out = tmp_path / "video.json"
+    proc = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["clips"] == 2 and {"video", "still", "rows"} <= set(data)
+    for row in data["rows"]:
+        tp, fp, fn = row["video"]
+        assert tp + fn == row["raised_true"] > 0
+    assert "video" in proc.stdout and "still" in proc.stdout

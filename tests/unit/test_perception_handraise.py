@@ -93,7 +93,7 @@ def test_either_arm_counts() -> None:
     assert raised_hand(pose({14: (260, 230), 16: (260, 150), 20: (260, 135)}))
 
 
-CFG = HysteresisConfig(window=5, up_n=3, down_n=1, min_up_s=0.3, min_down_s=0.4)
+CFG = HysteresisConfig(window=5, up_n=3, down_n=1, min_up_s=0.3, min_down_s=0.4, window_s=0.0)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +123,18 @@ def test_hysteresis(observations: list[tuple[float, bool]], flips: list[tuple[fl
     h = RaiseHysteresis(CFG)
     got = [(now, flip) for now, raised in observations if (flip := h.observe(7, raised, now)) is not None]
     assert got == flips
+
+
+@pytest.mark.parametrize("fps", [5.0, 10.0, 15.0, 30.0])
+def test_a_hand_up_for_half_a_second_goes_up_at_any_frame_rate_and_a_flicker_does_not(fps: float) -> None:
+    h = RaiseHysteresis(HysteresisConfig())
+    frames = [i / fps for i in range(int(2 * fps))]
+    up = [(t, h.observe(1, 0.2 <= t < 0.7, t)) for t in frames]
+    assert [f for _, f in up if f] == ["raised", "lowered"]
+    raised_at = next(t for t, f in up if f == "raised")
+    assert raised_at - 0.2 <= 0.5
+    flicker = RaiseHysteresis(HysteresisConfig())
+    assert not [f for t in frames if (f := flicker.observe(2, int(t * fps) % 4 == 0, t))]  # 1 frame in 4
 
 
 def test_hysteresis_tracks_are_independent_and_forgotten() -> None:
