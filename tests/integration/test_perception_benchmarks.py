@@ -117,6 +117,6 @@ def test_eval_perception_video_quick(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["clips"] == 2 and {"video", "still", "rows"} <= set(data)
     for row in data["rows"]:
-        tp, fp, fn = row["video"]
+        tp, _fp, fn = row["video"]
         assert tp + fn == row["raised_true"] > 0
     assert "video" in proc.stdout and "still" in proc.stdout
