@@ -46,6 +46,7 @@ from dual_teacher.qt.display import DisplayModel
 from dual_teacher.qt.frames import FrameSource, register_qml_types
 from dual_teacher.qt.i18n import install_translators
 from dual_teacher.qt.live import LiveLink, redact
+from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
 from dual_teacher.runtime.health import GatedInput, HealthState, StageHealth, is_simulated, session_health
 from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
@@ -149,7 +150,18 @@ class Classroom(QObject):
                 os.environ.get("QT_QUICK_BACKEND") == "software"
             )
         self.gated = [GatedInput(s) for s in inputs]
-        self.display = DisplayModel(pack, self.clock, self._submit, lang=lang, frame_painter=frame_painter)
+        self.engine = QQmlApplicationEngine()
+        self.engine.warnings.connect(self._on_qml_warnings)
+        self.qml_warnings: list[str] = []
+        # One player per role for the whole class, made by Qt (never by Python): see dual_teacher.qt.media.
+        self.display = DisplayModel(
+            pack,
+            self.clock,
+            self._submit,
+            make_player(self.engine, self),
+            lang=lang,
+            frame_painter=frame_painter,
+        )
         self.session = ClassSession(
             pack,
             store,
@@ -163,7 +175,9 @@ class Classroom(QObject):
         )
         durations = {n.id: pack.duration_of(n) for n in pack.manifest.nodes if isinstance(n, VideoNode)}
         self.timeline = LessonTimeline(pack.manifest, durations, lang)
-        self.live = LiveLink(live_url or "", self.clock, live_config, parent=self)
+        self.live = LiveLink(
+            live_url or "", self.clock, make_player(self.engine, self, muted=True), live_config, parent=self
+        )
         self.live.on_up = self._live_up
         self.live.on_down = self._live_down
         self.live.on_retry = self._live_retry
@@ -186,10 +200,7 @@ class Classroom(QObject):
         self.tick_gap_ms: collections.deque[float] = collections.deque(maxlen=4000)
         self._last_tick: float | None = None
         self._ticks = 0
-        self.qml_warnings: list[str] = []
 
-        self.engine = QQmlApplicationEngine()
-        self.engine.warnings.connect(self._on_qml_warnings)
         ctx = self.engine.rootContext()
         ctx.setContextProperty("display", self.display)
         ctx.setContextProperty("console", self.console)
