@@ -23,6 +23,9 @@ Window {
     readonly property bool showLive: display.onAir === "live" || display.handover
     readonly property int painterFps: display.framePainter ? 15 : 4
 
+    // Closing this window does not end the class: the console says so and can show it again.
+    onClosing: function (close) { console.displayClosed() }
+
     // ---- the stage behind everything: never black --------------------------------------------------------------
     Rectangle {
         anchors.fill: parent

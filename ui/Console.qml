@@ -23,6 +23,16 @@ Window {
     readonly property bool live: console.onAir === "live"
     readonly property bool lessonControls: running && console.onAir === "lesson"
 
+    // Closing the console while a class is on asks first; the class ends only when the teacher says so.
+    onClosing: function (close) {
+        if (console.askBeforeClosing()) {
+            close.accepted = false
+            closeDialog.open()
+        } else {
+            console.closeConsole()
+        }
+    }
+
     function kindName(kind) {
         switch (kind) {
         case "video": return qsTr("Video")
@@ -42,6 +52,7 @@ Window {
         case "live_back": return qsTr("The live stream is back. Press \"Back to live\" when it suits you.")
         case "camera_lost": return qsTr("The camera stopped. The lesson goes on without hand counts.")
         case "analytics_paused": return qsTr("Camera and microphone analytics are paused.")
+        case "display_closed": return qsTr("The classroom display was closed. The lesson goes on.")
         case "stage": return qsTr("%1: %2").arg(a.stage).arg(a.message)
         }
         return a.kind
@@ -65,6 +76,7 @@ Window {
             case "stopped": return qsTr("stopped")
             }
         }
+        if (row.stage === "display" && row.detail === "closed") return qsTr("window closed")
         if (row.provider === "simulated") return qsTr("simulated")
         return row.detail
     }
@@ -487,18 +499,30 @@ Window {
                         model: console.alerts
                         Rectangle {
                             width: alertColumn.width
-                            height: alertLabel.implicitHeight + 16
+                            height: alertBody.implicitHeight + 16
                             radius: 8
                             color: modelData.severity === "error" ? "#fee2e2" : modelData.severity === "warning" ? "#fef3c7" : "#e0f2fe"
-                            Text {
-                                id: alertLabel
+                            Column {
+                                id: alertBody
                                 anchors { left: parent.left; right: parent.right; verticalCenter: parent.verticalCenter; margins: 10 }
-                                text: (modelData.time !== "" ? modelData.time + "  " : "") + win.alertText(modelData)
-                                font.pixelSize: 14
-                                color: "#1d2b3a"
-                                wrapMode: Text.WordWrap
-                                maximumLineCount: 3
-                                elide: Text.ElideRight
+                                spacing: 6
+                                Text {
+                                    id: alertLabel
+                                    width: parent.width
+                                    text: (modelData.time !== "" ? modelData.time + "  " : "") + win.alertText(modelData)
+                                    font.pixelSize: 14
+                                    color: "#1d2b3a"
+                                    wrapMode: Text.WordWrap
+                                    maximumLineCount: 3
+                                    elide: Text.ElideRight
+                                }
+                                ConsoleButton {
+                                    objectName: "showDisplayButton"
+                                    visible: modelData.kind === "display_closed"
+                                    text: qsTr("Show the classroom display")
+                                    tone: "primary"
+                                    onClicked: console.showDisplay()
+                                }
                             }
                         }
                     }
@@ -632,6 +656,37 @@ Window {
                 Layout.alignment: Qt.AlignRight
                 ConsoleButton { text: qsTr("Keep teaching"); onClicked: endDialog.close() }
                 ConsoleButton { text: qsTr("End class"); tone: "warn"; onClicked: { endDialog.close(); console.endClass() } }
+            }
+        }
+    }
+
+    // ---- closing the console while the class is on ------------------------------------------------------------------------
+    Popup {
+        id: closeDialog
+        objectName: "closeDialog"
+        modal: true
+        anchors.centerIn: parent
+        width: 460
+        padding: 22
+        background: Rectangle { radius: 12; color: "#ffffff"; border.color: "#dfe4ea" }
+        ColumnLayout {
+            width: parent.width
+            spacing: 16
+            Text {
+                Layout.fillWidth: true
+                text: qsTr("Close the console and end the class? Everything recorded so far is kept.")
+                font.pixelSize: 18
+                wrapMode: Text.WordWrap
+                color: "#1d2b3a"
+            }
+            RowLayout {
+                Layout.alignment: Qt.AlignRight
+                ConsoleButton { text: qsTr("Keep teaching"); onClicked: closeDialog.close() }
+                ConsoleButton {
+                    text: qsTr("End class and close")
+                    tone: "warn"
+                    onClicked: { closeDialog.close(); console.endClassAndClose() }
+                }
             }
         }
     }

@@ -46,10 +46,9 @@ def run_classroom_window(
         QTimer.singleShot(int((auto_close_s or 0) * 1000), app.quit)
 
     room.on_ended = ended
+    room.on_quit = app.quit  # the console's close handler (ui/Console.qml) asks first while the class is on
     guard.timeout.connect(check_time)
     guard.start(200)
-    room.display_window.closing.connect(lambda _close: app.quit())
-    room.console_window.closing.connect(lambda _close: app.quit())
     room.show(display_screen)
     room.run(auto_start=True)
     app.exec()

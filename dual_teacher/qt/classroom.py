@@ -192,6 +192,11 @@ class Classroom(QObject):
         self._started = False
         self._ended_handled = False
         self.on_ended: Callable[[], None] = lambda: None
+        self.on_quit: Callable[[], None] = lambda: None  # the console was closed (the windowed run quits)
+        self.display_hidden = False
+        self._shutting_down = False
+        self._display_screen: int | None = None
+        self._display_fullscreen: bool | None = None
         self.display.set_indicator(("simulated" if simulated else "analytics") if inputs else "")
         self._events: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
         self._unsubscribe = self.session.bus.subscribe(self._events.put_nowait)
@@ -231,6 +236,7 @@ class Classroom(QObject):
     # ---- showing --------------------------------------------------------------------------------------------------
     def show(self, display_screen: int | None = None, fullscreen: bool | None = None) -> None:
         """The display goes full screen on `display_screen` (default: the second screen when there are two)."""
+        self._display_screen, self._display_fullscreen = display_screen, fullscreen
         screens = QGuiApplication.screens()
         index = display_screen if display_screen is not None else (1 if len(screens) > 1 else None)
         if index is not None and 0 <= index < len(screens):
@@ -321,6 +327,43 @@ class Classroom(QObject):
     def end_class(self) -> None:
         self.session.submit(ev.TeacherEndedClass())
 
+    # ---- the windows ------------------------------------------------------------------------------------------------
+    def display_closed(self) -> None:
+        """The classroom display's window was closed (by a click or a key): the class goes on, the console says
+        so and offers to show it again."""
+        if self.display_hidden or self._shutting_down or self.session.ended:
+            return
+        self.display_hidden = True
+        self.session.record(ev.StageAlert("display", "The classroom display window was closed.", "warning"))
+
+    def show_display(self) -> None:
+        """Show the classroom display again (the console's "Show the classroom display")."""
+        screens = QGuiApplication.screens()
+        index = self._display_screen if self._display_screen is not None else (1 if len(screens) > 1 else None)
+        fullscreen = self._display_fullscreen
+        if fullscreen is None:
+            fullscreen = index is not None and 0 <= index < len(screens)
+        self.display_window.showFullScreen() if fullscreen else self.display_window.show()
+        self.display_window.raise_()
+        self.display_window.requestActivate()
+        if self.display_hidden:
+            self.display_hidden = False
+            self.session.record(ev.StageAlert("display", "The classroom display is shown again.", "info"))
+
+    def end_and_quit(self) -> None:
+        """The teacher closed the console and confirmed: end the class (if on) and close both windows."""
+        if self._started and not self.session.ended:
+            self.end_class()
+            self.session.tick()
+        self.quit()
+
+    def quit(self) -> None:
+        self.on_quit()
+
+    def ask_before_closing(self) -> bool:
+        """Closing the console while a class is on asks first (ui/Console.qml)."""
+        return self._started and not self.session.ended and not self._shutting_down
+
     def toggle_fullscreen(self) -> None:
         w = self.display_window
         w.showNormal() if w.visibility() == QQuickWindow.Visibility.FullScreen else w.showFullScreen()
@@ -346,7 +389,10 @@ class Classroom(QObject):
 
     def health_rows(self) -> list[StageHealth]:
         rows = session_health(self.session)
-        rows.insert(0, StageHealth("display", fps=self.frames.fps()))
+        if self.display_hidden:
+            rows.insert(0, StageHealth("display", "failed", fps=0.0, detail="closed"))
+        else:
+            rows.insert(0, StageHealth("display", fps=self.frames.fps()))
         if self.live.configured:
             states: dict[str, HealthState] = {"up": "ok", "connecting": "degraded", "waiting": "failed"}
             state = states.get(self.live.state, "off")
@@ -433,6 +479,7 @@ class Classroom(QObject):
 
     def close(self) -> bool:
         """End the class if it is still on, stop everything and flush the event store."""
+        self._shutting_down = True
         self._ticker.stop()
         if self.started and not self.session.ended:
             self.session.submit(ev.TeacherEndedClass())

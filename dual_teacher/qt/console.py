@@ -49,6 +49,11 @@ class Controls(Protocol):
     def on_air(self) -> str: ...
     def live_status(self) -> dict[str, Any]: ...
     def health_rows(self) -> list[StageHealth]: ...
+    def display_closed(self) -> None: ...
+    def show_display(self) -> None: ...
+    def end_and_quit(self) -> None: ...
+    def quit(self) -> None: ...
+    def ask_before_closing(self) -> bool: ...
 
 
 @dataclasses.dataclass
@@ -222,6 +227,27 @@ class ConsoleModel(ViewModel):
     def toggleFullScreen(self) -> None:
         self._c.toggle_fullscreen()
 
+    # ---- the windows (their QML close handlers call these) -------------------------------------------------------
+    @Slot()
+    def displayClosed(self) -> None:
+        self._c.display_closed()
+
+    @Slot()
+    def showDisplay(self) -> None:
+        self._c.show_display()
+
+    @Slot()
+    def endClassAndClose(self) -> None:
+        self._c.end_and_quit()
+
+    @Slot()
+    def closeConsole(self) -> None:
+        self._c.quit()
+
+    @Slot(result=bool)
+    def askBeforeClosing(self) -> bool:
+        return self._c.ask_before_closing()
+
     @Slot(int)
     def dismissAlert(self, alert_id: int) -> None:
         self._alerts = [a for a in self._alerts if a["id"] != alert_id]
@@ -316,6 +342,11 @@ class ConsoleModel(ViewModel):
         elif isinstance(e, ev.LiveStreamConnected) and e.attempt > 0:
             self._resolve("stream_lost")
             self._alert("live_back", "info", now)
+        elif isinstance(e, ev.StageAlert) and e.stage == "display":
+            if e.severity == "info":
+                self._resolve("display_closed")
+            else:
+                self._alert("display_closed", e.severity, now)
         elif isinstance(e, ev.StageAlert):
             kind = "camera_lost" if e.stage == "camera" else "stage"
             self._alert(kind, e.severity, now, stage=e.stage, message=e.message)

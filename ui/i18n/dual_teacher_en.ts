@@ -448,6 +448,26 @@
             <source>No camera found. Connect a USB camera, then open this view again. The lesson works without one.</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>The classroom display was closed. The lesson goes on.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Show the classroom display</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Close the console and end the class? Everything recorded so far is kept.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>End class and close</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>window closed</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SeatMap</name>

@@ -442,6 +442,26 @@
             <source>No camera found. Connect a USB camera, then open this view again. The lesson works without one.</source>
             <translation>没有找到摄像头。请连接 USB 摄像头，然后重新打开这个页面。没有摄像头也可以上课。</translation>
         </message>
+        <message>
+            <source>The classroom display was closed. The lesson goes on.</source>
+            <translation>课堂大屏的窗口已关闭。课程仍在继续。</translation>
+        </message>
+        <message>
+            <source>Show the classroom display</source>
+            <translation>显示课堂大屏</translation>
+        </message>
+        <message>
+            <source>Close the console and end the class? Everything recorded so far is kept.</source>
+            <translation>关闭控制台并下课吗？已记录的内容都会保留。</translation>
+        </message>
+        <message>
+            <source>End class and close</source>
+            <translation>下课并关闭</translation>
+        </message>
+        <message>
+            <source>window closed</source>
+            <translation>窗口已关闭</translation>
+        </message>
     </context>
     <context>
         <name>SeatMap</name>
