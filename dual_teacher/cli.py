@@ -118,8 +118,8 @@ def _ensure_demo_media(pack_dir: Path) -> None:
 
 def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     from dual_teacher.config import store_path
-    from dual_teacher.engagement.report import summary_text, write_report
-    from dual_teacher.engagement.store import EventStore
+    from dual_teacher.engagement.report import summary_text
+    from dual_teacher.engagement.store import EventStore, space_warning
     from dual_teacher.lesson.loader import load_pack
     from dual_teacher.runtime.simulated import SimulatedClass
 
@@ -129,6 +129,9 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     pack = load_pack(pack_path)
     _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
+    low = space_warning(store.path.parent)
+    if low is not None:
+        print(f"warning: {low}", file=sys.stderr, flush=True)
     devices = None
     if args.camera or args.mic is not None or args.teacher_audio:
         from dual_teacher.runtime.devices import open_device_stages
@@ -156,12 +159,12 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
                 pack, store, inputs, lang, max_lesson_s=args.stop_after, live_url=args.live
             )
         out_dir = Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
-        html_path, report = write_report(
-            store, session_id, out_dir, roster_size=roster, private_data=cfg.export_private_data
-        )
-        print(summary_text(report))
+        written = _write_class_report(store, session_id, out_dir, roster, cfg.export_private_data)
+        if written is not None:
+            html_path, report = written
+            print(summary_text(report))
+            print(f"report: {html_path}")
         print(f"session id: {session_id}")
-        print(f"report: {html_path}")
     finally:
         if devices is not None:
             devices.stop()
@@ -173,6 +176,33 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
         pack.close()
         store.close()
     return 0
+
+
+def _write_class_report(store, session_id: str, out_dir: Path, roster: int | None, private: bool):  # type: ignore[no-untyped-def]
+    """The post-class report where it can be written: `out_dir`, else the temporary folder; on a disk that
+    stayed full, a clear message instead (the class itself is never lost for it). None when not written."""
+    import sqlite3
+    import tempfile
+
+    from dual_teacher.engagement.report import write_report
+
+    later = f"free some space, then run `dual-teacher report {session_id}`"
+    fallback = Path(tempfile.gettempdir()) / "dual-teacher-reports" / session_id
+    for target in (out_dir, fallback):
+        try:
+            written = write_report(store, session_id, target, roster_size=roster, private_data=private)
+        except KeyError:
+            print(f"The report is not ready: the class's record is not in the store yet (the disk was full); {later}")
+            return None
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            print(f"The report could not be written to {target}: {reason}", file=sys.stderr)
+            continue
+        if target != out_dir:
+            print(f"The report went to {target} instead; {later} to keep it with the class's data.")
+        return written
+    print(f"No report this time; {later}.")
+    return None
 
 
 def _run_screenshots(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
@@ -234,7 +264,7 @@ def _start_forwarder(cfg: AppConfig, db: Path) -> XapiForwarder | None:
 
 def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, roster: int | None = None) -> str:  # type: ignore[no-untyped-def]
     from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
-    from dual_teacher.runtime.session import ClassSession
+    from dual_teacher.runtime.session import ClassSession, unsaved_note
 
     clock = FakeClock(start_wall=RealClock().wall()) if args.speed == 0 else ScaledClock(args.speed)
     session = ClassSession(
@@ -257,7 +287,7 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
     finally:
         unsubscribe()
         if not session.close():
-            print("warning: some events could not be written (is the disk full?)", file=sys.stderr)
+            print(unsaved_note(session), file=sys.stderr)
     return session.session_id
 
 

@@ -53,6 +53,8 @@ Window {
         case "camera_lost": return qsTr("The camera stopped. The lesson goes on without hand counts.")
         case "analytics_paused": return qsTr("Camera and microphone analytics are paused.")
         case "display_closed": return qsTr("The classroom display was closed. The lesson goes on.")
+        case "disk_full": return qsTr("Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.").arg(a.where)
+        case "disk_low": return qsTr("The disk is almost full. Recording goes on; free space on %1 after the class.").arg(a.where)
         case "stage": return qsTr("%1: %2").arg(a.stage).arg(a.message)
         }
         return a.kind

@@ -8,6 +8,7 @@ L live stream or AI lesson, C captions, F11 full screen, Ctrl+Q end the class.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
@@ -16,7 +17,9 @@ from dual_teacher.core import events as ev
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.qt.classroom import Classroom
-from dual_teacher.runtime.session import InputStage
+from dual_teacher.runtime.session import InputStage, unsaved_note
+
+log = logging.getLogger(__name__)
 
 
 def run_classroom_window(
@@ -52,5 +55,6 @@ def run_classroom_window(
     room.show(display_screen)
     room.run(auto_start=True)
     app.exec()
-    room.close()
+    if not room.close():
+        log.error("%s", unsaved_note(room.session))
     return room.session.session_id

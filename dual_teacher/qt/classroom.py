@@ -37,7 +37,7 @@ from dual_teacher.core import events as ev
 from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.core.queues import DropOldestQueue
-from dual_teacher.engagement.store import EventStore
+from dual_teacher.engagement.store import EventStore, space_warning
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
 from dual_teacher.qt.camera import CameraSetupModel
@@ -50,7 +50,7 @@ from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
 from dual_teacher.runtime.health import GatedInput, HealthState, StageHealth, is_simulated, session_health
 from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
-from dual_teacher.runtime.session import ClassSession, InputStage
+from dual_teacher.runtime.session import STORE_STAGE, ClassSession, InputStage
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +266,13 @@ class Classroom(QObject):
         self._started = True
         if not self.live.configured:
             self._start_lesson()
-            return
-        self.session.open()
-        self._set_on_air("starting")
-        self.live.start()
+        else:
+            self.session.open()
+            self._set_on_air("starting")
+            self.live.start()
+        low = space_warning(self.session.store.path.parent)  # the pre-flight check, shown on the console
+        if low is not None:
+            self.session.record(ev.StageAlert(STORE_STAGE, low, "warning"))
 
     def set_live_url(self, url: str) -> None:
         """Follow a live stream from now on (a class that started on the AI lesson: "back to live" is offered

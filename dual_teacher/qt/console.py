@@ -19,7 +19,7 @@ from dual_teacher.lesson.schema import BranchNode, QuestionNode, text_in
 from dual_teacher.qt.viewmodel import ViewModel, prop
 from dual_teacher.runtime.health import StageHealth
 from dual_teacher.runtime.live import LessonTimeline
-from dual_teacher.runtime.session import ClassSession
+from dual_teacher.runtime.session import STORE_STAGE, ClassSession
 from dual_teacher.speech.caption_safety import mask_unsafe_words
 
 MAX_ALERTS = 6
@@ -342,6 +342,12 @@ class ConsoleModel(ViewModel):
         elif isinstance(e, ev.LiveStreamConnected) and e.attempt > 0:
             self._resolve("stream_lost")
             self._alert("live_back", "info", now)
+        elif isinstance(e, ev.StageAlert) and e.stage == STORE_STAGE:
+            if e.severity == "info":
+                self._resolve("disk_full", "disk_low")
+            else:
+                kind = "disk_full" if e.severity == "error" else "disk_low"
+                self._alert(kind, e.severity, now, where=str(self._c.session.store.path.parent))
         elif isinstance(e, ev.StageAlert) and e.stage == "display":
             if e.severity == "info":
                 self._resolve("display_closed")

@@ -468,6 +468,14 @@
             <source>window closed</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The disk is almost full. Recording goes on; free space on %1 after the class.</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SeatMap</name>

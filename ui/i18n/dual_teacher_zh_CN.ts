@@ -462,6 +462,14 @@
             <source>window closed</source>
             <translation>窗口已关闭</translation>
         </message>
+        <message>
+            <source>Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.</source>
+            <translation>记录已暂停：磁盘已满。课程继续，事件暂存在内存中；请清理 %1 所在磁盘的空间。</translation>
+        </message>
+        <message>
+            <source>The disk is almost full. Recording goes on; free space on %1 after the class.</source>
+            <translation>磁盘快满了。记录仍在继续；下课后请清理 %1 所在磁盘的空间。</translation>
+        </message>
     </context>
     <context>
         <name>SeatMap</name>
