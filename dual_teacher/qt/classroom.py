@@ -41,7 +41,7 @@ from dual_teacher.engagement.store import EventStore, space_warning
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
 from dual_teacher.qt.camera import CameraSetupModel
-from dual_teacher.qt.console import ConsoleModel
+from dual_teacher.qt.console import DISPLAY_WINDOW, ConsoleModel
 from dual_teacher.qt.display import DisplayModel
 from dual_teacher.qt.frames import FrameSource, register_qml_types
 from dual_teacher.qt.i18n import install_translators
@@ -337,7 +337,7 @@ class Classroom(QObject):
         if self.display_hidden or self._shutting_down or self.session.ended:
             return
         self.display_hidden = True
-        self.session.record(ev.StageAlert("display", "The classroom display window was closed.", "warning"))
+        self.session.record(ev.StageAlert(DISPLAY_WINDOW, "The classroom display window was closed.", "warning"))
 
     def show_display(self) -> None:
         """Show the classroom display again (the console's "Show the classroom display")."""
@@ -351,7 +351,7 @@ class Classroom(QObject):
         self.display_window.requestActivate()
         if self.display_hidden:
             self.display_hidden = False
-            self.session.record(ev.StageAlert("display", "The classroom display is shown again.", "info"))
+            self.session.record(ev.StageAlert(DISPLAY_WINDOW, "The classroom display is shown again.", "info"))
 
     def end_and_quit(self) -> None:
         """The teacher closed the console and confirmed: end the class (if on) and close both windows."""

@@ -32,6 +32,9 @@ def clock_text(seconds: float) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+DISPLAY_WINDOW = "display window"  # the stage name of alerts about the classroom display's window
+
+
 class Controls(Protocol):
     """What the console asks of the classroom."""
 
@@ -348,7 +351,7 @@ class ConsoleModel(ViewModel):
             else:
                 kind = "disk_full" if e.severity == "error" else "disk_low"
                 self._alert(kind, e.severity, now, where=str(self._c.session.store.path.parent))
-        elif isinstance(e, ev.StageAlert) and e.stage == "display":
+        elif isinstance(e, ev.StageAlert) and e.stage == DISPLAY_WINDOW:
             if e.severity == "info":
                 self._resolve("display_closed")
             else:

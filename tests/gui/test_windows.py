@@ -50,7 +50,7 @@ def test_closing_the_display_keeps_the_class_on_and_the_console_shows_it_again(m
     qtbot.waitUntil(lambda: room.display_window.isVisible(), timeout=3000)
     qtbot.waitUntil(lambda: room.console.alerts == [], timeout=3000)
     assert not room.display_hidden
-    alerts = [e for e in events_of(room, ev.StageAlert) if isinstance(e, ev.StageAlert) and e.stage == "display"]
+    alerts = [e for e in events_of(room, ev.StageAlert) if isinstance(e, ev.StageAlert) and e.stage == "display window"]
     assert [a.severity for a in alerts] == ["warning", "info"]  # stored with the class
     _no_close_handler_errors(room)
 
