@@ -106,7 +106,13 @@ def session_health(session: ClassSession) -> list[StageHealth]:
                 detail=f"{writer.pending} waiting: {writer.last_error}" if failing else "",
             )
         )
-    rows.extend(stage_rows(session.inputs))
+    now = session.clock.monotonic()
+    for row in stage_rows(session.inputs):
+        budget = session.budgets.get(row.stage)
+        if budget is not None and budget.state != "ok":
+            state: HealthState = "failed" if budget.state == "failed" else "degraded"
+            row = dataclasses.replace(row, state=state, detail=budget.detail(now))
+        rows.append(row)
     return rows
 
 

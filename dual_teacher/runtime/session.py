@@ -20,13 +20,14 @@ from dual_teacher import __version__
 from dual_teacher.core import events as ev
 from dual_teacher.core.bus import EventBus
 from dual_teacher.core.clock import Clock
-from dual_teacher.core.errors import StorageError
+from dual_teacher.core.errors import StageFailed, StorageError
 from dual_teacher.core.queues import DropOldestQueue
 from dual_teacher.engagement.store import EventStore, StoreWriter, WriterHealth, free_bytes, session_values
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.lesson.engine import LessonEngine, LessonState
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
+from dual_teacher.runtime.watchdog import FailureBudget, RestartPolicy
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class ClassSession:
         mode: str = "headless",
         video_end: Literal["deadline", "media_event"] = "deadline",
         meta: dict[str, object] | None = None,
+        restart_policy: RestartPolicy | None = None,
     ) -> None:
         self.pack = pack
         self.clock = clock
@@ -103,6 +105,8 @@ class ClassSession:
         self._lang = lang
         self._meta = dict(meta or {})
         self._end_reason: str | None = None
+        self._restart_policy = restart_policy or RestartPolicy()
+        self.budgets: dict[str, FailureBudget] = {}  # the watchdog: one failure budget per stage
         self._store_alert: str | None = None
         self._spilled: tuple[int, Path | None] = (0, None)  # "full", "reserve" while the console shows a store alert
 
@@ -159,11 +163,18 @@ class ClassSession:
         now = self.clock.monotonic()
         incoming = self._inbox.drain()
         for stage in self.inputs:
+            budget = self.budget(stage.name)
+            if not budget.may_run(now):
+                continue  # waiting out its backoff, or given up
+            if budget.state == "restarting":
+                self._restart(stage)
             try:
                 incoming.extend(stage.poll(now))
             except Exception as exc:  # a failing input must not stop the lesson
                 log.exception("input stage %s failed", stage.name)
                 self._stage_failed(stage.name, exc, now)
+            else:
+                budget.succeeded(now)
         for event in incoming:
             self._apply(event, now)
         self._apply(ev.Tick(), now)
@@ -217,15 +228,47 @@ class ClassSession:
                     log.exception("display failed on %s", type(item).__name__)
                     self._stage_failed("display", exc, now)
             for stage in self.inputs:
+                if not self.budget(stage.name).may_run(now):
+                    continue
                 try:
                     stage.handle(item, now)
                 except Exception as exc:
                     log.exception("input stage %s failed", stage.name)
                     self._stage_failed(stage.name, exc, now)
 
+    # ---- the watchdog -------------------------------------------------------------------------------------
+    def budget(self, stage: str) -> FailureBudget:
+        budget = self.budgets.get(stage)
+        if budget is None:
+            budget = self.budgets[stage] = FailureBudget(stage, self._restart_policy)
+        return budget
+
+    def _restart(self, stage: InputStage) -> None:
+        restart = getattr(stage, "restart", None)
+        if callable(restart):
+            try:
+                restart()
+            except Exception:  # the next poll counts the failure
+                log.exception("restarting %s failed", stage.name)
+
     def _stage_failed(self, stage: str, exc: Exception, now: float) -> None:
+        """Count the failure against the stage's budget; alert when a streak starts and when it is given up
+        (`StageFailed`), never per failure. The display is never given up: it keeps being shown the lesson."""
         self.stats.stage_errors += 1
-        self.record(ev.StageAlert(stage, f"{type(exc).__name__}: {exc}", "error"), now)
+        reason = f"{type(exc).__name__}: {exc}"
+        budget = self.budget(stage)
+        if budget.state == "failed":
+            return
+        try:
+            verdict = budget.failed(now, reason)
+        except StageFailed as failure:
+            log.error("%s", failure.message)
+            self.record(ev.StageAlert(stage, failure.message, "error"), now)
+            return
+        if stage == "display":
+            budget.retry_at = None  # the display is shown every command regardless of its backoff
+        if verdict.alert:
+            self.record(ev.StageAlert(stage, f"{reason}; restarting", "warning"), now)
 
     # ---- running without a GUI --------------------------------------------------------------------------
     def run(self, tick_s: float = 0.1, max_lesson_s: float = 4 * 3600) -> None:
