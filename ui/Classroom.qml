@@ -452,7 +452,15 @@ Window {
         anchors { top: parent.top; right: parent.right; margins: 28 * win.u }
         visible: display.indicator !== ""
         dot: "#ef4444"
-        text: display.indicator === "simulated" ? qsTr("Demo: simulated class") : qsTr("Camera and microphone on")
+        text: {
+            switch (display.indicator) {
+            case "simulated": return qsTr("Demo: simulated class")
+            case "camera": return qsTr("Camera on")
+            case "microphone": return qsTr("Microphone on")
+            case "analytics": return qsTr("Analytics on")
+            }
+            return qsTr("Camera and microphone on")
+        }
         fontSize: 26 * win.u
     }
 }

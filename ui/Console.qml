@@ -404,7 +404,9 @@ Window {
 
                 Panel {
                     title: qsTr("The room")
-                    note: console.headCount >= 0 ? qsTr("%n student(s) present", "", console.headCount) : ""
+                    note: console.headCount < 0 ? ""
+                          : console.headCountApprox ? qsTr("about %n student(s) present", "", console.headCount)
+                          : qsTr("%n student(s) present", "", console.headCount)
                     Layout.fillWidth: true
                     Layout.fillHeight: true
                     Layout.preferredWidth: 1
@@ -415,7 +417,8 @@ Window {
                             Layout.fillWidth: true
                             Text {
                                 Layout.fillWidth: true
-                                text: console.hands.length > 0 ? qsTr("%n hand(s) up", "", console.hands.length) : qsTr("No hands up")
+                                objectName: "handsUpText"
+                                text: console.handsUp > 0 ? qsTr("%n hand(s) up", "", console.handsUp) : qsTr("No hands up")
                                 elide: Text.ElideRight
                                 font.pixelSize: 16
                                 font.weight: Font.DemiBold

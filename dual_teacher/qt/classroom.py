@@ -48,7 +48,15 @@ from dual_teacher.qt.i18n import install_translators
 from dual_teacher.qt.live import LiveLink, redact
 from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
-from dual_teacher.runtime.health import GatedInput, HealthState, StageHealth, is_simulated, session_health
+from dual_teacher.runtime.health import (
+    GatedInput,
+    HealthState,
+    StageHealth,
+    analytics_indicator,
+    camera_preview_source,
+    is_simulated,
+    session_health,
+)
 from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
 from dual_teacher.runtime.session import STORE_STAGE, ClassSession, InputStage
 
@@ -183,6 +191,9 @@ class Classroom(QObject):
         self.live.on_retry = self._live_retry
         simulated = bool(inputs) and all(is_simulated(s) for s in inputs)
         self.console = ConsoleModel(self, text_in(pack.manifest.title, lang), simulated)
+        if camera_source is None:  # the camera perception analyses: the set-up view shows that one
+            preview = camera_preview_source(inputs)
+            camera_source = preview if isinstance(preview, FrameSource) else None
         self.camera = CameraSetupModel(camera_source)
         self.analytics_on = True
         self.captions_on = True
@@ -197,7 +208,7 @@ class Classroom(QObject):
         self._shutting_down = False
         self._display_screen: int | None = None
         self._display_fullscreen: bool | None = None
-        self.display.set_indicator(("simulated" if simulated else "analytics") if inputs else "")
+        self.display.set_indicator(analytics_indicator(inputs))
         self._events: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
         self._unsubscribe = self.session.bus.subscribe(self._events.put_nowait)
         self.frames = FrameClock()
@@ -318,9 +329,7 @@ class Classroom(QObject):
         self.console.set_switches(self.analytics_on, self.captions_on)
 
     def _indicator(self) -> str:
-        if not self.gated:
-            return ""
-        return "simulated" if all(is_simulated(s) for s in self.gated) else "analytics"
+        return analytics_indicator(self.gated)
 
     def set_captions(self, on: bool) -> None:
         self.captions_on = on

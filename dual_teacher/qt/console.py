@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal, Slot
 
 from dual_teacher.core import events as ev
-from dual_teacher.lesson.schema import BranchNode, QuestionNode, text_in
+from dual_teacher.lesson.schema import BranchNode, HandPollNode, QuestionNode, text_in
 from dual_teacher.qt.viewmodel import ViewModel, prop
 from dual_teacher.runtime.health import StageHealth
 from dual_teacher.runtime.live import LessonTimeline
@@ -95,6 +95,8 @@ class ConsoleModel(ViewModel):
     captionsOn = prop(bool, "captionsOn", statusChanged)
     simulated = prop(bool, "simulated", statusChanged)
     headCount = prop(int, "headCount", roomChanged)
+    headCountApprox = prop(bool, "headCountApprox", roomChanged)  # a camera's count: an estimate ("about N")
+    handsUp = prop(int, "handsUp", roomChanged)  # what the display shows during a hand poll, else the queue
     hands = prop(list, "hands", handsChanged)
     attention = prop(float, "attention", roomChanged)
     attentionFaces = prop(int, "attentionFaces", roomChanged)
@@ -137,7 +139,16 @@ class ConsoleModel(ViewModel):
         )
         self._set("clock", elapsed="0:00", secondsLeft=-1, retryIn=-1)
         self._set("hands", hands=[])
-        self._set("room", headCount=-1, attention=-1.0, attentionFaces=0, attentionHistory=[], talk={})
+        self._set(
+            "room",
+            headCount=-1,
+            headCountApprox=False,
+            handsUp=0,
+            attention=-1.0,
+            attentionFaces=0,
+            attentionHistory=[],
+            talk={},
+        )
         self._set("answers", question={}, results=[])
         self._set("timeline", timeline=[])
         self._set("alerts", alerts=[])
@@ -262,7 +273,7 @@ class ConsoleModel(ViewModel):
         if isinstance(e, ev.ClassStarted):
             self._started_at = now
         elif isinstance(e, ev.HeadCountReported):
-            self._set("room", headCount=e.count)
+            self._set("room", headCount=e.count, headCountApprox=e.source != "simulated")
         elif isinstance(e, ev.HandRaised):
             hand = self._hands.get(e.track_id)
             if hand is None:
@@ -410,7 +421,7 @@ class ConsoleModel(ViewModel):
         for t, source, seconds in self._talk:
             if t >= cutoff:
                 talk[source] = round(talk.get(source, 0.0) + seconds, 1)
-        self._set("room", talk=talk)
+        self._set("room", talk=talk, handsUp=self._hands_up(node))
         if now - self._last_health >= 1.0:
             self._last_health = now
             self._set("health", health=[self._health_row(r) for r in c.health_rows()])
@@ -419,6 +430,14 @@ class ConsoleModel(ViewModel):
     def set_switches(self, analytics: bool, captions: bool) -> None:
         self._set("status", analyticsOn=analytics, captionsOn=captions)
         self.flush()
+
+    def _hands_up(self, node: object) -> int:
+        """One count for both windows: during a hand poll the poll's count (what the display shows, from the
+        lesson's tally), otherwise the hands in the queue."""
+        if isinstance(node, HandPollNode) and self._c.on_air() == "lesson":
+            tally = self._c.session.state.results.get(node.id)
+            return tally.hands if tally is not None else 0
+        return len(self._hands)
 
     def _refresh_question(self, node: object, phase: str) -> None:
         if not isinstance(node, QuestionNode):

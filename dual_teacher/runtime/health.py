@@ -47,6 +47,39 @@ class AnalyticsSwitch(Protocol):
     def set_analytics_enabled(self, enabled: bool) -> None: ...
 
 
+def analytics_indicator(stages: Sequence[object]) -> str:
+    """What the classroom display's indicator names: exactly the sensors whose analytics run. "camera",
+    "microphone", "camera_microphone", "simulated" (a simulated class only), "analytics" (a stage of unknown
+    kind) or "" (none: e.g. only the lead teacher's stream audio for captions)."""
+    camera = microphone = simulated = other = False
+    for stage in stages:
+        inner = getattr(stage, "stage", stage)
+        if is_simulated(inner):
+            simulated = True
+        elif callable(getattr(inner, "latest_preview", None)) or getattr(inner, "name", "") == "perception":
+            camera = True
+        elif isinstance(getattr(inner, "sources", None), dict):
+            microphone = microphone or "room" in inner.sources
+        else:
+            other = True  # a stage of unknown kind: say that analytics run, without naming a sensor
+    if other and not (camera or microphone):
+        return "analytics"
+    if camera and microphone:
+        return "camera_microphone"
+    if camera or microphone:
+        return "camera" if camera else "microphone"
+    return "simulated" if simulated else ""
+
+
+def camera_preview_source(stages: Sequence[object]) -> object | None:
+    """The stage that can show the console's camera set-up view what it analyses (`latest_preview`)."""
+    for stage in stages:
+        inner = getattr(stage, "stage", stage)
+        if callable(getattr(inner, "latest_preview", None)):
+            return inner
+    return None
+
+
 def is_simulated(stage: object) -> bool:
     inner = getattr(stage, "stage", stage)
     return bool(getattr(inner, "simulated", False)) or str(getattr(inner, "name", "")).startswith("simulated")

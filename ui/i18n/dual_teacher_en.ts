@@ -68,6 +68,18 @@
             <source>I see your hand!</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Camera on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Analytics on</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>Console</name>
@@ -475,6 +487,13 @@
         <message>
             <source>The disk is almost full. Recording goes on; free space on %1 after the class.</source>
             <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>about %n student(s) present</source>
+            <translation>
+                <numerusform>about %n student present</numerusform>
+                <numerusform>about %n students present</numerusform>
+            </translation>
         </message>
     </context>
     <context>

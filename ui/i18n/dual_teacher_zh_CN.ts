@@ -65,6 +65,18 @@
             <source>I see your hand!</source>
             <translation>我看到你举手了！</translation>
         </message>
+        <message>
+            <source>Camera on</source>
+            <translation>摄像头已开启</translation>
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation>麦克风已开启</translation>
+        </message>
+        <message>
+            <source>Analytics on</source>
+            <translation>分析已开启</translation>
+        </message>
     </context>
     <context>
         <name>Console</name>
@@ -469,6 +481,12 @@
         <message>
             <source>The disk is almost full. Recording goes on; free space on %1 after the class.</source>
             <translation>磁盘快满了。记录仍在继续；下课后请清理 %1 所在磁盘的空间。</translation>
+        </message>
+        <message numerus="yes">
+            <source>about %n student(s) present</source>
+            <translation>
+                <numerusform>约 %n 名学生在场</numerusform>
+            </translation>
         </message>
     </context>
     <context>
