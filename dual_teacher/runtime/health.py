@@ -58,8 +58,8 @@ def analytics_indicator(stages: Sequence[object]) -> str:
             simulated = True
         elif callable(getattr(inner, "latest_preview", None)) or getattr(inner, "name", "") == "perception":
             camera = True
-        elif isinstance(getattr(inner, "sources", None), dict):
-            microphone = microphone or "room" in inner.sources
+        elif isinstance(sources := getattr(inner, "sources", None), dict):
+            microphone = microphone or "room" in sources
         else:
             other = True  # a stage of unknown kind: say that analytics run, without naming a sensor
     if other and not (camera or microphone):
