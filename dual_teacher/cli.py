@@ -147,24 +147,54 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     inputs += devices.stages if devices is not None else []
     roster = cfg.class_size or (args.class_size if simulate else None)
     forwarder = _start_forwarder(cfg, store.path)
-    try:
-        if args.screenshots:
-            session_id = _run_screenshots(args, pack, store, inputs, lang)
-        elif headless:
-            session_id = _run_headless(args, pack, store, inputs, lang, roster)
-        else:
-            from dual_teacher.qt.app import run_classroom_window
 
-            session_id = run_classroom_window(
-                pack, store, inputs, lang, max_lesson_s=args.stop_after, live_url=args.live
-            )
-        out_dir = Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
-        written = _write_class_report(store, session_id, out_dir, roster, cfg.export_private_data)
+    def report_dir(session_id: str) -> Path:
+        return Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
+
+    def finish(session_id: str, written: tuple[Path, Any] | None) -> None:
         if written is not None:
             html_path, report = written
             print(summary_text(report))
             print(f"report: {html_path}")
         print(f"session id: {session_id}")
+
+    try:
+        if args.screenshots or headless:
+            if args.screenshots:
+                session_id = _run_screenshots(args, pack, store, inputs, lang)
+            else:
+                session_id = _run_headless(args, pack, store, inputs, lang, roster)
+            finish(
+                session_id,
+                _write_class_report(store, session_id, report_dir(session_id), roster, cfg.export_private_data),
+            )
+        else:
+            from dual_teacher.qt.app import run_classroom_window
+
+            def report_now(session_id: str) -> tuple[str, str, object] | None:
+                done = _write_class_report(store, session_id, report_dir(session_id), roster, cfg.export_private_data)
+                return None if done is None else (str(done[0]), "", done)
+
+            while True:  # "Start the next lesson" on the console opens a fresh class of the same pack
+                run = run_classroom_window(
+                    pack,
+                    store,
+                    inputs,
+                    lang,
+                    max_lesson_s=args.stop_after,
+                    live_url=args.live,
+                    auto_close_s=8.0 if args.stop_after else None,  # scripted runs close; a teacher closes
+                    report=report_now,
+                )
+                if isinstance(run.report, tuple):
+                    written: tuple[Path, Any] | None = run.report
+                else:  # closed before the end-of-class report was written
+                    written = _write_class_report(
+                        store, run.session_id, report_dir(run.session_id), roster, cfg.export_private_data
+                    )
+                finish(run.session_id, written)
+                if not run.next_lesson:
+                    break
     finally:
         if devices is not None:
             devices.stop()

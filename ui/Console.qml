@@ -234,8 +234,46 @@ Window {
                         color: "#1d2b3a"
                         elide: Text.ElideRight
                     }
+                    // The end of the class: the report and the next lesson (the windows stay open).
+                    ColumnLayout {
+                        objectName: "endPanel"
+                        Layout.fillWidth: true
+                        visible: console.status === "ended"
+                        spacing: 8
+                        Text {
+                            Layout.fillWidth: true
+                            wrapMode: Text.WordWrap
+                            font.pixelSize: 15
+                            color: "#374151"
+                            text: console.reportPath !== ""
+                                  ? qsTr("The display shows the class summary until you close it. The report is ready.")
+                                  : qsTr("The display shows the class summary until you close it.")
+                        }
+                        Flow {
+                            Layout.fillWidth: true
+                            spacing: 8
+                            ConsoleButton {
+                                objectName: "openReportButton"
+                                tone: "primary"
+                                enabled: console.reportPath !== ""
+                                text: qsTr("Open the report")
+                                onClicked: console.openReport()
+                            }
+                            ConsoleButton {
+                                objectName: "nextLessonButton"
+                                text: qsTr("Start the next lesson")
+                                onClicked: console.nextLesson()
+                            }
+                            ConsoleButton {
+                                text: qsTr("Close")
+                                tone: "quiet"
+                                onClicked: console.closeConsole()
+                            }
+                        }
+                    }
                     Flow {
                         Layout.fillWidth: true
+                        visible: console.status !== "ended"
                         spacing: 8
                         ConsoleButton {
                             objectName: "startButton"

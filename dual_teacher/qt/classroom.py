@@ -205,6 +205,7 @@ class Classroom(QObject):
         self.on_ended: Callable[[], None] = lambda: None
         self.on_quit: Callable[[], None] = lambda: None  # the console was closed (the windowed run quits)
         self.display_hidden = False
+        self.next_requested = False
         self._shutting_down = False
         self._display_screen: int | None = None
         self._display_fullscreen: bool | None = None
@@ -371,6 +372,13 @@ class Classroom(QObject):
 
     def quit(self) -> None:
         self.on_quit()
+
+    def next_lesson(self) -> None:
+        """The console's "Start the next lesson" after the class ended: close these windows; the caller opens
+        a fresh class (`next_requested`)."""
+        if self.session.ended:
+            self.next_requested = True
+            self.quit()
 
     def ask_before_closing(self) -> bool:
         """Closing the console while a class is on asks first (ui/Console.qml)."""

@@ -12,7 +12,8 @@ import collections
 import dataclasses
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 
 from dual_teacher.core import events as ev
 from dual_teacher.lesson.schema import BranchNode, HandPollNode, QuestionNode, text_in
@@ -57,6 +58,7 @@ class Controls(Protocol):
     def end_and_quit(self) -> None: ...
     def quit(self) -> None: ...
     def ask_before_closing(self) -> bool: ...
+    def next_lesson(self) -> None: ...
 
 
 @dataclasses.dataclass
@@ -70,6 +72,7 @@ class _Hand:
 
 class ConsoleModel(ViewModel):
     statusChanged = Signal()
+    endChanged = Signal()
     roomChanged = Signal()
     answersChanged = Signal()
     timelineChanged = Signal()
@@ -109,6 +112,8 @@ class ConsoleModel(ViewModel):
     health = prop(list, "health", healthChanged)
     transcript = prop(list, "transcript", captionsChanged)
     partial = prop(str, "partial", captionsChanged)
+    reportPath = prop(str, "reportPath", endChanged)  # the post-class report, once written ("" before)
+    reportNote = prop(str, "reportNote", endChanged)  # why there is no report, in plain words
 
     def __init__(self, controls: Controls, lesson_title: str, simulated: bool, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +159,7 @@ class ConsoleModel(ViewModel):
         self._set("alerts", alerts=[])
         self._set("health", health=[])
         self._set("captions", transcript=[], partial="")
+        self._set("end", reportPath="", reportNote="")
 
     # ---- controls -----------------------------------------------------------------------------------------------
     @Slot()
@@ -240,6 +246,20 @@ class ConsoleModel(ViewModel):
     @Slot()
     def toggleFullScreen(self) -> None:
         self._c.toggle_fullscreen()
+
+    # ---- the end of the class ---------------------------------------------------------------------------------------
+    def set_report(self, path: str, note: str = "") -> None:
+        self._set("end", reportPath=path, reportNote=note)
+        self.flush()
+
+    @Slot()
+    def openReport(self) -> None:
+        if self._v["reportPath"]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self._v["reportPath"]))
+
+    @Slot()
+    def nextLesson(self) -> None:
+        self._c.next_lesson()
 
     # ---- the windows (their QML close handlers call these) -------------------------------------------------------
     @Slot()

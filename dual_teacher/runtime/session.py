@@ -149,6 +149,10 @@ class ClassSession:
         self._writer = None
         return ok
 
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every event so far is in the store (for a report written while the windows stay open)."""
+        return True if self._writer is None else self._writer.flush(timeout)
+
     @property
     def ended(self) -> bool:
         return self.state.status == "ended"

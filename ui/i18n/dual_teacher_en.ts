@@ -495,6 +495,26 @@
                 <numerusform>about %n students present</numerusform>
             </translation>
         </message>
+        <message>
+            <source>The display shows the class summary until you close it. The report is ready.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The display shows the class summary until you close it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the report</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Start the next lesson</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Close</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SeatMap</name>

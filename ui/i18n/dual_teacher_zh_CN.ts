@@ -488,6 +488,26 @@
                 <numerusform>约 %n 名学生在场</numerusform>
             </translation>
         </message>
+        <message>
+            <source>The display shows the class summary until you close it. The report is ready.</source>
+            <translation>大屏会一直显示本节课的总结，直到您关闭它。课后报告已生成。</translation>
+        </message>
+        <message>
+            <source>The display shows the class summary until you close it.</source>
+            <translation>大屏会一直显示本节课的总结，直到您关闭它。</translation>
+        </message>
+        <message>
+            <source>Open the report</source>
+            <translation>打开课后报告</translation>
+        </message>
+        <message>
+            <source>Start the next lesson</source>
+            <translation>开始下一节课</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
     </context>
     <context>
         <name>SeatMap</name>
