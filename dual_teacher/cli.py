@@ -116,7 +116,7 @@ def _ensure_demo_media(pack_dir: Path) -> None:
     module.render_all(media)
 
 
-def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
+def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) -> int:
     from dual_teacher.config import store_path
     from dual_teacher.engagement.report import summary_text
     from dual_teacher.engagement.store import EventStore, space_warning
@@ -146,6 +146,16 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     inputs: list[Any] = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if simulate else []
     inputs += devices.stages if devices is not None else []
     roster = cfg.class_size or (args.class_size if simulate else None)
+    # Not a real class: left out of `report latest` and of xAPI unless asked (README "Practice runs").
+    practice = "screenshots" if args.screenshots else ("demo" if demo or simulate else "")
+    meta: dict[str, Any] = {"practice": practice} if practice else {}
+    if args.live and headless and not args.screenshots:
+        why = "no display was found" if not args.headless else "--headless was given"
+        print(
+            f"note: --live plays the remote teacher's stream on the classroom display, and {why}: this run "
+            "plays the AI lesson only. Run without --headless on a machine with a display to follow the stream.",
+            file=sys.stderr,
+        )
     forwarder = _start_forwarder(cfg, store.path)
 
     def report_dir(session_id: str) -> Path:
@@ -163,7 +173,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
             if args.screenshots:
                 session_id = _run_screenshots(args, pack, store, inputs, lang)
             else:
-                session_id = _run_headless(args, pack, store, inputs, lang, roster)
+                session_id = _run_headless(args, pack, store, inputs, lang, roster, meta)
             finish(
                 session_id,
                 _write_class_report(store, session_id, report_dir(session_id), roster, cfg.export_private_data),
@@ -185,6 +195,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
                     live_url=args.live,
                     auto_close_s=8.0 if args.stop_after else None,  # scripted runs close; a teacher closes
                     report=report_now,
+                    meta=meta,
                 )
                 if isinstance(run.report, tuple):
                     written: tuple[Path, Any] | None = run.report
@@ -287,12 +298,22 @@ def _start_forwarder(cfg: AppConfig, db: Path) -> XapiForwarder | None:
         return None
     from dual_teacher.runtime.xapi_forwarder import XapiForwarder
 
-    forwarder = XapiForwarder(db, client, _xapi_options(cfg), interval_s=cfg.xapi.interval_s)
+    forwarder = XapiForwarder(
+        db, client, _xapi_options(cfg), interval_s=cfg.xapi.interval_s, include_practice=cfg.xapi.include_demo
+    )
     forwarder.start()
     return forwarder
 
 
-def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, roster: int | None = None) -> str:  # type: ignore[no-untyped-def]
+def _run_headless(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace,
+    pack,
+    store,
+    inputs,
+    lang: str,
+    roster: int | None = None,
+    meta: dict[str, Any] | None = None,
+) -> str:
     from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
     from dual_teacher.runtime.session import ClassSession, unsaved_note
 
@@ -304,7 +325,12 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
         inputs=inputs,
         lang=lang,
         mode="headless",
-        meta={"speed": args.speed, "simulated_class": bool(inputs), **({"roster_size": roster} if roster else {})},
+        meta={
+            "speed": args.speed,
+            "simulated_class": bool(inputs),
+            **({"roster_size": roster} if roster else {}),
+            **(meta or {}),
+        },
     )
     speed = "as fast as possible" if args.speed == 0 else f"{args.speed:g}x real time"
     print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
@@ -344,7 +370,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     pack_dir = demo_pack_dir()
     _ensure_demo_media(pack_dir)
-    return _run_class(args, pack_dir)
+    return _run_class(args, pack_dir, demo=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -374,7 +400,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         length = "-" if r.ended_wall is None else f"{(r.ended_wall - r.started_wall) / 60:.1f}m"
         print(
             f"{r.id:<24} {started:<16} {length:>7} {r.event_count:>6}  {r.end_reason or 'running?':<11} "
-            f"{r.mode:<9} {r.pack_title}"
+            f"{r.mode:<9} {r.pack_title}" + (f"  ({r.practice} run)" if r.practice else "")
         )
     return 0
 
@@ -395,9 +421,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     store = EventStore(path)
     try:
-        row = store.session(args.session_id)
+        row = _find_session(store, args.session_id, args.include_demo)
         if row is None:
-            print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
             return 1
         out_dir = Path(args.out) if args.out else path.parent / "reports" / row.id
         html_path, report = write_report(
@@ -408,6 +433,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(summary_text(report))
     print(f"report: {html_path}")
     return 0
+
+
+def _find_session(store, session_id: str, include_demo: bool):  # type: ignore[no-untyped-def]
+    """The session asked for; "latest" is the newest real class (demo and screenshot runs only when asked).
+    None, with a message that says what to do, when there is none."""
+    row = store.session(session_id, include_practice=include_demo)
+    if row is not None:
+        return row
+    practice = store.session(session_id) if session_id == "latest" else None
+    if practice is not None:
+        print(
+            f"No real class recorded yet; the newest run, {practice.id}, is a {practice.practice} run. "
+            "Add --include-demo to use it, or give its id.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"No session matches {session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
+    return None
 
 
 # ---- xAPI and stored data -------------------------------------------------------------------------------------
@@ -423,9 +466,8 @@ def cmd_xapi_export(args: argparse.Namespace) -> int:
         return 1
     store = EventStore(path)
     try:
-        row = store.session(args.session_id)
+        row = _find_session(store, args.session_id, args.include_demo)
         if row is None:
-            print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
             return 1
         items = [s for _, s in xapi.statements(row, store.events(row.id), _xapi_options(cfg))]
     finally:
@@ -468,7 +510,7 @@ def cmd_xapi_send(args: argparse.Namespace) -> int:
         session_id = row.id
     outbox = Outbox(path, _xapi_options(cfg))
     try:
-        added = outbox.enqueue(session_id)
+        added = outbox.enqueue(session_id, include_practice=args.include_demo or cfg.xapi.include_demo)
         result = outbox.drain(client, ignore_schedule=True, deadline=time.monotonic() + args.timeout)
         stats = outbox.stats()
     finally:
@@ -495,7 +537,7 @@ def cmd_xapi_status(args: argparse.Namespace) -> int:
     outbox = Outbox(path, _xapi_options(cfg))
     try:
         if args.enqueue:
-            outbox.enqueue()
+            outbox.enqueue(include_practice=cfg.xapi.include_demo)
         stats = outbox.stats()
     finally:
         outbox.close()
@@ -853,7 +895,8 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.set_defaults(func=cmd_sessions)
 
     report = sub.add_parser("report", help="write the HTML report (+ JSON and CSV exports) of a stored session")
-    report.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
+    report.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest' (the newest real class)")
+    report.add_argument("--include-demo", action="store_true", help="'latest' may be a demo or screenshot run")
     report.add_argument("--out", help="output folder (default: <data dir>/reports/<session>)")
     report.add_argument(
         "--format", default="html,json,csv", help="what to write: html, json, csv, comma separated (default: all)"
@@ -865,12 +908,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="xapi_command", required=True, metavar="XAPI_COMMAND"
     )
     xexport = xapi.add_parser("export", help="write a session's xAPI statements (JSON lines or a JSON array)")
-    xexport.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
+    xexport.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest' (the newest real class)")
+    xexport.add_argument("--include-demo", action="store_true", help="'latest' may be a demo or screenshot run")
     xexport.add_argument("--out", help="file to write (default: standard output)")
     xexport.add_argument("--format", choices=["jsonl", "json"], help="default: json for a .json file, else jsonl")
     xexport.set_defaults(func=cmd_xapi_export)
     xsend = xapi.add_parser("send", help="queue new statements and send the outbox to the LRS")
     xsend.add_argument("--endpoint", help="xAPI base URL of the LRS (default: [xapi] endpoint)")
+    xsend.add_argument("--include-demo", action="store_true", help="also send demo and screenshot runs")
     xsend.add_argument("--username", help="HTTP Basic auth user (default: [xapi] username)")
     xsend.add_argument("--password", help="HTTP Basic auth password (default: env DUAL_TEACHER_XAPI_PASSWORD)")
     xsend.add_argument("--session", help="queue only this session's new statements (the outbox is sent whole)")

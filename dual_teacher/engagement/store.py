@@ -79,6 +79,12 @@ class SessionRow:
     meta: dict[str, Any]
     event_count: int = 0
 
+    @property
+    def practice(self) -> str:
+        """ "demo" or "screenshots" for a run that is not a real class ("" for a class): such runs are left
+        out of "latest" and of xAPI forwarding unless asked for."""
+        return str(self.meta.get("practice") or "")
+
 
 @dataclasses.dataclass(frozen=True)
 class StoredEvent:
@@ -202,11 +208,13 @@ class EventStore:
             ).fetchall()
         return [_session_row(r) for r in rows]
 
-    def session(self, session_id: str) -> SessionRow | None:
-        """The session with this id, or with this unique id prefix, or the newest for 'latest'."""
+    def session(self, session_id: str, include_practice: bool = True) -> SessionRow | None:
+        """The session with this id, or with this unique id prefix, or the newest for 'latest' (the newest real
+        class when `include_practice` is False: demo and screenshot runs left out)."""
         all_rows = self.sessions()
         if session_id == "latest":
-            return all_rows[0] if all_rows else None
+            rows = all_rows if include_practice else [r for r in all_rows if not r.practice]
+            return rows[0] if rows else None
         exact = [r for r in all_rows if r.id == session_id]
         if exact:
             return exact[0]

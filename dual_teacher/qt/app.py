@@ -44,13 +44,14 @@ def run_classroom_window(
     live_url: str | None = None,
     display_screen: int | None = None,
     report: Callable[[str], tuple[str, str, object] | None] | None = None,
+    meta: dict[str, object] | None = None,
 ) -> WindowedClass:
     """Open both windows, run the class in real time. At the end of the class the report is written
     (`report(session_id)` -> (path, note, anything), shown on the console with "Open the report" and "Start
     the next lesson"); the windows stay open until the teacher closes them (or `auto_close_s` after the end,
     for scripted runs). `speed` is kept for callers: video plays in real time, so a windowed class always
     runs at speed 1."""
-    room = Classroom(pack, store, inputs, lang=lang, live_url=live_url)
+    room = Classroom(pack, store, inputs, lang=lang, live_url=live_url, meta=meta)
     app = room.app
     started = room.clock.monotonic()
     guard = QTimer()
