@@ -48,6 +48,7 @@ from dual_teacher.qt.i18n import install_translators
 from dual_teacher.qt.live import LiveLink, redact
 from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
+from dual_teacher.runtime.freeze import GuiHeartbeat
 from dual_teacher.runtime.health import (
     GatedInput,
     HealthState,
@@ -229,6 +230,9 @@ class Classroom(QObject):
         self.display_window.frameSwapped.connect(self.frames.swapped, Qt.ConnectionType.QueuedConnection)
         self._ticker = QTimer(self)
         self._ticker.timeout.connect(self.tick)
+        # A blocked GUI thread is caught from outside it (faulthandler's C thread) and its stacks written down.
+        self.heartbeat = GuiHeartbeat(store.path.parent / "freezes.log")
+        self._freeze_alerted_at = -1e9
 
     def _load(self, path: Path) -> QQuickWindow:
         before = len(self.engine.rootObjects())
@@ -265,6 +269,7 @@ class Classroom(QObject):
     def run(self, auto_start: bool = True) -> None:
         """Start ticking (and the class, unless the console's Start button should do it)."""
         self._ticker.start(TICK_MS)
+        self.heartbeat.start()
         if auto_start:
             self.start()
 
@@ -476,6 +481,12 @@ class Classroom(QObject):
         if self._last_tick is not None:
             self.tick_gap_ms.append((t0 - self._last_tick) * 1000)
         self._last_tick = t0
+        blocked = self.heartbeat.beat()
+        if blocked is not None and t0 - self._freeze_alerted_at >= 60.0:
+            self._freeze_alerted_at = t0
+            where = self.heartbeat.log_path
+            text = f"The classroom display was blocked for {blocked:.1f} s and runs again; details in {where}"
+            self.session.record(ev.StageAlert("display", text, "warning"))
         self.session.tick()
         now = self.clock.monotonic()
         for event in self._events.drain():
@@ -501,6 +512,7 @@ class Classroom(QObject):
         """End the class if it is still on, stop everything and flush the event store."""
         self._shutting_down = True
         self._ticker.stop()
+        self.heartbeat.stop()
         if self.started and not self.session.ended:
             self.session.submit(ev.TeacherEndedClass())
             self.session.tick()
