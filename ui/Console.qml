@@ -146,8 +146,18 @@ Window {
                 font.family: "DejaVu Sans Mono"
             }
             Pill {
-                visible: console.simulated || console.analyticsOn
-                text: console.simulated ? qsTr("Simulated class") : console.analyticsOn ? qsTr("Analytics on") : ""
+                objectName: "analyticsPill"
+                visible: console.analyticsKind !== ""  // nothing runs: nothing to say
+                text: {
+                    if (!console.analyticsOn) return qsTr("Analytics paused")
+                    switch (console.analyticsKind) {
+                    case "simulated": return qsTr("Simulated class")
+                    case "camera": return qsTr("Camera on")
+                    case "microphone": return qsTr("Microphone on")
+                    case "camera_microphone": return qsTr("Camera and microphone on")
+                    }
+                    return qsTr("Analytics on")
+                }
                 dot: console.analyticsOn ? "#ef4444" : "#9aa5b1"
                 fontSize: 15
                 color: "#33ffffff"
@@ -219,8 +229,9 @@ Window {
                 title: qsTr("Now")
                 note: console.secondsLeft >= 0 ? qsTr("%1 s left").arg(console.secondsLeft) : ""
                 Layout.fillWidth: true
-                Layout.preferredHeight: 206
+                Layout.preferredHeight: Math.max(206, nowColumn.implicitHeight + 56)  // wrapped buttons stay inside
                 ColumnLayout {
+                    id: nowColumn
                     anchors.fill: parent
                     spacing: 10
                     Text {

@@ -211,6 +211,7 @@ class Classroom(QObject):
         self._display_screen: int | None = None
         self._display_fullscreen: bool | None = None
         self.display.set_indicator(analytics_indicator(inputs))
+        self.console.set_analytics_kind(analytics_indicator(inputs))
         self._events: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
         self._unsubscribe = self.session.bus.subscribe(self._events.put_nowait)
         self.frames = FrameClock()

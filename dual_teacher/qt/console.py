@@ -97,6 +97,7 @@ class ConsoleModel(ViewModel):
     analyticsOn = prop(bool, "analyticsOn", statusChanged)
     captionsOn = prop(bool, "captionsOn", statusChanged)
     simulated = prop(bool, "simulated", statusChanged)
+    analyticsKind = prop(str, "analyticsKind", statusChanged)  # what runs, as on the display's indicator
     headCount = prop(int, "headCount", roomChanged)
     headCountApprox = prop(bool, "headCountApprox", roomChanged)  # a camera's count: an estimate ("about N")
     handsUp = prop(int, "handsUp", roomChanged)  # what the display shows during a hand poll, else the queue
@@ -141,6 +142,7 @@ class ConsoleModel(ViewModel):
             analyticsOn=True,
             captionsOn=True,
             simulated=simulated,
+            analyticsKind="",
         )
         self._set("clock", elapsed="0:00", secondsLeft=-1, retryIn=-1)
         self._set("hands", hands=[])
@@ -445,6 +447,10 @@ class ConsoleModel(ViewModel):
         if now - self._last_health >= 1.0:
             self._last_health = now
             self._set("health", health=[self._health_row(r) for r in c.health_rows()])
+        self.flush()
+
+    def set_analytics_kind(self, kind: str) -> None:
+        self._set("status", analyticsKind=kind)
         self.flush()
 
     def set_switches(self, analytics: bool, captions: bool) -> None:

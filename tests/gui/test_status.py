@@ -72,8 +72,20 @@ def test_a_camera_count_is_about_n_and_the_setup_view_shows_the_analysed_camera(
     assert room.display.indicator == "camera"  # not "camera and microphone": there is no microphone
     indicator = room.display_window.findChild(QQuickItem, "analyticsIndicator")
     assert indicator is not None and indicator.property("text") == "Camera on"
+    pill = _find(room.console_window.contentItem(), "analyticsPill")
+    assert pill is not None and pill.property("text") == "Camera on"  # the console says the same
     cam.queue.append(ev.HeadCountReported(17, "perception"))
     qtbot.waitUntil(lambda: room.console.headCount == 17 and room.console.headCountApprox, timeout=3000)
     room.camera.show()
     assert room.camera.state == "preview"  # never "No camera found" while analytics run on a camera
     room.camera.hide()
+
+
+def test_with_nothing_running_neither_window_claims_analytics(make_room, qtbot) -> None:  # type: ignore[no-untyped-def]
+    room = make_room()
+    room.show()
+    room.run()
+    pill = _find(room.console_window.contentItem(), "analyticsPill")
+    indicator = room.display_window.findChild(QQuickItem, "analyticsIndicator")
+    assert pill is not None and indicator is not None
+    assert not pill.isVisible() and not indicator.isVisible()

@@ -515,6 +515,22 @@
             <source>Close</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Analytics paused</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Camera on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Camera and microphone on</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SeatMap</name>

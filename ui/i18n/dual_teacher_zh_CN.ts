@@ -508,6 +508,22 @@
             <source>Close</source>
             <translation>关闭</translation>
         </message>
+        <message>
+            <source>Analytics paused</source>
+            <translation>分析已暂停</translation>
+        </message>
+        <message>
+            <source>Camera on</source>
+            <translation>摄像头已开启</translation>
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation>麦克风已开启</translation>
+        </message>
+        <message>
+            <source>Camera and microphone on</source>
+            <translation>摄像头和麦克风已开启</translation>
+        </message>
     </context>
     <context>
         <name>SeatMap</name>
