@@ -79,6 +79,7 @@ Window {
             }
         }
         if (row.stage === "display" && row.detail === "closed") return qsTr("window closed")
+        if (row.stage === "display" && row.detail === "slow") return qsTr("video too slow")
         if (row.provider === "simulated") return qsTr("simulated")
         return row.detail
     }

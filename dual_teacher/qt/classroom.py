@@ -55,6 +55,7 @@ from dual_teacher.runtime.health import (
     StageHealth,
     analytics_indicator,
     camera_preview_source,
+    display_health,
     is_simulated,
     session_health,
 )
@@ -415,10 +416,9 @@ class Classroom(QObject):
 
     def health_rows(self) -> list[StageHealth]:
         rows = session_health(self.session)
-        if self.display_hidden:
-            rows.insert(0, StageHealth("display", "failed", fps=0.0, detail="closed"))
-        else:
-            rows.insert(0, StageHealth("display", fps=self.frames.fps()))
+        d = self.display
+        playing = d.mode == "video" and d.lessonReady and not d.paused and self._on_air == "lesson"
+        rows.insert(0, display_health(self.frames.fps(), playing or self._on_air == "live", self.display_hidden))
         if self.live.configured:
             states: dict[str, HealthState] = {"up": "ok", "connecting": "degraded", "waiting": "failed"}
             state = states.get(self.live.state, "off")

@@ -117,6 +117,20 @@ class GatedInput:
         return row if self.enabled else dataclasses.replace(row, state="off", detail="paused")
 
 
+VIDEO_MIN_FPS = 5.0  # a playing video shown below this frame rate looks frozen to the class
+STORE_BEHIND = 2000  # events waiting for the disk: the store is behind
+
+
+def display_health(fps: float, playing_video: bool, hidden: bool = False) -> StageHealth:
+    """The display's light: red when its window is closed, amber when a playing video is shown too slowly
+    (a static card repaints only when something changes, so a low rate there is normal)."""
+    if hidden:
+        return StageHealth("display", "failed", fps=0.0, detail="closed")
+    if playing_video and fps < VIDEO_MIN_FPS:
+        return StageHealth("display", "degraded", fps=fps, detail="slow")
+    return StageHealth("display", fps=fps)
+
+
 def session_health(session: ClassSession) -> list[StageHealth]:
     """The session's own rows (lesson inbox, event store) and one per input stage."""
     errors = session.stats.stage_errors
@@ -131,12 +145,14 @@ def session_health(session: ClassSession) -> list[StageHealth]:
     writer = session.writer_health()
     if writer is not None:
         failing = writer.failing_since is not None
+        behind = writer.pending >= STORE_BEHIND
+        detail = f"{writer.pending} waiting: {writer.last_error}" if failing else ""
         rows.append(
             StageHealth(
                 "event store",
-                "degraded" if failing else "ok",
+                "degraded" if failing or behind else "ok",
                 dropped=writer.dropped,
-                detail=f"{writer.pending} waiting: {writer.last_error}" if failing else "",
+                detail=detail or (f"{writer.pending} waiting" if behind else ""),
             )
         )
     now = session.clock.monotonic()

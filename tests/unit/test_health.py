@@ -104,3 +104,18 @@ def test_the_indicator_names_exactly_what_runs(stages: list[object], expect: str
     assert analytics_indicator([GatedInput(s) for s in stages]) == expect  # type: ignore[arg-type]
     cams = [s for s in stages if isinstance(s, _Cam)]
     assert camera_preview_source([GatedInput(s) for s in stages]) is (cams[0] if cams else None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fps", "playing", "hidden", "state"),
+    [
+        (12.0, True, False, "ok"),
+        (2.0, True, False, "degraded"),  # a playing video at 2 fps looks frozen
+        (1.0, False, False, "ok"),  # a static card repaints only on changes
+        (30.0, True, True, "failed"),  # the window is closed
+    ],
+)
+def test_display_light(fps: float, playing: bool, hidden: bool, state: str) -> None:
+    from dual_teacher.runtime.health import display_health
+
+    assert display_health(fps, playing, hidden).state == state

@@ -531,6 +531,10 @@
             <source>Camera and microphone on</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>video too slow</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>SeatMap</name>

@@ -524,6 +524,10 @@
             <source>Camera and microphone on</source>
             <translation>摄像头和麦克风已开启</translation>
         </message>
+        <message>
+            <source>video too slow</source>
+            <translation>视频太卡</translation>
+        </message>
     </context>
     <context>
         <name>SeatMap</name>
