@@ -126,6 +126,12 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
     cfg = _config(args)
     lang = args.lang or cfg.language
     headless = args.headless or not _has_display() or not _gui_available()
+    supervise = os.environ.get("DUAL_TEACHER_SUPERVISE", "1") != "0"
+    if not headless and not args.screenshots and args.heartbeat_fd is None and supervise and args.argv is not None:
+        # The windows run in a child process that is restarted at the same place if its GUI thread freezes.
+        from dual_teacher.runtime.supervisor import Supervisor
+
+        return Supervisor(args.argv).run()
     pack = load_pack(pack_path)
     _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
@@ -191,6 +197,8 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
                     store,
                     inputs,
                     lang,
+                    heartbeat_fd=args.heartbeat_fd,
+                    resume=args.resume,
                     max_lesson_s=args.stop_after,
                     live_url=args.live,
                     auto_close_s=8.0 if args.stop_after else None,  # scripted runs close; a teacher closes
@@ -206,6 +214,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
                 finish(run.session_id, written)
                 if not run.next_lesson:
                     break
+                args.resume = None  # the next lesson is a fresh class
     finally:
         if devices is not None:
             devices.stop()
@@ -805,6 +814,9 @@ def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class-size", type=int, default=24, help="students in the simulated class (default 24)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated class (default 7)")
     p.add_argument("--report-dir", help="where to write the report (default: <data dir>/reports/<session>)")
+    # Between the supervisor and its child (runtime/supervisor.py); not for people.
+    p.add_argument("--_heartbeat-fd", dest="heartbeat_fd", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--_resume", dest="resume", default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--stop-after",
         type=float,
@@ -939,6 +951,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the supervisor's child
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

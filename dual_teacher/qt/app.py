@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer
@@ -45,13 +47,17 @@ def run_classroom_window(
     display_screen: int | None = None,
     report: Callable[[str], tuple[str, str, object] | None] | None = None,
     meta: dict[str, object] | None = None,
+    heartbeat_fd: int | None = None,
+    resume: str | None = None,
 ) -> WindowedClass:
     """Open both windows, run the class in real time. At the end of the class the report is written
     (`report(session_id)` -> (path, note, anything), shown on the console with "Open the report" and "Start
     the next lesson"); the windows stay open until the teacher closes them (or `auto_close_s` after the end,
     for scripted runs). `speed` is kept for callers: video plays in real time, so a windowed class always
     runs at speed 1."""
-    room = Classroom(pack, store, inputs, lang=lang, live_url=live_url, meta=meta)
+    room = Classroom(
+        pack, store, inputs, lang=lang, live_url=live_url, meta=meta, heartbeat_fd=heartbeat_fd, resume=resume
+    )
     app = room.app
     started = room.clock.monotonic()
     guard = QTimer()
@@ -77,6 +83,9 @@ def run_classroom_window(
     room.on_quit = app.quit  # the console's close handler (ui/Console.qml) asks first while the class is on
     guard.timeout.connect(check_time)
     guard.start(200)
+    freeze_at = os.environ.get("DUAL_TEACHER_FAULT_FREEZE_AT")  # a drill: the GUI thread blocks once, for good
+    if freeze_at and resume is None:
+        QTimer.singleShot(int(float(freeze_at) * 1000), lambda: time.sleep(3600))
     room.show(display_screen)
     room.run(auto_start=True)
     app.exec()

@@ -61,6 +61,7 @@ from dual_teacher.runtime.health import (
 )
 from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
 from dual_teacher.runtime.session import STORE_STAGE, ClassSession, InputStage
+from dual_teacher.runtime.supervisor import Position, format_beat, parse_resume
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,11 @@ class Classroom(QObject):
         camera_source: FrameSource | None = None,
         frame_painter: bool | None = None,
         meta: dict[str, object] | None = None,
+        heartbeat_fd: int | None = None,
+        resume: str | None = None,
     ) -> None:
+        """`heartbeat_fd`: write a heartbeat line per tick there (for the supervisor, runtime/supervisor.py);
+        `resume`: "SESSION:NODE:OFFSET", go on with that session from there (a restart after a freeze)."""
         self.app = ensure_app()
         super().__init__()
         # Every QML binding that reads a view-model calls into Python and needs the GIL; with busy Python threads
@@ -160,6 +165,12 @@ class Classroom(QObject):
                 os.environ.get("QT_QUICK_BACKEND") == "software"
             )
         self.gated = [GatedInput(s) for s in inputs]
+        self._resume = parse_resume(resume) if resume else None
+        self._heartbeat_fd = heartbeat_fd
+        if heartbeat_fd is not None:
+            os.set_blocking(heartbeat_fd, False)
+        self._beat_node: str | None = None
+        self._node_since = 0.0
         self.engine = QQmlApplicationEngine()
         self.engine.warnings.connect(self._on_qml_warnings)
         self.qml_warnings: list[str] = []
@@ -182,6 +193,7 @@ class Classroom(QObject):
             mode="window",
             video_end="media_event",
             meta={"simulated_class": any(is_simulated(s) for s in inputs), "live": bool(live_url), **(meta or {})},
+            session_id=self._resume.session_id if self._resume is not None else None,
         )
         durations = {n.id: pack.duration_of(n) for n in pack.manifest.nodes if isinstance(n, VideoNode)}
         self.timeline = LessonTimeline(pack.manifest, durations, lang)
@@ -283,7 +295,9 @@ class Classroom(QObject):
         if self._started:
             return
         self._started = True
-        if not self.live.configured:
+        if self._resume is not None:
+            self._start_resumed(self._resume)
+        elif not self.live.configured:
             self._start_lesson()
         else:
             self.session.open()
@@ -292,6 +306,35 @@ class Classroom(QObject):
         low = space_warning(self.session.store.path.parent)  # the pre-flight check, shown on the console
         if low is not None:
             self.session.record(ev.StageAlert(STORE_STAGE, low, "warning"))
+
+    def _start_resumed(self, at: Position) -> None:
+        """Go on with a session after the display was restarted: the same node, the video at the same offset."""
+        self._start_lesson()
+        now = self.clock.monotonic()
+        self.display.arm_offset(at.node_id, at.offset_s)
+        self.session.submit(ev.TeacherJumped(at.node_id))
+        self.session.tick()
+        self._beat_node, self._node_since = at.node_id, now - at.offset_s
+        self._class_t0 = now - at.offset_s
+        text = "The classroom display froze and was restarted; the lesson goes on from where it was."
+        self.session.record(ev.StageAlert("display", text, "warning"))
+        if self.live.configured:
+            self.live.start()  # "back to live" is offered when the stream plays
+
+    def _beat(self, now: float) -> None:
+        """One heartbeat line for the supervisor: where the lesson is, so a restart can go on from there."""
+        node = self.session.state.node_id or ""
+        if node != self._beat_node:
+            self._beat_node, self._node_since = node, now
+        if self._heartbeat_fd is None:
+            return
+        line = format_beat(self.session.session_id, node, max(0.0, now - self._node_since), self.session.ended)
+        try:
+            os.write(self._heartbeat_fd, line)
+        except BlockingIOError:
+            pass  # the supervisor is slow to read: the next beat will do
+        except OSError:
+            self._heartbeat_fd = None  # the supervisor is gone
 
     def set_live_url(self, url: str) -> None:
         """Follow a live stream from now on (a class that started on the AI lesson: "back to live" is offered
@@ -490,6 +533,7 @@ class Classroom(QObject):
             self.session.record(ev.StageAlert("display", text, "warning"))
         self.session.tick()
         now = self.clock.monotonic()
+        self._beat(now)
         for event in self._events.drain():
             self.display.on_event(event)
             self.console.on_event(event, now)

@@ -87,7 +87,9 @@ class ClassSession:
         video_end: Literal["deadline", "media_event"] = "deadline",
         meta: dict[str, object] | None = None,
         restart_policy: RestartPolicy | None = None,
+        session_id: str | None = None,
     ) -> None:
+        """`session_id`: go on with a stored session (a display restarted after a freeze), else a new one."""
         self.pack = pack
         self.clock = clock
         self.display = display
@@ -97,7 +99,7 @@ class ClassSession:
         durations = {n.id: pack.duration_of(n) for n in pack.manifest.nodes if isinstance(n, VideoNode)}
         self.engine = LessonEngine(pack.manifest, durations, lang=lang, video_end=video_end)
         self.state: LessonState = self.engine.initial()
-        self.session_id = new_session_id(clock.wall())
+        self.session_id = session_id or new_session_id(clock.wall())
         self.stats = SessionStats()
         self._inbox: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
         self._writer: StoreWriter | None = None
