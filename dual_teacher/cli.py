@@ -160,19 +160,28 @@ def _ensure_demo_media(pack_dir: Path) -> None:
     module.render_all(media)
 
 
-def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
+def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) -> int:
     from dual_teacher.config import store_path
-    from dual_teacher.engagement.report import summary_text, write_report
-    from dual_teacher.engagement.store import EventStore
+    from dual_teacher.engagement.report import summary_text
+    from dual_teacher.engagement.store import EventStore, space_warning
     from dual_teacher.lesson.loader import load_pack
     from dual_teacher.runtime.simulated import SimulatedClass
 
     cfg = _config(args)
     lang = args.lang or cfg.language
     headless = args.headless or not _has_display() or not _gui_available()
+    supervise = os.environ.get("DUAL_TEACHER_SUPERVISE", "1") != "0"
+    if not headless and not args.screenshots and args.heartbeat_fd is None and supervise and args.argv is not None:
+        # The windows run in a child process that is restarted at the same place if its GUI thread freezes.
+        from dual_teacher.runtime.supervisor import Supervisor
+
+        return Supervisor(args.argv).run()
     pack = load_pack(pack_path)
     _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
+    low = space_warning(store.path.parent)
+    if low is not None:
+        print(f"warning: {low}", file=sys.stderr, flush=True)
     devices = None
     if args.camera or args.mic is not None or args.teacher_audio:
         from dual_teacher.runtime.devices import open_device_stages
@@ -187,25 +196,69 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     inputs: list[Any] = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if simulate else []
     inputs += devices.stages if devices is not None else []
     roster = cfg.class_size or (args.class_size if simulate else None)
+    # Not a real class: left out of `report latest` and of xAPI unless asked (README "Practice runs").
+    practice = "screenshots" if args.screenshots else ("demo" if demo or simulate else "")
+    meta: dict[str, Any] = {"practice": practice} if practice else {}
+    if args.live and headless and not args.screenshots:
+        why = "no display was found" if not args.headless else "--headless was given"
+        print(
+            f"note: --live plays the remote teacher's stream on the classroom display, and {why}: this run "
+            "plays the AI lesson only. Run without --headless on a machine with a display to follow the stream.",
+            file=sys.stderr,
+        )
     forwarder = _start_forwarder(cfg, store.path)
+
+    def report_dir(session_id: str) -> Path:
+        return Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
+
+    def finish(session_id: str, written: tuple[Path, Any] | None) -> None:
+        if written is not None:
+            html_path, report = written
+            print(summary_text(report))
+            print(f"report: {html_path}")
+        print(f"session id: {session_id}")
+
     try:
-        if args.screenshots:
-            session_id = _run_screenshots(args, pack, store, inputs, lang)
-        elif headless:
-            session_id = _run_headless(args, pack, store, inputs, lang, roster)
+        if args.screenshots or headless:
+            if args.screenshots:
+                session_id = _run_screenshots(args, pack, store, inputs, lang)
+            else:
+                session_id = _run_headless(args, pack, store, inputs, lang, roster, meta)
+            finish(
+                session_id,
+                _write_class_report(store, session_id, report_dir(session_id), roster, cfg.export_private_data),
+            )
         else:
             from dual_teacher.qt.app import run_classroom_window
 
-            session_id = run_classroom_window(
-                pack, store, inputs, lang, max_lesson_s=args.stop_after, live_url=args.live
-            )
-        out_dir = Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
-        html_path, report = write_report(
-            store, session_id, out_dir, roster_size=roster, private_data=cfg.export_private_data
-        )
-        print(summary_text(report))
-        print(f"session id: {session_id}")
-        print(f"report: {html_path}")
+            def report_now(session_id: str) -> tuple[str, str, object] | None:
+                done = _write_class_report(store, session_id, report_dir(session_id), roster, cfg.export_private_data)
+                return None if done is None else (str(done[0]), "", done)
+
+            while True:  # "Start the next lesson" on the console opens a fresh class of the same pack
+                run = run_classroom_window(
+                    pack,
+                    store,
+                    inputs,
+                    lang,
+                    heartbeat_fd=args.heartbeat_fd,
+                    resume=args.resume,
+                    max_lesson_s=args.stop_after,
+                    live_url=args.live,
+                    auto_close_s=8.0 if args.stop_after else None,  # scripted runs close; a teacher closes
+                    report=report_now,
+                    meta=meta,
+                )
+                if isinstance(run.report, tuple):
+                    written: tuple[Path, Any] | None = run.report
+                else:  # closed before the end-of-class report was written
+                    written = _write_class_report(
+                        store, run.session_id, report_dir(run.session_id), roster, cfg.export_private_data
+                    )
+                finish(run.session_id, written)
+                if not run.next_lesson:
+                    break
+                args.resume = None  # the next lesson is a fresh class
     finally:
         if devices is not None:
             devices.stop()
@@ -217,6 +270,33 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
         pack.close()
         store.close()
     return 0
+
+
+def _write_class_report(store, session_id: str, out_dir: Path, roster: int | None, private: bool):  # type: ignore[no-untyped-def]
+    """The post-class report where it can be written: `out_dir`, else the temporary folder; on a disk that
+    stayed full, a clear message instead (the class itself is never lost for it). None when not written."""
+    import sqlite3
+    import tempfile
+
+    from dual_teacher.engagement.report import write_report
+
+    later = f"free some space, then run `dual-teacher report {session_id}`"
+    fallback = Path(tempfile.gettempdir()) / "dual-teacher-reports" / session_id
+    for target in (out_dir, fallback):
+        try:
+            written = write_report(store, session_id, target, roster_size=roster, private_data=private)
+        except KeyError:
+            print(f"The report is not ready: the class's record is not in the store yet (the disk was full); {later}")
+            return None
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            print(f"The report could not be written to {target}: {reason}", file=sys.stderr)
+            continue
+        if target != out_dir:
+            print(f"The report went to {target} instead; {later} to keep it with the class's data.")
+        return written
+    print(f"No report this time; {later}.")
+    return None
 
 
 def _run_screenshots(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
@@ -271,14 +351,24 @@ def _start_forwarder(cfg: AppConfig, db: Path) -> XapiForwarder | None:
         return None
     from dual_teacher.runtime.xapi_forwarder import XapiForwarder
 
-    forwarder = XapiForwarder(db, client, _xapi_options(cfg), interval_s=cfg.xapi.interval_s)
+    forwarder = XapiForwarder(
+        db, client, _xapi_options(cfg), interval_s=cfg.xapi.interval_s, include_practice=cfg.xapi.include_demo
+    )
     forwarder.start()
     return forwarder
 
 
-def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, roster: int | None = None) -> str:  # type: ignore[no-untyped-def]
+def _run_headless(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace,
+    pack,
+    store,
+    inputs,
+    lang: str,
+    roster: int | None = None,
+    meta: dict[str, Any] | None = None,
+) -> str:
     from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
-    from dual_teacher.runtime.session import ClassSession
+    from dual_teacher.runtime.session import ClassSession, unsaved_note
 
     clock = FakeClock(start_wall=RealClock().wall()) if args.speed == 0 else ScaledClock(args.speed)
     session = ClassSession(
@@ -288,7 +378,12 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
         inputs=inputs,
         lang=lang,
         mode="headless",
-        meta={"speed": args.speed, "simulated_class": bool(inputs), **({"roster_size": roster} if roster else {})},
+        meta={
+            "speed": args.speed,
+            "simulated_class": bool(inputs),
+            **({"roster_size": roster} if roster else {}),
+            **(meta or {}),
+        },
     )
     speed = "as fast as possible" if args.speed == 0 else f"{args.speed:g}x real time"
     print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
@@ -301,7 +396,7 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
     finally:
         unsubscribe()
         if not session.close():
-            print("warning: some events could not be written (is the disk full?)", file=sys.stderr)
+            print(unsaved_note(session), file=sys.stderr)
     return session.session_id
 
 
@@ -328,7 +423,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     pack_dir = demo_pack_dir()
     _ensure_demo_media(pack_dir)
-    return _run_class(args, pack_dir)
+    return _run_class(args, pack_dir, demo=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -358,7 +453,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         length = "-" if r.ended_wall is None else f"{(r.ended_wall - r.started_wall) / 60:.1f}m"
         print(
             f"{r.id:<24} {started:<16} {length:>7} {r.event_count:>6}  {r.end_reason or 'running?':<11} "
-            f"{r.mode:<9} {r.pack_title}"
+            f"{r.mode:<9} {r.pack_title}" + (f"  ({r.practice} run)" if r.practice else "")
         )
     return 0
 
@@ -379,9 +474,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     store = EventStore(path)
     try:
-        row = store.session(args.session_id)
+        row = _find_session(store, args.session_id, args.include_demo)
         if row is None:
-            print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
             return 1
         out_dir = Path(args.out) if args.out else path.parent / "reports" / row.id
         html_path, report = write_report(
@@ -392,6 +486,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(summary_text(report))
     print(f"report: {html_path}")
     return 0
+
+
+def _find_session(store, session_id: str, include_demo: bool):  # type: ignore[no-untyped-def]
+    """The session asked for; "latest" is the newest real class (demo and screenshot runs only when asked).
+    None, with a message that says what to do, when there is none."""
+    row = store.session(session_id, include_practice=include_demo)
+    if row is not None:
+        return row
+    practice = store.session(session_id) if session_id == "latest" else None
+    if practice is not None:
+        print(
+            f"No real class recorded yet; the newest run, {practice.id}, is a {practice.practice} run. "
+            "Add --include-demo to use it, or give its id.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"No session matches {session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
+    return None
 
 
 # ---- xAPI and stored data -------------------------------------------------------------------------------------
@@ -407,9 +519,8 @@ def cmd_xapi_export(args: argparse.Namespace) -> int:
         return 1
     store = EventStore(path)
     try:
-        row = store.session(args.session_id)
+        row = _find_session(store, args.session_id, args.include_demo)
         if row is None:
-            print(f"No session matches {args.session_id!r}; `dual-teacher sessions` lists them.", file=sys.stderr)
             return 1
         items = [s for _, s in xapi.statements(row, store.events(row.id), _xapi_options(cfg))]
     finally:
@@ -452,7 +563,7 @@ def cmd_xapi_send(args: argparse.Namespace) -> int:
         session_id = row.id
     outbox = Outbox(path, _xapi_options(cfg))
     try:
-        added = outbox.enqueue(session_id)
+        added = outbox.enqueue(session_id, include_practice=args.include_demo or cfg.xapi.include_demo)
         result = outbox.drain(client, ignore_schedule=True, deadline=time.monotonic() + args.timeout)
         stats = outbox.stats()
     finally:
@@ -479,7 +590,7 @@ def cmd_xapi_status(args: argparse.Namespace) -> int:
     outbox = Outbox(path, _xapi_options(cfg))
     try:
         if args.enqueue:
-            outbox.enqueue()
+            outbox.enqueue(include_practice=cfg.xapi.include_demo)
         stats = outbox.stats()
     finally:
         outbox.close()
@@ -747,6 +858,9 @@ def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--class-size", type=int, default=24, help="students in the simulated class (default 24)")
     p.add_argument("--seed", type=int, default=7, help="seed of the simulated class (default 7)")
     p.add_argument("--report-dir", help="where to write the report (default: <data dir>/reports/<session>)")
+    # Between the supervisor and its child (runtime/supervisor.py); not for people.
+    p.add_argument("--_heartbeat-fd", dest="heartbeat_fd", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--_resume", dest="resume", default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--stop-after",
         type=float,
@@ -850,7 +964,8 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.set_defaults(func=cmd_sessions)
 
     report = sub.add_parser("report", help="write the HTML report (+ JSON and CSV exports) of a stored session")
-    report.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
+    report.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest' (the newest real class)")
+    report.add_argument("--include-demo", action="store_true", help="'latest' may be a demo or screenshot run")
     report.add_argument("--out", help="output folder (default: <data dir>/reports/<session>)")
     report.add_argument(
         "--format", default="html,json,csv", help="what to write: html, json, csv, comma separated (default: all)"
@@ -862,12 +977,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="xapi_command", required=True, metavar="XAPI_COMMAND"
     )
     xexport = xapi.add_parser("export", help="write a session's xAPI statements (JSON lines or a JSON array)")
-    xexport.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest'")
+    xexport.add_argument("session_id", help="a session id, a unique prefix of one, or 'latest' (the newest real class)")
+    xexport.add_argument("--include-demo", action="store_true", help="'latest' may be a demo or screenshot run")
     xexport.add_argument("--out", help="file to write (default: standard output)")
     xexport.add_argument("--format", choices=["jsonl", "json"], help="default: json for a .json file, else jsonl")
     xexport.set_defaults(func=cmd_xapi_export)
     xsend = xapi.add_parser("send", help="queue new statements and send the outbox to the LRS")
     xsend.add_argument("--endpoint", help="xAPI base URL of the LRS (default: [xapi] endpoint)")
+    xsend.add_argument("--include-demo", action="store_true", help="also send demo and screenshot runs")
     xsend.add_argument("--username", help="HTTP Basic auth user (default: [xapi] username)")
     xsend.add_argument("--password", help="HTTP Basic auth password (default: env DUAL_TEACHER_XAPI_PASSWORD)")
     xsend.add_argument("--session", help="queue only this session's new statements (the outbox is sent whole)")
@@ -891,6 +1008,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for the supervisor's child
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )

@@ -33,6 +33,9 @@ class XapiConfig(BaseModel):
         "urn:dual-teacher", min_length=4, description="Root of activity ids and of the anonymous accounts' home page"
     )
     interval_s: float = Field(5.0, gt=0, le=3600, description="How often a running class forwards new statements")
+    include_demo: bool = Field(
+        False, description="Also forward demo and screenshot runs (left out by default: they are not real classes)"
+    )
 
 
 class AppConfig(BaseModel):

@@ -22,6 +22,14 @@ Window {
     readonly property bool cardMode: ["question", "poll", "timer", "slide", "summary", "welcome"].indexOf(display.mode) >= 0
     readonly property bool showLive: display.onAir === "live" || display.handover
     readonly property int painterFps: display.framePainter ? 15 : 4
+    // Reserved places: overlays never cover content. The top band holds the pills (segment title, paused, the
+    // analytics indicator); the bottom band holds the captions and the "I see your hand" cue. Video and cards
+    // live between them (tests/gui/test_overlays.py checks every node kind with every overlay).
+    readonly property real topBand: 112 * u
+    readonly property real bottomBand: 180 * u
+
+    // Closing this window does not end the class: the console says so and can show it again.
+    onClosing: function (close) { console.displayClosed() }
 
     // ---- the stage behind everything: never black --------------------------------------------------------------
     Rectangle {
@@ -52,14 +60,15 @@ Window {
         LatestFrame {
             id: lessonHeld
             objectName: "lessonFrame"
-            anchors.fill: parent
+            anchors { fill: parent; topMargin: win.topBand; bottomMargin: win.bottomBand }
             sink: lessonVideo.videoSink
             holdOnly: !display.framePainter
             fps: lessonLayer.visible ? win.painterFps : 0
         }
         VideoOutput {
             id: lessonVideo
-            anchors.fill: parent
+            objectName: "lessonVideo"
+            anchors { fill: parent; topMargin: win.topBand; bottomMargin: win.bottomBand }
             fillMode: VideoOutput.PreserveAspectFit
             Component.onCompleted: display.attachLessonOutput(lessonVideo)
         }
@@ -76,14 +85,15 @@ Window {
         LatestFrame {
             id: liveHeld
             objectName: "liveFrame"
-            anchors.fill: parent
+            anchors { fill: parent; topMargin: win.topBand; bottomMargin: win.bottomBand }
             sink: liveVideo.videoSink
             holdOnly: !display.framePainter
             fps: liveLayer.visible ? win.painterFps : 0
         }
         VideoOutput {
             id: liveVideo
-            anchors.fill: parent
+            objectName: "liveVideo"
+            anchors { fill: parent; topMargin: win.topBand; bottomMargin: win.bottomBand }
             fillMode: VideoOutput.PreserveAspectFit
             Component.onCompleted: live.attachOutput(liveVideo)
         }
@@ -99,9 +109,15 @@ Window {
             GradientStop { position: 1.0; color: "#0f2540" }
         }
 
+        Item {
+        id: cardArea
+        objectName: "cardArea"
+        anchors { fill: parent; topMargin: win.topBand; bottomMargin: win.bottomBand }
+
         // Welcome: while the live stream connects.
         Column {
             anchors.centerIn: parent
+            objectName: "welcomeCard"
             width: parent.width * 0.8
             spacing: 40 * win.u
             visible: display.mode === "welcome"
@@ -132,10 +148,10 @@ Window {
             Text {
                 id: prompt
                 objectName: "questionPrompt"
-                anchors { top: parent.top; topMargin: 110 * win.u; horizontalCenter: parent.horizontalCenter }
+                anchors { top: parent.top; topMargin: 10 * win.u; horizontalCenter: parent.horizontalCenter }
                 width: parent.width * 0.86
-                // A long prompt shrinks to leave room for the choices and the countdown.
-                height: Math.min(implicitHeight, parent.height * (display.choices.length > 0 ? 0.26 : 0.46))
+                height: 230 * win.u  // two lines; a longer prompt shrinks to fit instead of pushing the choices down
+                verticalAlignment: Text.AlignVCenter
                 text: display.prompt
                 textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
@@ -148,7 +164,8 @@ Window {
             }
             Row {
                 id: choiceRow
-                anchors { top: prompt.bottom; topMargin: 80 * win.u; horizontalCenter: parent.horizontalCenter }
+                objectName: "choiceRow"
+                anchors { top: prompt.bottom; topMargin: 50 * win.u; horizontalCenter: parent.horizontalCenter }
                 spacing: 48 * win.u
                 Repeater {
                     model: display.choices
@@ -214,7 +231,8 @@ Window {
                 font.weight: Font.Bold
             }
             Row {
-                anchors { bottom: parent.bottom; bottomMargin: 70 * win.u; horizontalCenter: parent.horizontalCenter }
+                objectName: "questionFooter"
+                anchors { bottom: parent.bottom; bottomMargin: 0; horizontalCenter: parent.horizontalCenter }
                 spacing: 60 * win.u
                 CountdownRing {
                     objectName: "questionCountdown"
@@ -241,15 +259,21 @@ Window {
             visible: display.mode === "poll"
             Image {
                 id: pollHand
+                objectName: "pollHand"
                 source: "icons/hand.svg"
-                sourceSize.width: 220 * win.u
-                sourceSize.height: 220 * win.u
-                anchors { top: parent.top; topMargin: 90 * win.u; horizontalCenter: parent.horizontalCenter }
+                sourceSize.width: 170 * win.u
+                sourceSize.height: 170 * win.u
+                anchors { top: parent.top; topMargin: 0; horizontalCenter: parent.horizontalCenter }
             }
             Text {
                 id: pollPrompt
-                anchors { top: pollHand.bottom; topMargin: 40 * win.u; horizontalCenter: parent.horizontalCenter }
+                objectName: "pollPrompt"
+                anchors { top: pollHand.bottom; topMargin: 24 * win.u; horizontalCenter: parent.horizontalCenter }
                 width: parent.width * 0.86
+                height: 220 * win.u
+                fontSizeMode: Text.Fit
+                minimumPixelSize: 36 * win.u
+                verticalAlignment: Text.AlignVCenter
                 text: display.prompt
                 textFormat: Text.PlainText  // lesson texts are never markup (an imported <img> must not load)
                 color: "#ffffff"
@@ -259,7 +283,8 @@ Window {
                 wrapMode: Text.WordWrap
             }
             Row {
-                anchors { bottom: parent.bottom; bottomMargin: 80 * win.u; horizontalCenter: parent.horizontalCenter }
+                objectName: "pollFooter"
+                anchors { bottom: parent.bottom; bottomMargin: 0; horizontalCenter: parent.horizontalCenter }
                 spacing: 70 * win.u
                 CountdownRing {
                     size: 190 * win.u
@@ -282,6 +307,7 @@ Window {
         // Activity timer.
         Column {
             anchors.centerIn: parent
+            objectName: "timerCard"
             width: parent.width * 0.86
             spacing: 50 * win.u
             visible: display.mode === "timer"
@@ -321,6 +347,7 @@ Window {
         // Slide: an image and/or a text.
         Column {
             anchors.centerIn: parent
+            objectName: "slideCard"
             width: parent.width * 0.9
             spacing: 40 * win.u
             visible: display.mode === "slide"
@@ -328,7 +355,7 @@ Window {
                 visible: display.slideImage !== ""
                 source: display.slideImage
                 width: parent.width
-                height: win.height * (display.prompt !== "" ? 0.6 : 0.85)
+                height: cardArea.height * (display.prompt !== "" ? 0.62 : 0.96)
                 fillMode: Image.PreserveAspectFit
                 asynchronous: true
             }
@@ -351,8 +378,9 @@ Window {
         // End of class: warm words and class-level results (never a child's score).
         Column {
             anchors.centerIn: parent
+            objectName: "summaryCard"
             width: parent.width * 0.8
-            spacing: 36 * win.u
+            spacing: 30 * win.u
             visible: display.mode === "summary"
             Text {
                 width: parent.width
@@ -385,14 +413,15 @@ Window {
                 horizontalAlignment: Text.AlignHCenter
             }
         }
+        }
     }
 
     // ---- captions under the video ----------------------------------------------------------------------------------
     Rectangle {
         id: captionBox
         objectName: "captionBox"
-        visible: display.captionsOn && display.caption !== "" && !win.cardMode
-        anchors { bottom: parent.bottom; bottomMargin: 56 * win.u; horizontalCenter: parent.horizontalCenter }
+        visible: display.captionsOn && display.caption !== "" && !win.cardMode && !display.cueVisible
+        anchors { bottom: parent.bottom; bottomMargin: Math.max(8 * win.u, (win.bottomBand - height) / 2); horizontalCenter: parent.horizontalCenter }
         width: Math.min(parent.width * 0.9, captionText.implicitWidth + 64 * win.u)
         height: captionText.height + 32 * win.u
         radius: 16 * win.u
@@ -415,53 +444,50 @@ Window {
 
     // ---- the segment's title, the pause pill and the analytics indicator ----------------------------------------
     Pill {
+        objectName: "segmentPill"
         anchors { top: parent.top; left: parent.left; margins: 28 * win.u }
+        width: Math.min(implicitWidth, parent.width * 0.34)
+        clip: true
         visible: display.mode === "video" && display.segmentTitle !== "" && display.onAir === "lesson"
         text: display.segmentTitle
         fontSize: 30 * win.u
     }
     Pill {
+        objectName: "pausedPill"
         anchors { top: parent.top; horizontalCenter: parent.horizontalCenter; topMargin: 28 * win.u }
         visible: display.paused && display.onAir === "lesson" && display.mode !== "summary"
         text: qsTr("Paused")
         fontSize: 36 * win.u
         color: "#99000000"
     }
-    // ---- "I see your hand" (for the student the teacher called on) -----------------------------------------------
-    Rectangle {
-        anchors.fill: parent
-        color: "#0c1e35"
-        opacity: display.cueVisible ? 0.45 : 0
-        visible: opacity > 0
-        Behavior on opacity { NumberAnimation { duration: 250 } }
-    }
+    // ---- "I see your hand" (for the student the teacher called on), in the bottom band ---------------------------
     Rectangle {
         id: cue
         objectName: "handCue"
         visible: scale > 0.01
         scale: display.cueVisible ? 1 : 0
         Behavior on scale { NumberAnimation { duration: 280; easing.type: Easing.OutBack } }
-        anchors.centerIn: parent
-        width: cueRow.implicitWidth + 120 * win.u
-        height: 260 * win.u
+        anchors { bottom: parent.bottom; bottomMargin: (win.bottomBand - height) / 2; horizontalCenter: parent.horizontalCenter }
+        width: cueRow.implicitWidth + 90 * win.u
+        height: 150 * win.u
         radius: height / 2
         color: "#fdfcf7"
         border.color: "#ffd166"
-        border.width: 10 * win.u
+        border.width: 8 * win.u
         Row {
             id: cueRow
             anchors.centerIn: parent
-            spacing: 36 * win.u
+            spacing: 28 * win.u
             Image {
                 source: "icons/hand.svg"
-                sourceSize.width: 170 * win.u
-                sourceSize.height: 170 * win.u
+                sourceSize.width: 104 * win.u
+                sourceSize.height: 104 * win.u
                 anchors.verticalCenter: parent.verticalCenter
             }
             Text {
                 text: qsTr("I see your hand!")
                 color: "#1d2b3a"
-                font.pixelSize: 110 * win.u
+                font.pixelSize: 76 * win.u
                 font.weight: Font.Bold
                 anchors.verticalCenter: parent.verticalCenter
             }
@@ -475,7 +501,15 @@ Window {
         anchors { top: parent.top; right: parent.right; margins: 28 * win.u }
         visible: display.indicator !== ""
         dot: "#ef4444"
-        text: display.indicator === "simulated" ? qsTr("Demo: simulated class") : qsTr("Camera and microphone on")
+        text: {
+            switch (display.indicator) {
+            case "simulated": return qsTr("Demo: simulated class")
+            case "camera": return qsTr("Camera on")
+            case "microphone": return qsTr("Microphone on")
+            case "analytics": return qsTr("Analytics on")
+            }
+            return qsTr("Camera and microphone on")
+        }
         fontSize: 26 * win.u
     }
 }

@@ -23,6 +23,16 @@ Window {
     readonly property bool live: console.onAir === "live"
     readonly property bool lessonControls: running && console.onAir === "lesson"
 
+    // Closing the console while a class is on asks first; the class ends only when the teacher says so.
+    onClosing: function (close) {
+        if (console.askBeforeClosing()) {
+            close.accepted = false
+            closeDialog.open()
+        } else {
+            console.closeConsole()
+        }
+    }
+
     function kindName(kind) {
         switch (kind) {
         case "video": return qsTr("Video")
@@ -42,6 +52,9 @@ Window {
         case "live_back": return qsTr("The live stream is back. Press \"Back to live\" when it suits you.")
         case "camera_lost": return qsTr("The camera stopped. The lesson goes on without hand counts.")
         case "analytics_paused": return qsTr("Camera and microphone analytics are paused.")
+        case "display_closed": return qsTr("The classroom display was closed. The lesson goes on.")
+        case "disk_full": return qsTr("Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.").arg(a.where)
+        case "disk_low": return qsTr("The disk is almost full. Recording goes on; free space on %1 after the class.").arg(a.where)
         case "stage": return qsTr("%1: %2").arg(a.stage).arg(a.message)
         }
         return a.kind
@@ -65,6 +78,8 @@ Window {
             case "stopped": return qsTr("stopped")
             }
         }
+        if (row.stage === "display" && row.detail === "closed") return qsTr("window closed")
+        if (row.stage === "display" && row.detail === "slow") return qsTr("video too slow")
         if (row.provider === "simulated") return qsTr("simulated")
         return row.detail
     }
@@ -132,8 +147,18 @@ Window {
                 font.family: "DejaVu Sans Mono"
             }
             Pill {
-                visible: console.simulated || console.analyticsOn
-                text: console.simulated ? qsTr("Simulated class") : console.analyticsOn ? qsTr("Analytics on") : ""
+                objectName: "analyticsPill"
+                visible: console.analyticsKind !== ""  // nothing runs: nothing to say
+                text: {
+                    if (!console.analyticsOn) return qsTr("Analytics paused")
+                    switch (console.analyticsKind) {
+                    case "simulated": return qsTr("Simulated class")
+                    case "camera": return qsTr("Camera on")
+                    case "microphone": return qsTr("Microphone on")
+                    case "camera_microphone": return qsTr("Camera and microphone on")
+                    }
+                    return qsTr("Analytics on")
+                }
                 dot: console.analyticsOn ? "#ef4444" : "#9aa5b1"
                 fontSize: 15
                 color: "#33ffffff"
@@ -205,8 +230,9 @@ Window {
                 title: qsTr("Now")
                 note: console.secondsLeft >= 0 ? qsTr("%1 s left").arg(console.secondsLeft) : ""
                 Layout.fillWidth: true
-                Layout.preferredHeight: 206
+                Layout.preferredHeight: Math.max(206, nowColumn.implicitHeight + 56)  // wrapped buttons stay inside
                 ColumnLayout {
+                    id: nowColumn
                     anchors.fill: parent
                     spacing: 10
                     Text {
@@ -220,8 +246,46 @@ Window {
                         color: "#1d2b3a"
                         elide: Text.ElideRight
                     }
+                    // The end of the class: the report and the next lesson (the windows stay open).
+                    ColumnLayout {
+                        objectName: "endPanel"
+                        Layout.fillWidth: true
+                        visible: console.status === "ended"
+                        spacing: 8
+                        Text {
+                            Layout.fillWidth: true
+                            wrapMode: Text.WordWrap
+                            font.pixelSize: 15
+                            color: "#374151"
+                            text: console.reportPath !== ""
+                                  ? qsTr("The display shows the class summary until you close it. The report is ready.")
+                                  : qsTr("The display shows the class summary until you close it.")
+                        }
+                        Flow {
+                            Layout.fillWidth: true
+                            spacing: 8
+                            ConsoleButton {
+                                objectName: "openReportButton"
+                                tone: "primary"
+                                enabled: console.reportPath !== ""
+                                text: qsTr("Open the report")
+                                onClicked: console.openReport()
+                            }
+                            ConsoleButton {
+                                objectName: "nextLessonButton"
+                                text: qsTr("Start the next lesson")
+                                onClicked: console.nextLesson()
+                            }
+                            ConsoleButton {
+                                text: qsTr("Close")
+                                tone: "quiet"
+                                onClicked: console.closeConsole()
+                            }
+                        }
+                    }
                     Flow {
                         Layout.fillWidth: true
+                        visible: console.status !== "ended"
                         spacing: 8
                         ConsoleButton {
                             objectName: "startButton"
@@ -390,7 +454,9 @@ Window {
 
                 Panel {
                     title: qsTr("The room")
-                    note: console.headCount >= 0 ? qsTr("%n student(s) present", "", console.headCount) : ""
+                    note: console.headCount < 0 ? ""
+                          : console.headCountApprox ? qsTr("about %n student(s) present", "", console.headCount)
+                          : qsTr("%n student(s) present", "", console.headCount)
                     Layout.fillWidth: true
                     Layout.fillHeight: true
                     Layout.preferredWidth: 1
@@ -401,7 +467,8 @@ Window {
                             Layout.fillWidth: true
                             Text {
                                 Layout.fillWidth: true
-                                text: console.hands.length > 0 ? qsTr("%n hand(s) up", "", console.hands.length) : qsTr("No hands up")
+                                objectName: "handsUpText"
+                                text: console.handsUp > 0 ? qsTr("%n hand(s) up", "", console.handsUp) : qsTr("No hands up")
                                 elide: Text.ElideRight
                                 font.pixelSize: 16
                                 font.weight: Font.DemiBold
@@ -487,18 +554,30 @@ Window {
                         model: console.alerts
                         Rectangle {
                             width: alertColumn.width
-                            height: alertLabel.implicitHeight + 16
+                            height: alertBody.implicitHeight + 16
                             radius: 8
                             color: modelData.severity === "error" ? "#fee2e2" : modelData.severity === "warning" ? "#fef3c7" : "#e0f2fe"
-                            Text {
-                                id: alertLabel
+                            Column {
+                                id: alertBody
                                 anchors { left: parent.left; right: parent.right; verticalCenter: parent.verticalCenter; margins: 10 }
-                                text: (modelData.time !== "" ? modelData.time + "  " : "") + win.alertText(modelData)
-                                font.pixelSize: 14
-                                color: "#1d2b3a"
-                                wrapMode: Text.WordWrap
-                                maximumLineCount: 3
-                                elide: Text.ElideRight
+                                spacing: 6
+                                Text {
+                                    id: alertLabel
+                                    width: parent.width
+                                    text: (modelData.time !== "" ? modelData.time + "  " : "") + win.alertText(modelData)
+                                    font.pixelSize: 14
+                                    color: "#1d2b3a"
+                                    wrapMode: Text.WordWrap
+                                    maximumLineCount: 3
+                                    elide: Text.ElideRight
+                                }
+                                ConsoleButton {
+                                    objectName: "showDisplayButton"
+                                    visible: modelData.kind === "display_closed"
+                                    text: qsTr("Show the classroom display")
+                                    tone: "primary"
+                                    onClicked: console.showDisplay()
+                                }
                             }
                         }
                     }
@@ -632,6 +711,37 @@ Window {
                 Layout.alignment: Qt.AlignRight
                 ConsoleButton { text: qsTr("Keep teaching"); onClicked: endDialog.close() }
                 ConsoleButton { text: qsTr("End class"); tone: "warn"; onClicked: { endDialog.close(); console.endClass() } }
+            }
+        }
+    }
+
+    // ---- closing the console while the class is on ------------------------------------------------------------------------
+    Popup {
+        id: closeDialog
+        objectName: "closeDialog"
+        modal: true
+        anchors.centerIn: parent
+        width: 460
+        padding: 22
+        background: Rectangle { radius: 12; color: "#ffffff"; border.color: "#dfe4ea" }
+        ColumnLayout {
+            width: parent.width
+            spacing: 16
+            Text {
+                Layout.fillWidth: true
+                text: qsTr("Close the console and end the class? Everything recorded so far is kept.")
+                font.pixelSize: 18
+                wrapMode: Text.WordWrap
+                color: "#1d2b3a"
+            }
+            RowLayout {
+                Layout.alignment: Qt.AlignRight
+                ConsoleButton { text: qsTr("Keep teaching"); onClicked: closeDialog.close() }
+                ConsoleButton {
+                    text: qsTr("End class and close")
+                    tone: "warn"
+                    onClicked: { closeDialog.close(); console.endClassAndClose() }
+                }
             }
         }
     }

@@ -145,8 +145,9 @@ class Outbox:
         self._conn.execute("COMMIT")
 
     # ---- stored events -> statements ---------------------------------------------------------------------------
-    def enqueue(self, session_id: str | None = None) -> int:
-        """Turn the events stored since the last call into pending statements; returns how many were added."""
+    def enqueue(self, session_id: str | None = None, include_practice: bool = False) -> int:
+        """Turn the events stored since the last call into pending statements; returns how many were added.
+        Demo and screenshot runs are left out unless `include_practice` (or named by `session_id`)."""
         marks = ",".join("?" * len(xapi.SOURCE_TYPES))
         rows = self._conn.execute(
             f"SELECT {SESSION_COLUMNS}, 0, COALESCE(c.last_seq, 0) FROM sessions s"
@@ -157,7 +158,10 @@ class Outbox:
         ).fetchall()
         added = 0
         for r in rows:
-            added += self._enqueue_session(_session_row(r[:11]), int(r[11]))
+            row = _session_row(r[:11])
+            if row.practice and not include_practice and session_id is None:
+                continue
+            added += self._enqueue_session(row, int(r[11]))
         return added
 
     def _enqueue_session(self, session: SessionRow, cursor: int) -> int:

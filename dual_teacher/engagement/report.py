@@ -39,6 +39,146 @@ TEACHER_ACTIONS = {
 }
 
 
+# ---- the report's words: the lesson's language (en, zh-Hans), in teacher words (titles, never node or rule ids)
+_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("Class report: {title}", "课后报告：{title}"),
+    "meta": (
+        "Started {started} · lesson time {length} · {ended}",
+        "开始于 {started} · 课时 {length} · {ended}",
+    ),
+    "simulated": (
+        "Answers and hand counts in this session came from the <b>simulated class</b> (demo mode, no camera or "
+        "microphone). They are not real student data.",
+        "本节课的回答和举手人数来自<b>模拟课堂</b>（演示模式，没有摄像头或麦克风），不是真实的学生数据。",
+    ),
+    "summary": (
+        "{questions} question(s) asked, overall correct rate {rate}; {polls} hand poll(s); {branches} change(s) of "
+        "path.",
+        "共提问 {questions} 次，总正确率 {rate}；举手投票 {polls} 次；课程路线调整 {branches} 次。",
+    ),
+    "Timeline": ("Timeline", "时间线"),
+    "Questions": ("Questions", "提问"),
+    "Question": ("Question", "题目"),
+    "Asked at": ("Asked at", "提问时间"),
+    "Responses": ("Responses", "回答数"),
+    "Correct": ("Correct", "答对"),
+    "Answers": ("Answers", "回答分布"),
+    "Closed": ("How it ended", "结束方式"),
+    "answer key": ("answer", "答案"),
+    "no question": ("No question was asked.", "本节课没有提问。"),
+    "Hand polls": ("Hand polls", "举手投票"),
+    "Poll": ("Poll", "投票"),
+    "At": ("At", "时间"),
+    "Hands (final)": ("Hands at the end", "结束时举手人数"),
+    "Peak": ("Most hands", "最多举手人数"),
+    "Branches": ("Where the lesson changed its path", "课程路线的调整"),
+    "After": ("After", "在此之后"),
+    "Why": ("Why", "原因"),
+    "Went to": ("Went on with", "接着进行"),
+    "Segments": ("Parts of the lesson", "课程各部分"),
+    "Part": ("Part", "部分"),
+    "Kind": ("Kind", "类型"),
+    "From": ("From", "从"),
+    "To": ("To", "到"),
+    "Teacher controls used": ("Teacher controls used", "老师使用的操作"),
+    "Alerts": ("Alerts", "提醒"),
+    "Stage": ("Part of the system", "系统部分"),
+    "Severity": ("Severity", "级别"),
+    "Message": ("Message", "内容"),
+    "privacy": (
+        "Class-level facts only: no images, audio, names or per-student data are stored.",
+        "只记录全班层面的情况：不保存图像、声音、姓名或任何个人数据。",
+    ),
+    "Engagement": ("Engagement", "课堂参与"),
+    "Over the lesson": ("Over the lesson", "课堂过程"),
+    "Engagement per segment": ("Engagement per segment", "各部分的课堂参与"),
+    "Segment": ("Segment", "部分"),
+    "Score": ("Score", "得分"),
+    "Component": ("Component", "指标"),
+    "Value": ("Value", "数值"),
+    "Points": ("Points", "分数"),
+    "Formula": ("Formula", "公式"),
+    "Based on": ("Based on", "依据"),
+    "no signal": (
+        "No engagement signal was measured in this session (no camera, microphone or question).",
+        "本节课没有测到参与情况（没有摄像头、麦克风或提问）。",
+    ),
+    "score": (
+        "Class engagement score <b>{score}</b> of {max} <small>(sum of the components with data; each is worth up "
+        "to 2 points)</small>",
+        "全班参与得分 <b>{score}</b> / {max} <small>（有数据的各项之和；每项最多 2 分）</small>",
+    ),
+    "no data": ("no data", "无数据"),
+    "bar height": ("bar height = score / max of the segment", "柱高 = 该部分得分 / 满分"),
+    "class level": ("Class-level only: no per-child figures.", "只有全班数据，没有个人数据。"),
+    # kinds of lesson parts
+    "video": ("video", "视频"),
+    "slide": ("slide", "幻灯片"),
+    "question": ("question", "提问"),
+    "hand_poll": ("hand poll", "举手"),
+    "timer": ("activity", "活动"),
+    "end": ("end", "结束"),
+    "branch": ("choice of path", "路线选择"),
+    # how a question ended
+    "time_up": ("time was up", "时间到"),
+    "closed_by_teacher": ("closed by the teacher", "老师结束"),
+    "skipped": ("skipped", "跳过"),
+    "replayed": ("replayed", "重播"),
+    "all_answered": ("everyone answered", "全部回答"),
+    # how the class ended
+    "completed": ("completed", "已上完"),
+    "teacher": ("ended by the teacher", "老师下课"),
+    "interrupted": ("interrupted", "中断"),
+    "error": ("stopped by an error in the lesson", "课程出错而停止"),
+    # why the path changed
+    "rule:correct_rate": ("because of how many answered correctly", "根据答对的比例"),
+    "rule:answer": ("because of the answer the class gave", "根据全班的回答"),
+    "rule:timeout": ("because nobody answered", "因为没有人回答"),
+    "rule:hands": ("because of how many hands went up", "根据举手的人数"),
+    "otherwise": ("the lesson's default path (no condition was met)", "课程的默认路线（没有满足其他条件）"),
+    # room signals
+    "Head count": ("Head count", "在场人数"),
+    "Hands up": ("Hands up", "举手人数"),
+    "Attention": ("Attention (share of faces toward the display)", "专注度（面向大屏的比例）"),
+    "attendance": ("attendance", "出勤"),
+    "hands": ("hands", "举手"),
+    "answers": ("answers", "回答"),
+    "attention": ("attention", "专注"),
+    "talk": ("talk", "发言"),
+    # teacher controls
+    "pause": ("pause", "暂停"),
+    "resume": ("resume", "继续"),
+    "next": ("next", "下一步"),
+    "back": ("back", "上一步"),
+    "replay": ("replay", "重播"),
+    "skip question": ("skip question", "跳过题目"),
+    "extend timer": ("more time", "延长时间"),
+    "answer entered": ("answers entered", "录入回答"),
+    "end class": ("end class", "下课"),
+}
+
+
+def report_lang(session: SessionRow) -> str:
+    """The report's language: the lesson's ("zh-Hans" for any Chinese), else English."""
+    lang = str(session.meta.get("language") or "en")
+    return "zh-Hans" if lang.lower().startswith("zh") else "en"
+
+
+def _w(lang: str, key: str, **values: object) -> str:
+    pair = _WORDS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "zh-Hans" else pair[0]
+    return text.format(**values) if values else text
+
+
+def _rule_words(lang: str, rule: str) -> str:
+    """ "rules.0:correct_rate" -> "because of how many answered correctly"; "otherwise" -> the default path."""
+    kind = rule.split(":", 1)[1] if ":" in rule else rule
+    key = f"rule:{kind}" if kind != "otherwise" else "otherwise"
+    return _w(lang, key) if key in _WORDS else rule
+
+
 @dataclasses.dataclass(frozen=True)
 class Segment:
     node_id: str
@@ -250,7 +390,7 @@ _KIND_COLOURS = {
 }
 
 
-def _timeline_svg(r: SessionReport, width: int = 900) -> str:
+def _timeline_svg(r: SessionReport, width: int = 900, lang: str = "en") -> str:
     total = max(r.duration_s, 1.0)
     left, lane_h = 10, 34
     parts = [f'<svg class="timeline" viewBox="0 0 {width + 20} {lane_h + 70}" role="img" aria-label="Lesson timeline">']
@@ -259,19 +399,23 @@ def _timeline_svg(r: SessionReport, width: int = 900) -> str:
         x = left + seg.start_s * scale
         w = max(1.5, (seg.end_s - seg.start_s) * scale)
         colour = _KIND_COLOURS.get(seg.kind, "#999")
-        label = html.escape(f"{seg.title or seg.node_id} ({seg.kind}) {_clock(seg.start_s)}–{_clock(seg.end_s)}")
+        kind = _w(lang, seg.kind)
+        label = html.escape(f"{seg.title or kind} ({kind}) {_clock(seg.start_s)}–{_clock(seg.end_s)}")
         parts.append(
             f'<rect x="{x:.1f}" y="10" width="{w:.1f}" height="{lane_h}" fill="{colour}"><title>{label}</title></rect>'
         )
         if w > 40:
             parts.append(
-                f'<text x="{x + 3:.1f}" y="{10 + lane_h / 2 + 4:.1f}" class="seg">{html.escape(seg.node_id)}</text>'
+                f'<text x="{x + 3:.1f}" y="{10 + lane_h / 2 + 4:.1f}" class="seg">'
+                f"{html.escape(_fit(seg.title or kind, w))}</text>"
             )
-    for t, node, _rule, target in r.branches:
+    titles = _titles(r)
+    for t, _node, rule, target in r.branches:
         x = left + t * scale
+        why = f"{_rule_words(lang, rule)}: {titles.get(target, '')}"
         parts.append(
             f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{lane_h + 14}" stroke="#222" stroke-dasharray="3,2">'
-            f"<title>{html.escape(f'branch {node} -> {target}')}</title></line>"
+            f"<title>{html.escape(why)}</title></line>"
         )
     step = 60 if total > 240 else 30
     for tick in range(0, int(total) + 1, step):
@@ -281,11 +425,17 @@ def _timeline_svg(r: SessionReport, width: int = 900) -> str:
     for kind, colour in _KIND_COLOURS.items():
         parts.append(
             f'<rect x="{legend_x}" y="{lane_h + 44}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{legend_x + 16}" y="{lane_h + 54}" class="tick">{kind}</text>'
+            f'<text x="{legend_x + 16}" y="{lane_h + 54}" class="tick">{html.escape(_w(lang, kind))}</text>'
         )
         legend_x += 95
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _fit(text: str, width_px: float) -> str:
+    """Cut a label to what fits in `width_px` of the timeline (about 6 px a character)."""
+    room = max(1, int(width_px / 6.5))
+    return text if len(text) <= room else text[: max(1, room - 1)] + "…"
 
 
 def _bars(q: QuestionResult) -> str:
@@ -323,73 +473,115 @@ th,td{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-a
 """
 
 
-def render_html(r: SessionReport) -> str:
+def _titles(r: SessionReport) -> dict[str, str]:
+    """Node id -> the title the class saw (what the report shows instead of ids)."""
+    titles = {seg.node_id: seg.title for seg in r.segments if seg.title and seg.title != seg.node_id}
+    for q in r.questions:
+        titles.setdefault(q.node_id, q.prompt)
+    for poll in r.polls:
+        titles.setdefault(poll.node_id, poll.prompt)
+    return titles
+
+
+def render_html(r: SessionReport, lang: str | None = None) -> str:
+    """The printable report, in the lesson's language (`lang` overrides it) and in teacher words."""
+    lang = lang or report_lang(r.session)
     s = r.session
     started = dt.datetime.fromtimestamp(s.started_wall).strftime("%Y-%m-%d %H:%M")
     esc = html.escape
+    titles = _titles(r)
+
+    def name(node_id: str) -> str:
+        return esc(titles.get(node_id) or _w(lang, "question"))
+
+    html_lang = "zh-Hans" if lang == "zh-Hans" else "en"
+    heading = esc(_w(lang, "title", title=s.pack_title))
+    meta = esc(_w(lang, "meta", started=started, length=_clock(r.duration_s), ended=_w(lang, r.end_reason)))
     out = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Class report – {esc(s.pack_title)} – {esc(started)}</title><style>{CSS}</style></head><body>",
-        f"<h1>Class report: {esc(s.pack_title)}</h1>",
-        f"<p class='meta'>Session {esc(s.id)} · started {esc(started)} · lesson time {_clock(r.duration_s)} · "
-        f"ended: {esc(r.end_reason)} · mode: {esc(s.mode)} · pack {esc(s.pack_id)}</p>",
+        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'>",
+        f"<title>{heading} – {esc(started)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{heading}</h1>",
+        f"<p class='meta'>{meta} <small>({esc(s.id)})</small></p>",
     ]
     if r.simulated_inputs:
-        out.append(
-            "<p class='note'>Answers and hand counts in this session came from the <b>simulated class</b> "
-            "(demo mode, no camera or microphone). They are not real student data.</p>"
-        )
+        out.append(f"<p class='note'>{_w(lang, 'simulated')}</p>")
     out.append(
-        f"<p class='summary'>{len(r.questions)} question(s) asked, overall correct rate "
-        f"{_pct(r.overall_correct_rate)}; {len(r.polls)} hand poll(s); {len(r.branches)} branch(es) taken.</p>"
-    )
-    out += ["<h2>Timeline</h2>", _timeline_svg(r)]
-    out += _engagement_html(r)
-    out.append("<h2>Questions</h2>")
-    if r.questions:
-        out.append(
-            "<table><tr><th>Question</th><th>Asked at</th><th>Responses</th><th>Correct</th>"
-            "<th>Answers</th><th>Closed</th></tr>"
+        "<p class='summary'>"
+        + esc(
+            _w(
+                lang,
+                "summary",
+                questions=len(r.questions),
+                rate=_pct(r.overall_correct_rate),
+                polls=len(r.polls),
+                branches=len(r.branches),
+            )
         )
+        + "</p>"
+    )
+    out += [f"<h2>{_w(lang, 'Timeline')}</h2>", _timeline_svg(r, lang=lang)]
+    out += _engagement_html(r, lang)
+    out.append(f"<h2>{_w(lang, 'Questions')}</h2>")
+    if r.questions:
+        heads: tuple[str, ...] = ("Question", "Asked at", "Responses", "Correct", "Answers", "Closed")
+        out.append("<table><tr>" + "".join(f"<th>{_w(lang, h)}</th>" for h in heads) + "</tr>")
         for q in r.questions:
+            title = titles.get(q.node_id, "")
+            prompt = "" if q.prompt == title else f"<br>{esc(q.prompt)}"
             out.append(
-                f"<tr><td><b>{esc(q.node_id)}</b><br>{esc(q.prompt)}<br><small>{esc(q.qtype)}; key: "
+                f"<tr><td><b>{name(q.node_id)}</b>{prompt}<br><small>{_w(lang, 'answer key')}: "
                 f"{esc(', '.join(q.correct))}</small></td><td>{_clock(q.asked_at_s)}</td><td>{q.responses}</td>"
-                f"<td>{q.correct_count} ({_pct(q.correct_rate)})</td><td>{_bars(q)}</td><td>{esc(q.reason)}</td></tr>"
+                f"<td>{q.correct_count} ({_pct(q.correct_rate)})</td><td>{_bars(q)}</td>"
+                f"<td>{esc(_w(lang, q.reason))}</td></tr>"
             )
         out.append("</table>")
     else:
-        out.append("<p>No question was asked.</p>")
+        out.append(f"<p>{_w(lang, 'no question')}</p>")
     if r.polls:
-        out.append("<h2>Hand polls</h2><table><tr><th>Poll</th><th>At</th><th>Hands (final)</th><th>Peak</th></tr>")
+        heads = ("Poll", "At", "Hands (final)", "Peak")
+        out.append(f"<h2>{_w(lang, 'Hand polls')}</h2><table><tr>" + "".join(f"<th>{_w(lang, h)}</th>" for h in heads))
+        out.append("</tr>")
         for poll in r.polls:
             out.append(
-                f"<tr><td><b>{esc(poll.node_id)}</b><br>{esc(poll.prompt)}</td><td>{_clock(poll.at_s)}</td>"
+                f"<tr><td><b>{name(poll.node_id)}</b></td><td>{_clock(poll.at_s)}</td>"
                 f"<td>{poll.count}</td><td>{poll.peak}</td></tr>"
             )
         out.append("</table>")
     if r.branches:
-        out.append("<h2>Branches</h2><table><tr><th>At</th><th>Branch</th><th>Why</th><th>Went to</th></tr>")
-        for t, node, rule, target in r.branches:
-            out.append(f"<tr><td>{_clock(t)}</td><td>{esc(node)}</td><td>{esc(rule)}</td><td>{esc(target)}</td></tr>")
+        heads = ("At", "After", "Why", "Went to")
+        out.append(f"<h2>{_w(lang, 'Branches')}</h2><table><tr>" + "".join(f"<th>{_w(lang, h)}</th>" for h in heads))
+        out.append("</tr>")
+        for t, _node, rule, target in r.branches:
+            source = next((seg.node_id for seg in reversed(r.segments) if seg.end_s <= t and seg.kind != "branch"), "")
+            out.append(
+                f"<tr><td>{_clock(t)}</td><td>{name(source) if source else ''}</td>"
+                f"<td>{esc(_rule_words(lang, rule))}</td><td>{name(target)}</td></tr>"
+            )
         out.append("</table>")
-    out.append("<h2>Segments</h2><table><tr><th>Node</th><th>Kind</th><th>From</th><th>To</th></tr>")
+    heads = ("Part", "Kind", "From", "To")
+    out.append(
+        f"<h2>{_w(lang, 'Segments')}</h2><table><tr>" + "".join(f"<th>{_w(lang, h)}</th>" for h in heads) + "</tr>"
+    )
     for seg in r.segments:
+        if seg.kind == "branch":
+            continue
         out.append(
-            f"<tr><td>{esc(seg.title or seg.node_id)} <small>({esc(seg.node_id)})</small></td>"
-            f"<td>{esc(seg.kind)}</td><td>{_clock(seg.start_s)}</td><td>{_clock(seg.end_s)}</td></tr>"
+            f"<tr><td>{esc(titles.get(seg.node_id) or _w(lang, seg.kind))}</td><td>{esc(_w(lang, seg.kind))}</td>"
+            f"<td>{_clock(seg.start_s)}</td><td>{_clock(seg.end_s)}</td></tr>"
         )
     out.append("</table>")
     if r.teacher_actions:
-        acts = ", ".join(f"{k}: {v}" for k, v in sorted(r.teacher_actions.items()))
-        out.append(f"<h2>Teacher controls used</h2><p>{esc(acts)}</p>")
+        acts = ", ".join(f"{_w(lang, k)}: {v}" for k, v in sorted(r.teacher_actions.items()))
+        out.append(f"<h2>{_w(lang, 'Teacher controls used')}</h2><p>{esc(acts)}</p>")
     if r.alerts:
-        out.append("<h2>Alerts</h2><table><tr><th>At</th><th>Stage</th><th>Severity</th><th>Message</th></tr>")
+        heads = ("At", "Stage", "Severity", "Message")
+        out.append(f"<h2>{_w(lang, 'Alerts')}</h2><table><tr>" + "".join(f"<th>{_w(lang, h)}</th>" for h in heads))
+        out.append("</tr>")
         for t, stage, sev, msg in r.alerts:
             out.append(f"<tr><td>{_clock(t)}</td><td>{esc(stage)}</td><td>{esc(sev)}</td><td>{esc(msg)}</td></tr>")
         out.append("</table>")
-    out += _segments_html(r)
-    out.append("<p class='meta'>Class-level facts only: no images, audio, names or per-student data are stored.</p>")
+    out += _segments_html(r, lang)
+    out.append(f"<p class='meta'>{_w(lang, 'privacy')}</p>")
     out.append("</body></html>")
     return "\n".join(out)
 
@@ -506,33 +698,32 @@ def write_report(
 _SERIES = (
     ("head_count", "Head count", "#4e79a7"),
     ("hands_up", "Hands up", "#e15759"),
-    ("attention", "Attention (share of faces toward the display)", "#59a14f"),
+    ("attention", "Attention", "#59a14f"),
 )
 
 
-def _fmt_value(name: str, value: float | None) -> str:
-    return "no data" if value is None else f"{round(100 * value)} %"
+def _fmt_value(name: str, value: float | None, lang: str = "en") -> str:
+    return _w(lang, "no data") if value is None else f"{round(100 * value)} %"
 
 
-def _engagement_html(r: SessionReport) -> list[str]:
+def _engagement_html(r: SessionReport, lang: str = "en") -> list[str]:
     w = r.metrics
     if w is None:
         return []
     e = w.engagement
     esc = html.escape
-    out = ["<h2>Engagement</h2>"]
+    out = [f"<h2>{_w(lang, 'Engagement')}</h2>"]
     if e.score is None:
-        out.append("<p>No engagement signal was measured in this session (no camera, microphone or question).</p>")
+        out.append(f"<p>{_w(lang, 'no signal')}</p>")
     else:
-        out.append(
-            f"<p class='score'>Class engagement score <b>{e.score:.1f}</b> of {e.max_score:.0f} "
-            f"<small>(sum of the components with data; each is worth up to 2 points)</small></p>"
-        )
-    out.append("<table><tr><th>Component</th><th>Value</th><th>Points</th><th>Formula</th><th>From</th></tr>")
+        out.append(f"<p class='score'>{_w(lang, 'score', score=f'{e.score:.1f}', max=f'{e.max_score:.0f}')}</p>")
+    heads = ("Component", "Value", "Points", "Formula", "Based on")
+    out.append("<table><tr>" + "".join(f"<th>{_w(lang, h)}</th>" for h in heads) + "</tr>")
     for c in e.components:
         pts = "–" if c.points is None else f"{c.points:.1f} / 2"
         out.append(
-            f"<tr><td>{esc(c.name)}</td><td class='num'>{_fmt_value(c.name, c.value)}</td><td class='num'>{pts}</td>"
+            f"<tr><td>{esc(_w(lang, c.name))}</td><td class='num'>{_fmt_value(c.name, c.value, lang)}</td>"
+            f"<td class='num'>{pts}</td>"
             f"<td><code>{esc(c.formula)}</code></td><td><small class='f'>{esc(c.explanation)}</small></td></tr>"
         )
     out.append("</table>")
@@ -545,9 +736,12 @@ def _engagement_html(r: SessionReport) -> list[str]:
     ]
     if w.speech.room_share is not None:
         facts.append(f"room speech {w.speech.room_s:.0f} s, lead teacher {w.speech.teacher_s:.0f} s")
-    out.append(f"<p class='meta'>{esc('; '.join(facts))}. Class-level only: no per-child figures.</p>")
+    if lang == "en":
+        out.append(f"<p class='meta'>{esc('; '.join(facts))}. {_w(lang, 'class level')}</p>")
+    else:
+        out.append(f"<p class='meta'>{_w(lang, 'class level')}</p>")
     if r.timeline and any(b.head_count is not None or b.hands_up or b.attention is not None for b in r.timeline):
-        out += ["<h2>Over the lesson</h2>", _signals_svg(r)]
+        out += [f"<h2>{_w(lang, 'Over the lesson')}</h2>", _signals_svg(r, lang=lang)]
     return out
 
 
@@ -563,7 +757,7 @@ def _bands(r: SessionReport, x: Any, top: float, height: float) -> list[str]:
     return parts
 
 
-def _signals_svg(r: SessionReport, width: int = 900, panel_h: int = 90) -> str:
+def _signals_svg(r: SessionReport, width: int = 900, panel_h: int = 90, lang: str = "en") -> str:
     """Three small charts on one time axis: head count (dashed: roster), hands up, attention."""
     total = max(r.duration_s, 1.0)
     left, gap = 44, 26
@@ -589,7 +783,7 @@ def _signals_svg(r: SessionReport, width: int = 900, panel_h: int = 90) -> str:
         def y(v: float, bottom: float = bottom, ymax: float = ymax) -> float:
             return bottom - v / ymax * panel_h
 
-        parts.append(f'<text x="{left}" y="{top - 4}" class="plabel">{html.escape(label)}</text>')
+        parts.append(f'<text x="{left}" y="{top - 4}" class="plabel">{html.escape(_w(lang, label))}</text>')
         parts += _bands(r, x, top, panel_h)
         parts.append(
             f'<line x1="{left}" y1="{bottom}" x2="{width}" y2="{bottom}" stroke="#888"/>'
@@ -635,7 +829,7 @@ def _signals_svg(r: SessionReport, width: int = 900, panel_h: int = 90) -> str:
         qx = x(q.asked_at_s)
         parts.append(
             f'<line x1="{qx:.1f}" y1="12" x2="{qx:.1f}" y2="{height - 24}" stroke="#f28e2b" stroke-dasharray="2,3">'
-            f"<title>{html.escape(q.node_id)} asked at {_clock(q.asked_at_s)}</title></line>"
+            f"<title>{html.escape(_titles(r).get(q.node_id, q.prompt))} {_clock(q.asked_at_s)}</title></line>"
         )
     step = 60 if total > 240 else 30
     if total > 1800:
@@ -646,12 +840,13 @@ def _signals_svg(r: SessionReport, width: int = 900, panel_h: int = 90) -> str:
     return "".join(parts)
 
 
-def _segments_html(r: SessionReport) -> list[str]:
+def _segments_html(r: SessionReport, lang: str = "en") -> list[str]:
     """Engagement per segment: a bar per segment on the timeline (height = score / max) and a table."""
     rows = [w for w in r.segment_metrics if w.engagement.share is not None]
     if not rows:
         return []
     kinds = {seg.node_id: seg.kind for seg in r.segments}
+    titles = _titles(r)
     width, h, left = 900, 110, 10
     total = max(r.duration_s, 1.0)
 
@@ -664,26 +859,27 @@ def _segments_html(r: SessionReport) -> list[str]:
         share = w.engagement.share or 0.0
         x0, x1 = x(w.start), x(w.end)
         top = h - share * (h - 14)
-        label = f"{w.label}: {w.engagement.score or 0:.1f} of {w.engagement.max_score:.0f}"
+        label = f"{titles.get(w.label, w.label)}: {w.engagement.score or 0:.1f} / {w.engagement.max_score:.0f}"
         parts.append(
             f'<rect x="{x0:.1f}" y="{top:.1f}" width="{max(1.0, x1 - x0 - 1):.1f}" height="{h - top:.1f}" '
             f'fill="{_KIND_COLOURS.get(kinds.get(w.label, ""), "#999")}"><title>{html.escape(label)}</title></rect>'
         )
         if x1 - x0 > 34:
             parts.append(f'<text x="{x0 + 2:.1f}" y="{top - 3:.1f}" class="axis">{round(100 * share)} %</text>')
-    parts.append(f'<text x="{left}" y="{h + 16}" class="axis">bar height = score / max of the segment</text>')
+    parts.append(f'<text x="{left}" y="{h + 16}" class="axis">{_w(lang, "bar height")}</text>')
     parts.append("</svg>")
-    out = ["<h2>Engagement per segment</h2>", "".join(parts)]
+    out = [f"<h2>{_w(lang, 'Engagement per segment')}</h2>", "".join(parts)]
     names = [c.name for c in rows[0].engagement.components]
     out.append(
-        "<table><tr><th>Segment</th><th>From</th><th>To</th>"
-        + "".join(f"<th>{html.escape(n)}</th>" for n in names)
-        + "<th>Score</th></tr>"
+        f"<table><tr><th>{_w(lang, 'Segment')}</th><th>{_w(lang, 'From')}</th><th>{_w(lang, 'To')}</th>"
+        + "".join(f"<th>{html.escape(_w(lang, n))}</th>" for n in names)
+        + f"<th>{_w(lang, 'Score')}</th></tr>"
     )
     for w in rows:
-        cells = "".join(f"<td class='num'>{_fmt_value(c.name, c.value)}</td>" for c in w.engagement.components)
+        cells = "".join(f"<td class='num'>{_fmt_value(c.name, c.value, lang)}</td>" for c in w.engagement.components)
+        label = titles.get(w.label) or ("" if w.label != "lesson" else _w(lang, "Segments"))
         out.append(
-            f"<tr><td>{html.escape(w.label)}</td><td>{_clock(w.start)}</td><td>{_clock(w.end)}</td>{cells}"
+            f"<tr><td>{html.escape(label or w.label)}</td><td>{_clock(w.start)}</td><td>{_clock(w.end)}</td>{cells}"
             f"<td class='num'>{w.engagement.score or 0:.1f} / {w.engagement.max_score:.0f}</td></tr>"
         )
     out.append("</table>")

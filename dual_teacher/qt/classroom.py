@@ -37,19 +37,31 @@ from dual_teacher.core import events as ev
 from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.core.queues import DropOldestQueue
-from dual_teacher.engagement.store import EventStore
+from dual_teacher.engagement.store import EventStore, space_warning
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
 from dual_teacher.qt.camera import CameraSetupModel
-from dual_teacher.qt.console import ConsoleModel
+from dual_teacher.qt.console import DISPLAY_WINDOW, ConsoleModel
 from dual_teacher.qt.display import DisplayModel
 from dual_teacher.qt.frames import FrameSource, register_qml_types
 from dual_teacher.qt.i18n import install_translators
 from dual_teacher.qt.live import LiveLink, redact
+from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
-from dual_teacher.runtime.health import GatedInput, HealthState, StageHealth, is_simulated, session_health
+from dual_teacher.runtime.freeze import GuiHeartbeat
+from dual_teacher.runtime.health import (
+    GatedInput,
+    HealthState,
+    StageHealth,
+    analytics_indicator,
+    camera_preview_source,
+    display_health,
+    is_simulated,
+    session_health,
+)
 from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
-from dual_teacher.runtime.session import ClassSession, InputStage
+from dual_teacher.runtime.session import STORE_STAGE, ClassSession, InputStage
+from dual_teacher.runtime.supervisor import Position, format_beat, parse_resume
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +138,11 @@ class Classroom(QObject):
         camera_source: FrameSource | None = None,
         frame_painter: bool | None = None,
         meta: dict[str, object] | None = None,
+        heartbeat_fd: int | None = None,
+        resume: str | None = None,
     ) -> None:
+        """`heartbeat_fd`: write a heartbeat line per tick there (for the supervisor, runtime/supervisor.py);
+        `resume`: "SESSION:NODE:OFFSET", go on with that session from there (a restart after a freeze)."""
         self.app = ensure_app()
         super().__init__()
         # Every QML binding that reads a view-model calls into Python and needs the GIL; with busy Python threads
@@ -149,7 +165,24 @@ class Classroom(QObject):
                 os.environ.get("QT_QUICK_BACKEND") == "software"
             )
         self.gated = [GatedInput(s) for s in inputs]
-        self.display = DisplayModel(pack, self.clock, self._submit, lang=lang, frame_painter=frame_painter)
+        self._resume = parse_resume(resume) if resume else None
+        self._heartbeat_fd = heartbeat_fd
+        if heartbeat_fd is not None:
+            os.set_blocking(heartbeat_fd, False)
+        self._beat_node: str | None = None
+        self._node_since = 0.0
+        self.engine = QQmlApplicationEngine()
+        self.engine.warnings.connect(self._on_qml_warnings)
+        self.qml_warnings: list[str] = []
+        # One player per role for the whole class, made by Qt (never by Python): see dual_teacher.qt.media.
+        self.display = DisplayModel(
+            pack,
+            self.clock,
+            self._submit,
+            make_player(self.engine, self),
+            lang=lang,
+            frame_painter=frame_painter,
+        )
         self.session = ClassSession(
             pack,
             store,
@@ -160,15 +193,21 @@ class Classroom(QObject):
             mode="window",
             video_end="media_event",
             meta={"simulated_class": any(is_simulated(s) for s in inputs), "live": bool(live_url), **(meta or {})},
+            session_id=self._resume.session_id if self._resume is not None else None,
         )
         durations = {n.id: pack.duration_of(n) for n in pack.manifest.nodes if isinstance(n, VideoNode)}
         self.timeline = LessonTimeline(pack.manifest, durations, lang)
-        self.live = LiveLink(live_url or "", self.clock, live_config, parent=self)
+        self.live = LiveLink(
+            live_url or "", self.clock, make_player(self.engine, self, muted=True), live_config, parent=self
+        )
         self.live.on_up = self._live_up
         self.live.on_down = self._live_down
         self.live.on_retry = self._live_retry
         simulated = bool(inputs) and all(is_simulated(s) for s in inputs)
         self.console = ConsoleModel(self, text_in(pack.manifest.title, lang), simulated)
+        if camera_source is None:  # the camera perception analyses: the set-up view shows that one
+            preview = camera_preview_source(inputs)
+            camera_source = preview if isinstance(preview, FrameSource) else None
         self.camera = CameraSetupModel(camera_source)
         self.analytics_on = True
         self.captions_on = True
@@ -178,7 +217,14 @@ class Classroom(QObject):
         self._started = False
         self._ended_handled = False
         self.on_ended: Callable[[], None] = lambda: None
-        self.display.set_indicator(("simulated" if simulated else "analytics") if inputs else "")
+        self.on_quit: Callable[[], None] = lambda: None  # the console was closed (the windowed run quits)
+        self.display_hidden = False
+        self.next_requested = False
+        self._shutting_down = False
+        self._display_screen: int | None = None
+        self._display_fullscreen: bool | None = None
+        self.display.set_indicator(analytics_indicator(inputs))
+        self.console.set_analytics_kind(analytics_indicator(inputs))
         self._events: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
         self._unsubscribe = self.session.bus.subscribe(self._events.put_nowait)
         self.frames = FrameClock()
@@ -186,10 +232,7 @@ class Classroom(QObject):
         self.tick_gap_ms: collections.deque[float] = collections.deque(maxlen=4000)
         self._last_tick: float | None = None
         self._ticks = 0
-        self.qml_warnings: list[str] = []
 
-        self.engine = QQmlApplicationEngine()
-        self.engine.warnings.connect(self._on_qml_warnings)
         ctx = self.engine.rootContext()
         ctx.setContextProperty("display", self.display)
         ctx.setContextProperty("console", self.console)
@@ -201,6 +244,9 @@ class Classroom(QObject):
         self.display_window.frameSwapped.connect(self.frames.swapped, Qt.ConnectionType.QueuedConnection)
         self._ticker = QTimer(self)
         self._ticker.timeout.connect(self.tick)
+        # A blocked GUI thread is caught from outside it (faulthandler's C thread) and its stacks written down.
+        self.heartbeat = GuiHeartbeat(store.path.parent / "freezes.log")
+        self._freeze_alerted_at = -1e9
 
     def _load(self, path: Path) -> QQuickWindow:
         before = len(self.engine.rootObjects())
@@ -220,6 +266,7 @@ class Classroom(QObject):
     # ---- showing --------------------------------------------------------------------------------------------------
     def show(self, display_screen: int | None = None, fullscreen: bool | None = None) -> None:
         """The display goes full screen on `display_screen` (default: the second screen when there are two)."""
+        self._display_screen, self._display_fullscreen = display_screen, fullscreen
         screens = QGuiApplication.screens()
         index = display_screen if display_screen is not None else (1 if len(screens) > 1 else None)
         if index is not None and 0 <= index < len(screens):
@@ -236,6 +283,7 @@ class Classroom(QObject):
     def run(self, auto_start: bool = True) -> None:
         """Start ticking (and the class, unless the console's Start button should do it)."""
         self._ticker.start(TICK_MS)
+        self.heartbeat.start()
         if auto_start:
             self.start()
 
@@ -247,12 +295,46 @@ class Classroom(QObject):
         if self._started:
             return
         self._started = True
-        if not self.live.configured:
+        if self._resume is not None:
+            self._start_resumed(self._resume)
+        elif not self.live.configured:
             self._start_lesson()
+        else:
+            self.session.open()
+            self._set_on_air("starting")
+            self.live.start()
+        low = space_warning(self.session.store.path.parent)  # the pre-flight check, shown on the console
+        if low is not None:
+            self.session.record(ev.StageAlert(STORE_STAGE, low, "warning"))
+
+    def _start_resumed(self, at: Position) -> None:
+        """Go on with a session after the display was restarted: the same node, the video at the same offset."""
+        self._start_lesson()
+        now = self.clock.monotonic()
+        self.display.arm_offset(at.node_id, at.offset_s)
+        self.session.submit(ev.TeacherJumped(at.node_id))
+        self.session.tick()
+        self._beat_node, self._node_since = at.node_id, now - at.offset_s
+        self._class_t0 = now - at.offset_s
+        text = "The classroom display froze and was restarted; the lesson goes on from where it was."
+        self.session.record(ev.StageAlert("display", text, "warning"))
+        if self.live.configured:
+            self.live.start()  # "back to live" is offered when the stream plays
+
+    def _beat(self, now: float) -> None:
+        """One heartbeat line for the supervisor: where the lesson is, so a restart can go on from there."""
+        node = self.session.state.node_id or ""
+        if node != self._beat_node:
+            self._beat_node, self._node_since = node, now
+        if self._heartbeat_fd is None:
             return
-        self.session.open()
-        self._set_on_air("starting")
-        self.live.start()
+        line = format_beat(self.session.session_id, node, max(0.0, now - self._node_since), self.session.ended)
+        try:
+            os.write(self._heartbeat_fd, line)
+        except BlockingIOError:
+            pass  # the supervisor is slow to read: the next beat will do
+        except OSError:
+            self._heartbeat_fd = None  # the supervisor is gone
 
     def set_live_url(self, url: str) -> None:
         """Follow a live stream from now on (a class that started on the AI lesson: "back to live" is offered
@@ -298,9 +380,7 @@ class Classroom(QObject):
         self.console.set_switches(self.analytics_on, self.captions_on)
 
     def _indicator(self) -> str:
-        if not self.gated:
-            return ""
-        return "simulated" if all(is_simulated(s) for s in self.gated) else "analytics"
+        return analytics_indicator(self.gated)
 
     def set_captions(self, on: bool) -> None:
         self.captions_on = on
@@ -309,6 +389,50 @@ class Classroom(QObject):
 
     def end_class(self) -> None:
         self.session.submit(ev.TeacherEndedClass())
+
+    # ---- the windows ------------------------------------------------------------------------------------------------
+    def display_closed(self) -> None:
+        """The classroom display's window was closed (by a click or a key): the class goes on, the console says
+        so and offers to show it again."""
+        if self.display_hidden or self._shutting_down or self.session.ended:
+            return
+        self.display_hidden = True
+        self.session.record(ev.StageAlert(DISPLAY_WINDOW, "The classroom display window was closed.", "warning"))
+
+    def show_display(self) -> None:
+        """Show the classroom display again (the console's "Show the classroom display")."""
+        screens = QGuiApplication.screens()
+        index = self._display_screen if self._display_screen is not None else (1 if len(screens) > 1 else None)
+        fullscreen = self._display_fullscreen
+        if fullscreen is None:
+            fullscreen = index is not None and 0 <= index < len(screens)
+        self.display_window.showFullScreen() if fullscreen else self.display_window.show()
+        self.display_window.raise_()
+        self.display_window.requestActivate()
+        if self.display_hidden:
+            self.display_hidden = False
+            self.session.record(ev.StageAlert(DISPLAY_WINDOW, "The classroom display is shown again.", "info"))
+
+    def end_and_quit(self) -> None:
+        """The teacher closed the console and confirmed: end the class (if on) and close both windows."""
+        if self._started and not self.session.ended:
+            self.end_class()
+            self.session.tick()
+        self.quit()
+
+    def quit(self) -> None:
+        self.on_quit()
+
+    def next_lesson(self) -> None:
+        """The console's "Start the next lesson" after the class ended: close these windows; the caller opens
+        a fresh class (`next_requested`)."""
+        if self.session.ended:
+            self.next_requested = True
+            self.quit()
+
+    def ask_before_closing(self) -> bool:
+        """Closing the console while a class is on asks first (ui/Console.qml)."""
+        return self._started and not self.session.ended and not self._shutting_down
 
     def toggle_fullscreen(self) -> None:
         w = self.display_window
@@ -335,7 +459,9 @@ class Classroom(QObject):
 
     def health_rows(self) -> list[StageHealth]:
         rows = session_health(self.session)
-        rows.insert(0, StageHealth("display", fps=self.frames.fps()))
+        d = self.display
+        playing = d.mode == "video" and d.lessonReady and not d.paused and self._on_air == "lesson"
+        rows.insert(0, display_health(self.frames.fps(), playing or self._on_air == "live", self.display_hidden))
         if self.live.configured:
             states: dict[str, HealthState] = {"up": "ok", "connecting": "degraded", "waiting": "failed"}
             state = states.get(self.live.state, "off")
@@ -399,8 +525,15 @@ class Classroom(QObject):
         if self._last_tick is not None:
             self.tick_gap_ms.append((t0 - self._last_tick) * 1000)
         self._last_tick = t0
+        blocked = self.heartbeat.beat()
+        if blocked is not None and t0 - self._freeze_alerted_at >= 60.0:
+            self._freeze_alerted_at = t0
+            where = self.heartbeat.log_path
+            text = f"The classroom display was blocked for {blocked:.1f} s and runs again; details in {where}"
+            self.session.record(ev.StageAlert("display", text, "warning"))
         self.session.tick()
         now = self.clock.monotonic()
+        self._beat(now)
         for event in self._events.drain():
             self.display.on_event(event)
             self.console.on_event(event, now)
@@ -422,7 +555,9 @@ class Classroom(QObject):
 
     def close(self) -> bool:
         """End the class if it is still on, stop everything and flush the event store."""
+        self._shutting_down = True
         self._ticker.stop()
+        self.heartbeat.stop()
         if self.started and not self.session.ended:
             self.session.submit(ev.TeacherEndedClass())
             self.session.tick()

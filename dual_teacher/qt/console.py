@@ -12,14 +12,15 @@ import collections
 import dataclasses
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 
 from dual_teacher.core import events as ev
-from dual_teacher.lesson.schema import BranchNode, QuestionNode, text_in
+from dual_teacher.lesson.schema import BranchNode, HandPollNode, QuestionNode, text_in
 from dual_teacher.qt.viewmodel import ViewModel, prop
 from dual_teacher.runtime.health import StageHealth
 from dual_teacher.runtime.live import LessonTimeline
-from dual_teacher.runtime.session import ClassSession
+from dual_teacher.runtime.session import STORE_STAGE, ClassSession
 from dual_teacher.speech.caption_safety import mask_unsafe_words
 
 MAX_ALERTS = 6
@@ -30,6 +31,9 @@ ATTENTION_POINTS = 120
 def clock_text(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 60}:{s % 60:02d}"
+
+
+DISPLAY_WINDOW = "display window"  # the stage name of alerts about the classroom display's window
 
 
 class Controls(Protocol):
@@ -49,6 +53,12 @@ class Controls(Protocol):
     def on_air(self) -> str: ...
     def live_status(self) -> dict[str, Any]: ...
     def health_rows(self) -> list[StageHealth]: ...
+    def display_closed(self) -> None: ...
+    def show_display(self) -> None: ...
+    def end_and_quit(self) -> None: ...
+    def quit(self) -> None: ...
+    def ask_before_closing(self) -> bool: ...
+    def next_lesson(self) -> None: ...
 
 
 @dataclasses.dataclass
@@ -62,6 +72,7 @@ class _Hand:
 
 class ConsoleModel(ViewModel):
     statusChanged = Signal()
+    endChanged = Signal()
     roomChanged = Signal()
     answersChanged = Signal()
     timelineChanged = Signal()
@@ -86,7 +97,10 @@ class ConsoleModel(ViewModel):
     analyticsOn = prop(bool, "analyticsOn", statusChanged)
     captionsOn = prop(bool, "captionsOn", statusChanged)
     simulated = prop(bool, "simulated", statusChanged)
+    analyticsKind = prop(str, "analyticsKind", statusChanged)  # what runs, as on the display's indicator
     headCount = prop(int, "headCount", roomChanged)
+    headCountApprox = prop(bool, "headCountApprox", roomChanged)  # a camera's count: an estimate ("about N")
+    handsUp = prop(int, "handsUp", roomChanged)  # what the display shows during a hand poll, else the queue
     hands = prop(list, "hands", handsChanged)
     attention = prop(float, "attention", roomChanged)
     attentionFaces = prop(int, "attentionFaces", roomChanged)
@@ -99,6 +113,8 @@ class ConsoleModel(ViewModel):
     health = prop(list, "health", healthChanged)
     transcript = prop(list, "transcript", captionsChanged)
     partial = prop(str, "partial", captionsChanged)
+    reportPath = prop(str, "reportPath", endChanged)  # the post-class report, once written ("" before)
+    reportNote = prop(str, "reportNote", endChanged)  # why there is no report, in plain words
 
     def __init__(self, controls: Controls, lesson_title: str, simulated: bool, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,15 +142,26 @@ class ConsoleModel(ViewModel):
             analyticsOn=True,
             captionsOn=True,
             simulated=simulated,
+            analyticsKind="",
         )
         self._set("clock", elapsed="0:00", secondsLeft=-1, retryIn=-1)
         self._set("hands", hands=[])
-        self._set("room", headCount=-1, attention=-1.0, attentionFaces=0, attentionHistory=[], talk={})
+        self._set(
+            "room",
+            headCount=-1,
+            headCountApprox=False,
+            handsUp=0,
+            attention=-1.0,
+            attentionFaces=0,
+            attentionHistory=[],
+            talk={},
+        )
         self._set("answers", question={}, results=[])
         self._set("timeline", timeline=[])
         self._set("alerts", alerts=[])
         self._set("health", health=[])
         self._set("captions", transcript=[], partial="")
+        self._set("end", reportPath="", reportNote="")
 
     # ---- controls -----------------------------------------------------------------------------------------------
     @Slot()
@@ -222,6 +249,41 @@ class ConsoleModel(ViewModel):
     def toggleFullScreen(self) -> None:
         self._c.toggle_fullscreen()
 
+    # ---- the end of the class ---------------------------------------------------------------------------------------
+    def set_report(self, path: str, note: str = "") -> None:
+        self._set("end", reportPath=path, reportNote=note)
+        self.flush()
+
+    @Slot()
+    def openReport(self) -> None:
+        if self._v["reportPath"]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self._v["reportPath"]))
+
+    @Slot()
+    def nextLesson(self) -> None:
+        self._c.next_lesson()
+
+    # ---- the windows (their QML close handlers call these) -------------------------------------------------------
+    @Slot()
+    def displayClosed(self) -> None:
+        self._c.display_closed()
+
+    @Slot()
+    def showDisplay(self) -> None:
+        self._c.show_display()
+
+    @Slot()
+    def endClassAndClose(self) -> None:
+        self._c.end_and_quit()
+
+    @Slot()
+    def closeConsole(self) -> None:
+        self._c.quit()
+
+    @Slot(result=bool)
+    def askBeforeClosing(self) -> bool:
+        return self._c.ask_before_closing()
+
     @Slot(int)
     def dismissAlert(self, alert_id: int) -> None:
         self._alerts = [a for a in self._alerts if a["id"] != alert_id]
@@ -233,7 +295,7 @@ class ConsoleModel(ViewModel):
         if isinstance(e, ev.ClassStarted):
             self._started_at = now
         elif isinstance(e, ev.HeadCountReported):
-            self._set("room", headCount=e.count)
+            self._set("room", headCount=e.count, headCountApprox=e.source != "simulated")
         elif isinstance(e, ev.HandRaised):
             hand = self._hands.get(e.track_id)
             if hand is None:
@@ -316,6 +378,17 @@ class ConsoleModel(ViewModel):
         elif isinstance(e, ev.LiveStreamConnected) and e.attempt > 0:
             self._resolve("stream_lost")
             self._alert("live_back", "info", now)
+        elif isinstance(e, ev.StageAlert) and e.stage == STORE_STAGE:
+            if e.severity == "info":
+                self._resolve("disk_full", "disk_low")
+            else:
+                kind = "disk_full" if e.severity == "error" else "disk_low"
+                self._alert(kind, e.severity, now, where=str(self._c.session.store.path.parent))
+        elif isinstance(e, ev.StageAlert) and e.stage == DISPLAY_WINDOW:
+            if e.severity == "info":
+                self._resolve("display_closed")
+            else:
+                self._alert("display_closed", e.severity, now)
         elif isinstance(e, ev.StageAlert):
             kind = "camera_lost" if e.stage == "camera" else "stage"
             self._alert(kind, e.severity, now, stage=e.stage, message=e.message)
@@ -370,15 +443,27 @@ class ConsoleModel(ViewModel):
         for t, source, seconds in self._talk:
             if t >= cutoff:
                 talk[source] = round(talk.get(source, 0.0) + seconds, 1)
-        self._set("room", talk=talk)
+        self._set("room", talk=talk, handsUp=self._hands_up(node))
         if now - self._last_health >= 1.0:
             self._last_health = now
             self._set("health", health=[self._health_row(r) for r in c.health_rows()])
         self.flush()
 
+    def set_analytics_kind(self, kind: str) -> None:
+        self._set("status", analyticsKind=kind)
+        self.flush()
+
     def set_switches(self, analytics: bool, captions: bool) -> None:
         self._set("status", analyticsOn=analytics, captionsOn=captions)
         self.flush()
+
+    def _hands_up(self, node: object) -> int:
+        """One count for both windows: during a hand poll the poll's count (what the display shows, from the
+        lesson's tally), otherwise the hands in the queue."""
+        if isinstance(node, HandPollNode) and self._c.on_air() == "lesson":
+            tally = self._c.session.state.results.get(node.id)
+            return tally.hands if tally is not None else 0
+        return len(self._hands)
 
     def _refresh_question(self, node: object, phase: str) -> None:
         if not isinstance(node, QuestionNode):

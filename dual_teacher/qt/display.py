@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
+from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
 
 from dual_teacher.core import events as ev
 from dual_teacher.core.clock import Clock
@@ -72,10 +72,12 @@ class DisplayModel(ViewModel):
         pack: LoadedPack,
         clock: Clock,
         submit: Callable[[ev.Event], None],
+        player: QMediaPlayer,
         lang: str = "en",
         frame_painter: bool = False,
         parent: QObject | None = None,
     ) -> None:
+        """`player`: the lesson's one long-lived player, made by Qt (`dual_teacher.qt.media.make_player`)."""
         super().__init__(parent)
         self._pack = pack
         self._clock = clock
@@ -112,11 +114,7 @@ class DisplayModel(ViewModel):
         self._set("caption", caption="", captionsOn=True)
         self._set("cue", cueVisible=False)
 
-        self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.player.setAudioOutput(self.audio)
-        self._own_sink: QVideoSink | None = QVideoSink(self)
-        self.player.setVideoSink(self._own_sink)
+        self.player = player
         self.player.mediaStatusChanged.connect(self._on_media_status)
         self.player.positionChanged.connect(self._on_position)
         self.player.errorOccurred.connect(self._on_media_error)
@@ -128,7 +126,6 @@ class DisplayModel(ViewModel):
     @Slot(QObject)
     def attachLessonOutput(self, output: QObject) -> None:
         self.player.setVideoOutput(output)
-        self._own_sink = None
 
     def sink(self) -> QVideoSink | None:
         return self.player.videoSink()

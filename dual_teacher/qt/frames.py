@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,7 @@ POSE_EDGES: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 
+@runtime_checkable
 class FrameSource(Protocol):
     """What the camera set-up view needs from a camera: the newest RGB frame (H x W x 3, uint8) and the poses
     found in it (empty until perception provides them). Must be cheap and never block."""

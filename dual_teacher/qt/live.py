@@ -1,4 +1,5 @@
-"""The remote teacher's live stream in Qt: a fresh `QMediaPlayer` per try, watched by `LiveLinkPolicy`.
+"""The remote teacher's live stream in Qt: one long-lived `QMediaPlayer` (a new try changes only its source),
+watched by `LiveLinkPolicy`. Players are never made or destroyed per try: see `dual_teacher.qt.media`.
 
 A watchdog timer pulls the newest frame's timestamp from the video sink (no per-frame signal) and feeds the
 policy with new frames, errors and the end of the stream; the policy decides when the stream is lost and
@@ -13,9 +14,10 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Slot
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoSink
+from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
 
 from dual_teacher.core.clock import Clock
+from dual_teacher.qt.media import set_muted
 from dual_teacher.runtime.live import (
     Connect,
     Disconnect,
@@ -48,6 +50,7 @@ class LiveLink(QObject):
         self,
         url: str,
         clock: Clock,
+        player: QMediaPlayer,
         config: LivePolicyConfig | None = None,
         watch_ms: int = 100,
         parent: QObject | None = None,
@@ -56,16 +59,16 @@ class LiveLink(QObject):
         self.url = url
         self.clock = clock
         self.policy = LiveLinkPolicy(config)
-        self.player: QMediaPlayer | None = None
+        self.player = player  # made by Qt, reused for every try
+        self._connected = False
         self.on_up: Callable[[LinkUp], None] = lambda a: None
         self.on_down: Callable[[LinkDown], None] = lambda a: None
         self.on_retry: Callable[[Retrying], None] = lambda a: None
         self.last_error = ""
         self.frames = 0
-        self._output: QObject | None = None
-        self._own_sink = QVideoSink(self)
-        self._audio = QAudioOutput(self)
-        self._audio.setMuted(True)
+        set_muted(player, True)
+        player.errorOccurred.connect(self._on_error)
+        player.mediaStatusChanged.connect(self._on_status)
         self._last_start: int | None = None
         self._watch = QTimer(self)
         self._watch.timeout.connect(self.watch)
@@ -74,15 +77,13 @@ class LiveLink(QObject):
     # ---- wiring ---------------------------------------------------------------------------------------------------
     @Slot(QObject)
     def attachOutput(self, output: QObject) -> None:
-        self._output = output
-        if self.player is not None:
-            self.player.setVideoOutput(output)
+        self.player.setVideoOutput(output)
 
     def sink(self) -> QVideoSink | None:
-        return self.player.videoSink() if self.player is not None else None
+        return self.player.videoSink() if self._connected else None
 
     def set_audible(self, on: bool) -> None:
-        self._audio.setMuted(not on)
+        set_muted(self.player, not on)
 
     @property
     def state(self) -> str:
@@ -119,9 +120,9 @@ class LiveLink(QObject):
                 self._apply(self.policy.frame(now))
         self._apply(self.policy.tick(now))
 
-    def _failed(self, player: QMediaPlayer, reason: str) -> None:
-        if player is not self.player:
-            return  # a late report from a player already dropped
+    def _failed(self, reason: str) -> None:
+        if not self._connected:
+            return  # a late report from a try already dropped
         self.last_error = reason
         self._apply(self.policy.failed(self.clock.monotonic(), reason))
 
@@ -141,38 +142,32 @@ class LiveLink(QObject):
 
     def _connect(self) -> None:
         self._disconnect()
-        player = QMediaPlayer(self)
-        player.setAudioOutput(self._audio)
-        if self._output is not None:
-            player.setVideoOutput(self._output)
-        else:
-            player.setVideoSink(self._own_sink)
-        player.errorOccurred.connect(lambda _e, msg, p=player: self._failed(p, f"error: {msg or 'stream error'}"))
-        player.mediaStatusChanged.connect(lambda status, p=player: self._on_status(p, status))
-        self.player = player
+        self._connected = True
         self._last_start = None
-        player.setSource(as_qurl(self.url))
-        player.play()
+        self.player.setSource(as_qurl(self.url))
+        self.player.play()
 
-    def _on_status(self, player: QMediaPlayer, status: QMediaPlayer.MediaStatus) -> None:
+    # Reports are checked against the player's state now: one queued from a try that was already dropped
+    # (the player has a new source since) must not fail the new try.
+    def _on_error(self, _error: QMediaPlayer.Error, message: str) -> None:
+        if self.player.error() != QMediaPlayer.Error.NoError:
+            self._failed(f"error: {message or 'stream error'}")
+
+    def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status != self.player.mediaStatus() or self.player.source().isEmpty():
+            return
         if status == QMediaPlayer.MediaStatus.EndOfMedia:
-            self._failed(player, "ended")
+            self._failed("ended")
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
-            self._failed(player, "error: not a playable stream")
+            self._failed("error: not a playable stream")
 
     def _disconnect(self) -> None:
-        player, self.player = self.player, None
-        if player is None:
+        if not self._connected:
             return
-        try:
-            player.errorOccurred.disconnect()
-            player.mediaStatusChanged.disconnect()
-        except (RuntimeError, TypeError):
-            log.debug("live player signals already disconnected")
-        # Clearing the source cancels a read stuck on a silent network; deleting a player whose demuxer is
-        # blocked would block the GUI thread (Qt 6.12's FFmpeg backend joins it in the destructor).
-        player.setSource(QUrl())
-        player.deleteLater()
+        self._connected = False
+        # Clearing the source cancels a read stuck on a silent network without blocking the GUI thread; the
+        # player itself stays for the next try.
+        self.player.setSource(QUrl())
 
     def fps(self) -> float:
         return self.policy.fps(self.clock.monotonic())

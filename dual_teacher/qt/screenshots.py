@@ -78,7 +78,7 @@ def run_screenshots(
         lang=lang,
         live_config=LivePolicyConfig(backoff_s=(120.0,)),  # stay in the fallback state for the picture
         frame_painter=True,
-        meta={"screenshots": True},
+        meta={"screenshots": True, "practice": "screenshots"},
     )
     room.display_window.resize(*DISPLAY_SIZE)
     room.console_window.resize(*CONSOLE_SIZE)

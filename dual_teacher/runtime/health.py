@@ -47,6 +47,39 @@ class AnalyticsSwitch(Protocol):
     def set_analytics_enabled(self, enabled: bool) -> None: ...
 
 
+def analytics_indicator(stages: Sequence[object]) -> str:
+    """What the classroom display's indicator names: exactly the sensors whose analytics run. "camera",
+    "microphone", "camera_microphone", "simulated" (a simulated class only), "analytics" (a stage of unknown
+    kind) or "" (none: e.g. only the lead teacher's stream audio for captions)."""
+    camera = microphone = simulated = other = False
+    for stage in stages:
+        inner = getattr(stage, "stage", stage)
+        if is_simulated(inner):
+            simulated = True
+        elif callable(getattr(inner, "latest_preview", None)) or getattr(inner, "name", "") == "perception":
+            camera = True
+        elif isinstance(sources := getattr(inner, "sources", None), dict):
+            microphone = microphone or "room" in sources
+        else:
+            other = True  # a stage of unknown kind: say that analytics run, without naming a sensor
+    if other and not (camera or microphone):
+        return "analytics"
+    if camera and microphone:
+        return "camera_microphone"
+    if camera or microphone:
+        return "camera" if camera else "microphone"
+    return "simulated" if simulated else ""
+
+
+def camera_preview_source(stages: Sequence[object]) -> object | None:
+    """The stage that can show the console's camera set-up view what it analyses (`latest_preview`)."""
+    for stage in stages:
+        inner = getattr(stage, "stage", stage)
+        if callable(getattr(inner, "latest_preview", None)):
+            return inner
+    return None
+
+
 def is_simulated(stage: object) -> bool:
     inner = getattr(stage, "stage", stage)
     return bool(getattr(inner, "simulated", False)) or str(getattr(inner, "name", "")).startswith("simulated")
@@ -84,6 +117,20 @@ class GatedInput:
         return row if self.enabled else dataclasses.replace(row, state="off", detail="paused")
 
 
+VIDEO_MIN_FPS = 5.0  # a playing video shown below this frame rate looks frozen to the class
+STORE_BEHIND = 2000  # events waiting for the disk: the store is behind
+
+
+def display_health(fps: float, playing_video: bool, hidden: bool = False) -> StageHealth:
+    """The display's light: red when its window is closed, amber when a playing video is shown too slowly
+    (a static card repaints only when something changes, so a low rate there is normal)."""
+    if hidden:
+        return StageHealth("display", "failed", fps=0.0, detail="closed")
+    if playing_video and fps < VIDEO_MIN_FPS:
+        return StageHealth("display", "degraded", fps=fps, detail="slow")
+    return StageHealth("display", fps=fps)
+
+
 def session_health(session: ClassSession) -> list[StageHealth]:
     """The session's own rows (lesson inbox, event store) and one per input stage."""
     errors = session.stats.stage_errors
@@ -98,15 +145,23 @@ def session_health(session: ClassSession) -> list[StageHealth]:
     writer = session.writer_health()
     if writer is not None:
         failing = writer.failing_since is not None
+        behind = writer.pending >= STORE_BEHIND
+        detail = f"{writer.pending} waiting: {writer.last_error}" if failing else ""
         rows.append(
             StageHealth(
                 "event store",
-                "degraded" if failing else "ok",
+                "degraded" if failing or behind else "ok",
                 dropped=writer.dropped,
-                detail=f"{writer.pending} waiting: {writer.last_error}" if failing else "",
+                detail=detail or (f"{writer.pending} waiting" if behind else ""),
             )
         )
-    rows.extend(stage_rows(session.inputs))
+    now = session.clock.monotonic()
+    for row in stage_rows(session.inputs):
+        budget = session.budgets.get(row.stage)
+        if budget is not None and budget.state != "ok":
+            state: HealthState = "failed" if budget.state == "failed" else "degraded"
+            row = dataclasses.replace(row, state=state, detail=budget.detail(now))
+        rows.append(row)
     return rows
 
 

@@ -20,12 +20,18 @@ log = logging.getLogger(__name__)
 
 class XapiForwarder:
     def __init__(
-        self, store_path: Path, client: LrsClient, options: XapiOptions | None = None, interval_s: float = 5.0
+        self,
+        store_path: Path,
+        client: LrsClient,
+        options: XapiOptions | None = None,
+        interval_s: float = 5.0,
+        include_practice: bool = False,
     ) -> None:
         self.store_path = store_path
         self.client = client
         self.options = options or XapiOptions()
         self.interval_s = interval_s
+        self.include_practice = include_practice  # forward demo and screenshot runs too
         self.last: DrainResult | None = None
         self.errors = 0
         self._stop = threading.Event()
@@ -40,7 +46,7 @@ class XapiForwarder:
         if self._outbox is None:
             return
         try:
-            self._outbox.enqueue()
+            self._outbox.enqueue(include_practice=self.include_practice)
             self.last = self._outbox.drain(self.client, deadline=time.monotonic() + budget_s)
         except Exception:  # a broken LRS reply or a busy disk must not kill the forwarder; it tries again
             self.errors += 1

@@ -67,7 +67,10 @@ def test_simulated_room_is_plausible_labelled_and_leaves_answers_alone(demo_pack
 def test_report_has_plots_metrics_and_exports(demo_pack_dir: Path, tmp_path: Path) -> None:
     assert main(["--data-dir", str(tmp_path), "demo", "--headless", "--speed", "0", "--class-size", "28"]) == 0
     out = tmp_path / "only-csv"
-    assert main(["--data-dir", str(tmp_path), "report", "latest", "--out", str(out), "--format", "csv"]) == 0
+    assert (
+        main(["--data-dir", str(tmp_path), "report", "latest", "--include-demo", "--out", str(out), "--format", "csv"])
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["questions.csv", "segments.csv", "timeline.csv"]
     rows = list(csv.DictReader((out / "timeline.csv").open(encoding="utf-8")))
     assert len(rows) > 40 and {"head_count", "hands_up", "attention_share"} <= set(rows[0])
@@ -77,7 +80,7 @@ def test_report_has_plots_metrics_and_exports(demo_pack_dir: Path, tmp_path: Pat
     assert [q["node_id"] for q in questions] == ["q1", "q2"]
 
     full = tmp_path / "full"
-    assert main(["--data-dir", str(tmp_path), "report", "latest", "--out", str(full)]) == 0
+    assert main(["--data-dir", str(tmp_path), "report", "latest", "--include-demo", "--out", str(full)]) == 0
     page = (full / "report.html").read_text(encoding="utf-8")
     for text in ("Engagement", "Over the lesson", "Engagement per segment", "min(1, median head count / roster"):
         assert text in page
@@ -90,7 +93,7 @@ def test_report_has_plots_metrics_and_exports(demo_pack_dir: Path, tmp_path: Pat
     assert 0 < engagement["score"] <= 8.0
     assert data["metrics"]["participation"]["distinct_hand_tracks"] > 0
     assert len(data["segment_metrics"]) >= 8
-    assert main(["--data-dir", str(tmp_path), "report", "latest", "--format", "pdf"]) == 2
+    assert main(["--data-dir", str(tmp_path), "report", "latest", "--include-demo", "--format", "pdf"]) == 2
 
 
 def test_short_answers_are_folded_unless_private_data(tmp_path: Path) -> None:

@@ -68,6 +68,18 @@
             <source>I see your hand!</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Camera on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Analytics on</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>Console</name>
@@ -446,6 +458,81 @@
         </message>
         <message>
             <source>No camera found. Connect a USB camera, then open this view again. The lesson works without one.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The classroom display was closed. The lesson goes on.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Show the classroom display</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Close the console and end the class? Everything recorded so far is kept.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>End class and close</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>window closed</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The disk is almost full. Recording goes on; free space on %1 after the class.</source>
+            <translation type="unfinished" />
+        </message>
+        <message numerus="yes">
+            <source>about %n student(s) present</source>
+            <translation>
+                <numerusform>about %n student present</numerusform>
+                <numerusform>about %n students present</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The display shows the class summary until you close it. The report is ready.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The display shows the class summary until you close it.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Open the report</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Start the next lesson</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Close</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Analytics paused</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Camera on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Camera and microphone on</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>video too slow</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -65,6 +65,18 @@
             <source>I see your hand!</source>
             <translation>我看到你举手了！</translation>
         </message>
+        <message>
+            <source>Camera on</source>
+            <translation>摄像头已开启</translation>
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation>麦克风已开启</translation>
+        </message>
+        <message>
+            <source>Analytics on</source>
+            <translation>分析已开启</translation>
+        </message>
     </context>
     <context>
         <name>Console</name>
@@ -441,6 +453,80 @@
         <message>
             <source>No camera found. Connect a USB camera, then open this view again. The lesson works without one.</source>
             <translation>没有找到摄像头。请连接 USB 摄像头，然后重新打开这个页面。没有摄像头也可以上课。</translation>
+        </message>
+        <message>
+            <source>The classroom display was closed. The lesson goes on.</source>
+            <translation>课堂大屏的窗口已关闭。课程仍在继续。</translation>
+        </message>
+        <message>
+            <source>Show the classroom display</source>
+            <translation>显示课堂大屏</translation>
+        </message>
+        <message>
+            <source>Close the console and end the class? Everything recorded so far is kept.</source>
+            <translation>关闭控制台并下课吗？已记录的内容都会保留。</translation>
+        </message>
+        <message>
+            <source>End class and close</source>
+            <translation>下课并关闭</translation>
+        </message>
+        <message>
+            <source>window closed</source>
+            <translation>窗口已关闭</translation>
+        </message>
+        <message>
+            <source>Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.</source>
+            <translation>记录已暂停：磁盘已满。课程继续，事件暂存在内存中；请清理 %1 所在磁盘的空间。</translation>
+        </message>
+        <message>
+            <source>The disk is almost full. Recording goes on; free space on %1 after the class.</source>
+            <translation>磁盘快满了。记录仍在继续；下课后请清理 %1 所在磁盘的空间。</translation>
+        </message>
+        <message numerus="yes">
+            <source>about %n student(s) present</source>
+            <translation>
+                <numerusform>约 %n 名学生在场</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The display shows the class summary until you close it. The report is ready.</source>
+            <translation>大屏会一直显示本节课的总结，直到您关闭它。课后报告已生成。</translation>
+        </message>
+        <message>
+            <source>The display shows the class summary until you close it.</source>
+            <translation>大屏会一直显示本节课的总结，直到您关闭它。</translation>
+        </message>
+        <message>
+            <source>Open the report</source>
+            <translation>打开课后报告</translation>
+        </message>
+        <message>
+            <source>Start the next lesson</source>
+            <translation>开始下一节课</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>Analytics paused</source>
+            <translation>分析已暂停</translation>
+        </message>
+        <message>
+            <source>Camera on</source>
+            <translation>摄像头已开启</translation>
+        </message>
+        <message>
+            <source>Microphone on</source>
+            <translation>麦克风已开启</translation>
+        </message>
+        <message>
+            <source>Camera and microphone on</source>
+            <translation>摄像头和麦克风已开启</translation>
+        </message>
+        <message>
+            <source>video too slow</source>
+            <translation>视频太卡</translation>
         </message>
     </context>
     <context>
