@@ -93,10 +93,7 @@ class RoomSignals:
         if heads is not None:
             low, high = self.heads.bounds() or (heads, heads)
             low, high = min(low, heads), max(high, heads)
-            if low < high:
-                out.append(ev.HeadCountReported(heads, src, low, high))
-            else:
-                out.append(ev.HeadCountReported(heads, src))
+            out.append(ev.HeadCountReported(heads, src, low, high))
         reading = self.attention.report(now)
         if reading is not None:
             out.append(ev.AttentionMeasured(reading.share, reading.faces, src))

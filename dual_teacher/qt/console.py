@@ -295,7 +295,9 @@ class ConsoleModel(ViewModel):
         if isinstance(e, ev.ClassStarted):
             self._started_at = now
         elif isinstance(e, ev.HeadCountReported):
-            self._set("room", headCount=e.count, headCountApprox=e.source != "simulated")
+            # a camera's count is "about N" unless its cues agreed (perception reports low == high then)
+            approx = e.source != "simulated" and (e.low is None or e.uncertain)
+            self._set("room", headCount=e.count, headCountApprox=approx)
         elif isinstance(e, ev.HandRaised):
             hand = self._hands.get(e.track_id)
             if hand is None:

@@ -76,6 +76,10 @@ def test_a_camera_count_is_about_n_and_the_setup_view_shows_the_analysed_camera(
     assert pill is not None and pill.property("text") == "Camera on"  # the console says the same
     cam.queue.append(ev.HeadCountReported(17, "perception"))
     qtbot.waitUntil(lambda: room.console.headCount == 17 and room.console.headCountApprox, timeout=3000)
+    cam.queue.append(ev.HeadCountReported(18, "perception", 18, 18))  # every cue agreed: an exact count
+    qtbot.waitUntil(lambda: room.console.headCount == 18 and not room.console.headCountApprox, timeout=3000)
+    cam.queue.append(ev.HeadCountReported(27, "perception", 24, 30))  # the cues disagree: "about 27"
+    qtbot.waitUntil(lambda: room.console.headCount == 27 and room.console.headCountApprox, timeout=3000)
     room.camera.show()
     assert room.camera.state == "preview"  # never "No camera found" while analytics run on a camera
     room.camera.hide()
