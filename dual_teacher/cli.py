@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dual_teacher.engagement.outbox import LrsClient
     from dual_teacher.engagement.xapi import XapiOptions
     from dual_teacher.inference.registry import ModelRegistry
+    from dual_teacher.runtime.lead_link import LeadLink
     from dual_teacher.runtime.xapi_forwarder import XapiForwarder
 
 log = logging.getLogger("dual_teacher")
@@ -143,6 +144,9 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     inputs: list[Any] = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if simulate else []
     inputs += devices.stages if devices is not None else []
     roster = cfg.class_size or (args.class_size if simulate else None)
+    link = _lead_link(args, cfg)
+    if link is not None:
+        inputs.append(link)
     forwarder = _start_forwarder(cfg, store.path)
     try:
         if args.screenshots:
@@ -163,6 +167,10 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
         print(f"session id: {session_id}")
         print(f"report: {html_path}")
     finally:
+        if link is not None:
+            link.stop()
+            s = link.stats
+            print(f"lead link: {s.sent} message(s) sent ({s.bytes_sent} bytes), {s.commands} command(s) received")
         if devices is not None:
             devices.stop()
         if forwarder is not None:
@@ -173,6 +181,26 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
         pack.close()
         store.close()
     return 0
+
+
+def _lead_link(args: argparse.Namespace, cfg: AppConfig) -> LeadLink | None:
+    """With a lead server (--lead or [lead] url), the link thread that publishes the class state to it."""
+    url = getattr(args, "lead", None) or cfg.lead.url
+    if not url:
+        return None
+    token = getattr(args, "lead_token", None) or os.environ.get("DUAL_TEACHER_LEAD_TOKEN") or cfg.lead.token
+    if not token:
+        raise DualTeacherError(
+            "a lead server is set but no classroom token",
+            hint="pass --lead-token (from `dual-teacher lead add-classroom NAME`) or set [lead] token",
+        )
+    from dual_teacher.runtime.lead_link import LeadLink
+
+    remote = cfg.lead.remote_control and not getattr(args, "lead_view_only", False)
+    link = LeadLink(url, token, remote_control=remote)
+    link.start()
+    print(f"lead link: publishing the class state to {link.url} (remote control {'on' if remote else 'off'})")
+    return link
 
 
 def _run_screenshots(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
@@ -234,6 +262,7 @@ def _start_forwarder(cfg: AppConfig, db: Path) -> XapiForwarder | None:
 
 def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, roster: int | None = None) -> str:  # type: ignore[no-untyped-def]
     from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
+    from dual_teacher.runtime.health import is_simulated
     from dual_teacher.runtime.session import ClassSession
 
     clock = FakeClock(start_wall=RealClock().wall()) if args.speed == 0 else ScaledClock(args.speed)
@@ -244,7 +273,11 @@ def _run_headless(args: argparse.Namespace, pack, store, inputs, lang: str, rost
         inputs=inputs,
         lang=lang,
         mode="headless",
-        meta={"speed": args.speed, "simulated_class": bool(inputs), **({"roster_size": roster} if roster else {})},
+        meta={
+            "speed": args.speed,
+            "simulated_class": any(is_simulated(s) for s in inputs),
+            **({"roster_size": roster} if roster else {}),
+        },
     )
     speed = "as fast as possible" if args.speed == 0 else f"{args.speed:g}x real time"
     print(f"Running '{pack.manifest.id}' headless at {speed}; session {session.session_id}", flush=True)
@@ -673,6 +706,11 @@ def cmd_bench_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- lead ------------------------------------------------------------------------------------------------------
+def cmd_lead(args: argparse.Namespace) -> int:
+    return int(args.lead_func(args, _config(args)))
+
+
 # ---- parser ---------------------------------------------------------------------------------------------------
 def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true", help="no window, even when a display is there")
@@ -711,6 +749,11 @@ def _class_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--live", metavar="URL", help="the remote teacher's live stream (HLS, RTSP, ...); AI lesson if lost")
     p.add_argument("--screenshots", metavar="DIR", help="run a guided class offscreen and save PNGs of both windows")
+    p.add_argument("--lead", metavar="URL", help="publish the class state to this lead server (`lead serve`)")
+    p.add_argument("--lead-token", metavar="T", help="this classroom's token (env DUAL_TEACHER_LEAD_TOKEN)")
+    p.add_argument(
+        "--lead-view-only", action="store_true", help="the lead teacher sees the room, but commands only show here"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -828,6 +871,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--session", action="append", metavar="ID", help="delete this session (repeatable)")
     purge.add_argument("--yes", action="store_true", help="do not ask")
     purge.set_defaults(func=cmd_data_purge)
+
+    from dual_teacher.lead.commands import add_parser as add_lead_parser
+
+    add_lead_parser(sub)
+    sub.choices["lead"].set_defaults(func=cmd_lead)
     return parser
 
 

@@ -64,9 +64,14 @@ class GatedInput:
     def handle(self, item: cmd.Command | ev.Event, now: float) -> None:
         self.stage.handle(item, now)
 
+    def attach(self, session: ClassSession) -> None:
+        attach = getattr(self.stage, "attach", None)
+        if callable(attach):
+            attach(session)
+
     def poll(self, now: float) -> list[ev.Event]:
         events = self.stage.poll(now)
-        if self.enabled:
+        if self.enabled or not getattr(self.stage, "gated", True):  # e.g. the lead link: not analytics
             return events
         self.withheld += len(events)
         return []
@@ -81,7 +86,9 @@ class GatedInput:
             row = self.stage.health()
         else:
             row = StageHealth(self.name, provider="simulated" if is_simulated(self.stage) else "")
-        return row if self.enabled else dataclasses.replace(row, state="off", detail="paused")
+        if self.enabled or not getattr(self.stage, "gated", True):
+            return row
+        return dataclasses.replace(row, state="off", detail="paused")
 
 
 def session_health(session: ClassSession) -> list[StageHealth]:

@@ -84,6 +84,10 @@ class ClassSession:
         self._lang = lang
         self._meta = dict(meta or {})
         self._end_reason: str | None = None
+        for stage in self.inputs:  # a stage that reads the whole session (the lead link) says so with `attach`
+            attach = getattr(stage, "attach", None)
+            if callable(attach):
+                attach(self)
 
     # ---- lifecycle ----------------------------------------------------------------------------------
     def open(self) -> None:
