@@ -395,3 +395,20 @@ class LeadLinkChanged(Event):
 
     state: str
     reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadHandPollRequested(Event):
+    """The lead teacher asks for a hand poll now (`prompt`, open for `duration_s`)."""
+
+    prompt: str
+    duration_s: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadQuestionShown(Event):
+    """The lead teacher's ad-hoc question card (`prompt`, optional `choices`), open for `duration_s`."""
+
+    prompt: str
+    choices: tuple[str, ...] = ()
+    duration_s: float = 30.0

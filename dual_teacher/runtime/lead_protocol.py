@@ -119,4 +119,8 @@ def command_events(c: LeadCommand, state: ClassState, remote_control: bool) -> l
         out.append(ev.TeacherResumed())
     elif c.kind == "switch_source" and c.source is not None:
         out.append(ev.TeacherSwitchedSource(c.source))
+    elif c.kind == "hand_poll" and c.prompt is not None:
+        out.append(ev.LeadHandPollRequested(c.prompt, c.duration_s))
+    elif c.kind == "question" and c.prompt is not None:
+        out.append(ev.LeadQuestionShown(c.prompt, c.choices, c.duration_s))
     return out
