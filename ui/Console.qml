@@ -43,8 +43,24 @@ Window {
         case "camera_lost": return qsTr("The camera stopped. The lesson goes on without hand counts.")
         case "analytics_paused": return qsTr("Camera and microphone analytics are paused.")
         case "stage": return qsTr("%1: %2").arg(a.stage).arg(a.message)
+        case "lead": return win.leadText(a)
+        case "lead_link": return qsTr("The link to the lead teacher is down (%1). The class goes on.").arg(a.reason)
         }
         return a.kind
+    }
+    function leadText(a) {
+        var off = a.accepted ? "" : " " + qsTr("(remote control is off: nothing was done)")
+        switch (a.command) {
+        case "call_on_seat": return qsTr("The lead teacher called on a raised hand (%1).").arg(a.detail) + off
+        case "hand_poll": return qsTr("The lead teacher asks for a hand poll: %1").arg(a.detail) + off
+        case "question": return qsTr("The lead teacher asks: %1").arg(a.detail) + off
+        case "switch_source": return (a.detail === "live" ? qsTr("The lead teacher switched to the live stream.")
+                                                          : qsTr("The lead teacher switched to the AI lesson.")) + off
+        case "pause": return qsTr("The lead teacher paused the lesson.") + off
+        case "resume": return qsTr("The lead teacher resumed the lesson.") + off
+        case "note": return qsTr("Note from the lead teacher: %1").arg(a.detail)
+        }
+        return a.command
     }
     function stageName(stage) {
         switch (stage) {
@@ -53,6 +69,7 @@ Window {
         case "lesson": return qsTr("Lesson")
         case "event store": return qsTr("Saving")
         case "simulated-class": return qsTr("Simulated class")
+        case "lead link": return qsTr("Lead teacher link")
         }
         return stage
     }
@@ -589,6 +606,13 @@ Window {
                     text: console.analyticsOn ? qsTr("Pause analytics") : qsTr("Resume analytics")
                     tone: console.analyticsOn ? "normal" : "primary"
                     onClicked: console.toggleAnalytics()
+                }
+                ConsoleButton {
+                    objectName: "remoteControlButton"
+                    visible: console.leadLinked
+                    text: console.remoteControl ? qsTr("Turn remote control off") : qsTr("Allow remote control")
+                    tone: console.remoteControl ? "normal" : "primary"
+                    onClicked: console.toggleRemoteControl()
                 }
                 ConsoleButton {
                     text: console.captionsOn ? qsTr("Hide captions") : qsTr("Show captions")

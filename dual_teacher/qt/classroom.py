@@ -149,6 +149,9 @@ class Classroom(QObject):
                 os.environ.get("QT_QUICK_BACKEND") == "software"
             )
         self.gated = [GatedInput(s) for s in inputs]
+        # The remote lead teacher's link (runtime.lead_link), if the class has one: the console can turn its
+        # commands off; a "switch source" command from it goes through the same path as the console's button.
+        self.lead = next((s for s in inputs if callable(getattr(s, "set_remote_control", None))), None)
         self.display = DisplayModel(pack, self.clock, self._submit, lang=lang, frame_painter=frame_painter)
         self.session = ClassSession(
             pack,
@@ -287,6 +290,11 @@ class Classroom(QObject):
             self.session.submit(ev.TeacherSwitchedSource("lesson"))
             self._fall_back("teacher", self.clock.monotonic())
 
+    def set_remote_control(self, on: bool) -> None:
+        set_remote = getattr(self.lead, "set_remote_control", None)
+        if callable(set_remote):
+            set_remote(on)  # the link records RemoteControlSet; the console follows that event
+
     def set_analytics(self, on: bool) -> None:
         if on == self.analytics_on:
             return
@@ -404,6 +412,8 @@ class Classroom(QObject):
         for event in self._events.drain():
             self.display.on_event(event)
             self.console.on_event(event, now)
+            if isinstance(event, ev.LeadCommandReceived) and event.accepted and event.command == "switch_source":
+                self.switch_source(event.detail)
         self._ticks += 1
         if self._ticks % CONSOLE_EVERY == 0 or self.session.ended:
             self.console.refresh(now)

@@ -117,8 +117,8 @@ def command_events(c: LeadCommand, state: ClassState, remote_control: bool) -> l
         out.append(ev.TeacherPaused())
     elif c.kind == "resume":
         out.append(ev.TeacherResumed())
-    elif c.kind == "switch_source" and c.source is not None:
-        out.append(ev.TeacherSwitchedSource(c.source))
+    # switch_source: the classroom window acts on the LeadCommandReceived (it owns the live stream), exactly as for
+    # the console's own button, which records TeacherSwitchedSource
     elif c.kind == "hand_poll" and c.prompt is not None:
         out.append(ev.LeadHandPollRequested(c.prompt, c.duration_s))
     elif c.kind == "question" and c.prompt is not None:
