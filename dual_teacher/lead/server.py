@@ -150,6 +150,10 @@ class Hub:
         if not token:
             return False
         expiry = self.sessions.get(token)
+        if expiry is None and len(token) < 100:
+            expiry = self.store.dashboard_session_expiry(token)  # signed in before a restart
+            if expiry is not None:
+                self.sessions[token] = expiry
         if expiry is None or expiry < time.time():
             self.sessions.pop(token or "", None)
             return False
@@ -226,6 +230,7 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
             return JSONResponse({"error": "wrong password"}, status_code=401)
         token = secrets.token_urlsafe(32)
         hub.sessions[token] = time.time() + SESSION_S
+        await asyncio.to_thread(hub.store.add_dashboard_session, token, hub.sessions[token])
         resp = JSONResponse({"ok": True})
         resp.set_cookie(
             COOKIE, token, max_age=SESSION_S, httponly=True, samesite="strict", secure=request.url.scheme == "https"
@@ -233,7 +238,9 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
         return resp
 
     async def logout(request: Request) -> Response:
-        hub.sessions.pop(request.cookies.get(COOKIE) or "", None)
+        token = request.cookies.get(COOKIE) or ""
+        hub.sessions.pop(token, None)
+        await asyncio.to_thread(hub.store.remove_dashboard_session, token)
         resp = JSONResponse({"ok": True})
         resp.delete_cookie(COOKIE)
         return resp

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS states (
     classroom_id TEXT PRIMARY KEY REFERENCES classrooms(id) ON DELETE CASCADE, state TEXT NOT NULL,
     updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dashboard_sessions (token_hash TEXT PRIMARY KEY, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS commands (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, classroom_id TEXT NOT NULL, sent REAL NOT NULL, command TEXT NOT NULL,
     delivered INTEGER NOT NULL
@@ -140,6 +141,29 @@ class LeadStore:
         with self._lock:
             row = self._db.execute("SELECT value FROM settings WHERE key = 'password'").fetchone()
         return None if row is None else str(row[0])
+
+    # ---- dashboard sign-in sessions (hashed, so a restarted server keeps its signed-in dashboards) ----------
+    def add_dashboard_session(self, token: str, expires: float) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM dashboard_sessions WHERE expires < ?", (time.time(),))
+            self._db.execute(
+                "INSERT OR REPLACE INTO dashboard_sessions (token_hash, expires) VALUES (?, ?)",
+                (hashlib.sha256(token.encode()).hexdigest(), expires),
+            )
+
+    def dashboard_session_expiry(self, token: str) -> float | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT expires FROM dashboard_sessions WHERE token_hash = ?",
+                (hashlib.sha256(token.encode()).hexdigest(),),
+            ).fetchone()
+        return None if row is None else float(row[0])
+
+    def remove_dashboard_session(self, token: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM dashboard_sessions WHERE token_hash = ?", (hashlib.sha256(token.encode()).hexdigest(),)
+            )
 
     # ---- last known states and the command log ---------------------------------------------------------------
     def save_states(self, states: Iterable[tuple[str, dict[str, Any], float]]) -> None:
