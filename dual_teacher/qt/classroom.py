@@ -170,7 +170,8 @@ class Classroom(QObject):
         self.live.on_up = self._live_up
         self.live.on_down = self._live_down
         self.live.on_retry = self._live_retry
-        simulated = bool(inputs) and all(is_simulated(s) for s in inputs)
+        analytic = [s for s in inputs if getattr(s, "gated", True)]  # the lead link is no camera or microphone
+        simulated = bool(analytic) and all(is_simulated(s) for s in analytic)
         self.console = ConsoleModel(self, text_in(pack.manifest.title, lang), simulated)
         self.camera = CameraSetupModel(camera_source)
         self.analytics_on = True
@@ -181,7 +182,7 @@ class Classroom(QObject):
         self._started = False
         self._ended_handled = False
         self.on_ended: Callable[[], None] = lambda: None
-        self.display.set_indicator(("simulated" if simulated else "analytics") if inputs else "")
+        self.display.set_indicator(("simulated" if simulated else "analytics") if analytic else "")
         self._events: DropOldestQueue[ev.Event] = DropOldestQueue(10_000)
         self._unsubscribe = self.session.bus.subscribe(self._events.put_nowait)
         self.frames = FrameClock()
@@ -306,9 +307,10 @@ class Classroom(QObject):
         self.console.set_switches(self.analytics_on, self.captions_on)
 
     def _indicator(self) -> str:
-        if not self.gated:
+        analytic = [s for s in self.gated if getattr(s.stage, "gated", True)]
+        if not analytic:
             return ""
-        return "simulated" if all(is_simulated(s) for s in self.gated) else "analytics"
+        return "simulated" if all(is_simulated(s) for s in analytic) else "analytics"
 
     def set_captions(self, on: bool) -> None:
         self.captions_on = on

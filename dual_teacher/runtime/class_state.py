@@ -112,6 +112,7 @@ class ClassState:
     analytics: bool = True
     remote_control: bool = True
     lead_log: tuple[tuple[float, str, bool], ...] = ()  # (lesson s, command, accepted)
+    lead_card_until: float | None = None  # the lead teacher's ad-hoc question / hand poll is open until then
 
     # ---- derived figures ------------------------------------------------------------------------------------
     def lesson_s(self, now: float) -> float:
@@ -156,10 +157,27 @@ def _resolve(state: ClassState, *kinds: str) -> ClassState:
     return dataclasses.replace(state, alerts=tuple(a for a in state.alerts if a.kind not in kinds))
 
 
+LEAD_NODE = "lead"  # the node id of the lead teacher's ad-hoc question or hand poll
+
+
 def reduce(state: ClassState, item: Item, now: float) -> ClassState:
     """The state after `item` at session time `now`. Unknown items leave the state as it was."""
     handler = _HANDLERS.get(type(item))
-    return state if handler is None else handler(state, item, now)
+    s = state if handler is None else handler(state, item, now)
+    if s.lead_card_until is not None and now >= s.lead_card_until:  # the ad-hoc card's time is up
+        poll = s.poll if s.poll is not None and s.poll.node_id == LEAD_NODE else None
+        s = dataclasses.replace(
+            s, lead_card_until=None, poll=s.poll if poll is None else dataclasses.replace(poll, open=False)
+        )
+    return s
+
+
+def _lead_hand_count(s: ClassState) -> ClassState:
+    """During the lead teacher's hand poll its count is the peak of hands up in the room's queue."""
+    p = s.poll
+    if p is None or p.node_id != LEAD_NODE or not p.open or p.kind != "hand_poll":
+        return s
+    return dataclasses.replace(s, poll=dataclasses.replace(p, hands=max(p.hands, len(s.hands))))
 
 
 def _started(s: ClassState, e: ev.ClassStarted, now: float) -> ClassState:
@@ -228,7 +246,7 @@ def _raised(s: ClassState, e: ev.HandRaised, now: float) -> ClassState:
             moved = dataclasses.replace(h, x=_unit(e.x), y=_unit(e.y))
             return dataclasses.replace(s, hands=(*s.hands[:i], moved, *s.hands[i + 1 :]))
     hand = Hand(e.track_id, _unit(e.x), _unit(e.y), round(s.lesson_s(now), 1))
-    return dataclasses.replace(s, hands=(*s.hands, hand)[-MAX_HANDS:])
+    return _lead_hand_count(dataclasses.replace(s, hands=(*s.hands, hand)[-MAX_HANDS:]))
 
 
 def _lowered(s: ClassState, e: ev.HandLowered, now: float) -> ClassState:
@@ -291,6 +309,16 @@ def _lead(s: ClassState, e: ev.LeadCommandReceived, now: float) -> ClassState:
     return dataclasses.replace(s, lead_log=(entry, *s.lead_log)[:MAX_LEAD_LOG])
 
 
+def _lead_poll(s: ClassState, e: ev.LeadHandPollRequested, now: float) -> ClassState:
+    poll = Poll(LEAD_NODE, "hand_poll", _clip(e.prompt), hands=len(s.hands))
+    return dataclasses.replace(s, poll=poll, lead_card_until=now + e.duration_s)
+
+
+def _lead_question(s: ClassState, e: ev.LeadQuestionShown, now: float) -> ClassState:
+    poll = Poll(LEAD_NODE, "question", _clip(e.prompt), tuple(_clip(c) for c in e.choices))
+    return dataclasses.replace(s, poll=poll, lead_card_until=now + e.duration_s)
+
+
 def _remote(s: ClassState, e: ev.RemoteControlSet, now: float) -> ClassState:
     return dataclasses.replace(s, remote_control=e.enabled)
 
@@ -324,6 +352,8 @@ _HANDLERS: dict[type[Any], Any] = {
     ev.TeacherResumedAnalytics: _analytics_on,
     ev.LeadCommandReceived: _lead,
     ev.RemoteControlSet: _remote,
+    ev.LeadHandPollRequested: _lead_poll,
+    ev.LeadQuestionShown: _lead_question,
     HealthSample: _health,
 }
 

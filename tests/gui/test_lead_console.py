@@ -38,6 +38,17 @@ def test_lead_commands_reach_the_console_and_remote_control_turns_off(make_room,
     assert button is not None
     qtbot.waitUntil(button.isVisible, timeout=3000)
 
+    # The lead teacher's ad-hoc question card goes on the classroom display over the lesson, for its time.
+    link._on_frame(_frame(kind="question", prompt="Which is more: 7 or 9?", choices=["7", "9"], duration_s=20))
+    qtbot.waitUntil(lambda: room.display.leadCardVisible, timeout=3000)
+    assert room.display.leadCardChoices == ["7", "9"]
+    card = room.display_window.findChild(QQuickItem, "leadCard")
+    assert card is not None
+    qtbot.waitUntil(card.isVisible, timeout=3000)
+    qtbot.wait(400)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    room.grab(room.display_window).save(str(ARTIFACTS / "display-lead-question.png"))
+
     link._on_frame(_frame(kind="call_on_seat", x=0.5, y=0.4))
     qtbot.waitUntil(lambda: room.display.cueVisible, timeout=3000)  # the display shows "I see your hand"
     qtbot.waitUntil(lambda: bool(_lead_alerts(c, "call_on_seat")), timeout=3000)
