@@ -127,6 +127,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     cfg = _config(args)
     lang = args.lang or cfg.language
     headless = args.headless or not _has_display() or not _gui_available()
+    link = _lead_link(args, cfg)  # checked before anything opens; started with the class
     pack = load_pack(pack_path)
     _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
@@ -144,11 +145,12 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     inputs: list[Any] = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if simulate else []
     inputs += devices.stages if devices is not None else []
     roster = cfg.class_size or (args.class_size if simulate else None)
-    link = _lead_link(args, cfg)
     if link is not None:
         inputs.append(link)
     forwarder = _start_forwarder(cfg, store.path)
     try:
+        if link is not None:
+            link.start()
         if args.screenshots:
             session_id = _run_screenshots(args, pack, store, inputs, lang)
         elif headless:
@@ -184,7 +186,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
 
 
 def _lead_link(args: argparse.Namespace, cfg: AppConfig) -> LeadLink | None:
-    """With a lead server (--lead or [lead] url), the link thread that publishes the class state to it."""
+    """With a lead server (--lead or [lead] url), the link that publishes the class state to it (not started)."""
     url = getattr(args, "lead", None) or cfg.lead.url
     if not url:
         return None
@@ -198,7 +200,6 @@ def _lead_link(args: argparse.Namespace, cfg: AppConfig) -> LeadLink | None:
 
     remote = cfg.lead.remote_control and not getattr(args, "lead_view_only", False)
     link = LeadLink(url, token, remote_control=remote)
-    link.start()
     print(f"lead link: publishing the class state to {link.url} (remote control {'on' if remote else 'off'})")
     return link
 
