@@ -177,6 +177,8 @@ class Classroom(QObject):
         self.analytics_on = True
         self.captions_on = True
         self._on_air = "lesson"
+        if self.lead is not None and hasattr(self.lead, "lesson_controls_allowed"):
+            self.lead.lesson_controls_allowed = lambda: self._on_air == "lesson"
         self._live_available = False
         self._class_t0: float | None = None
         self._started = False

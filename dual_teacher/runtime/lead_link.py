@@ -18,6 +18,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -96,6 +97,8 @@ class LeadLink:
         self._sent_final = threading.Event()
         self._thread: threading.Thread | None = None
         self._now = 0.0
+        # The classroom window says whether lesson controls apply now (not while the live teacher is on air).
+        self.lesson_controls_allowed: Callable[[], bool] = lambda: True
 
     # ---- the session's side (its thread) ---------------------------------------------------------------------
     def attach(self, session: ClassSession) -> None:
@@ -124,7 +127,10 @@ class LeadLink:
             self._state = reduce(self._state, HealthSample(rows), now)
         out = self._notes.drain()
         for c in self._commands.drain():
-            out.extend(command_events(c, self._state, self.remote_control))
+            events = command_events(c, self._state, self.remote_control)
+            if not self.lesson_controls_allowed():  # the live stream leads: the AI lesson waits as it is
+                events = [e for e in events if not isinstance(e, ev.TeacherPaused | ev.TeacherResumed)]
+            out.extend(events)
         self.stats.commands_dropped = self._commands.dropped
         lesson_t = int(self._state.lesson_s(now) // 10)
         if self._state is not self._published or lesson_t != self._published_t:

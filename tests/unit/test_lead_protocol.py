@@ -219,3 +219,11 @@ def test_link_turns_a_valid_command_into_events_on_the_next_poll() -> None:
 )
 def test_ws_url(base: str, url: str) -> None:
     assert ws_url(base) == url
+
+
+def test_lesson_controls_wait_while_the_live_teacher_is_on_air() -> None:
+    link = LeadLink("http://127.0.0.1:1", "t.x")
+    link.lesson_controls_allowed = lambda: False
+    link._on_frame(json.dumps({"type": "command", "kind": "pause"}))
+    link._on_frame(json.dumps({"type": "command", "kind": "call_on_seat", "x": 0.5, "y": 0.5}))
+    assert _kinds(link.poll(0.0)) == ["LeadCommandReceived", "LeadCommandReceived", "TeacherCalledOnHand"]
