@@ -103,8 +103,12 @@ class Dashboard:
             await self.wake.wait()
             self.wake.clear()
             batch, self.pending = list(self.pending.values()), {}
-            if batch:
+            if not batch:
+                continue
+            try:
                 await self.ws.send_text(json.dumps({"type": "update", "rooms": batch}, separators=(",", ":")))
+            except (RuntimeError, WebSocketDisconnect, OSError):
+                return  # the browser went away; its receive loop cleans up
 
 
 class Hub:

@@ -116,6 +116,12 @@ def test_dashboard_signs_in_sees_two_rooms_and_calls_on_a_seat(tmp_path: Path, m
             driver.find_element(By.ID, "back").click()
             wait.until(lambda d: "已连接" in d.find_element(By.ID, "tiles").text)
             driver.save_screenshot(str(ARTIFACTS / "05-two-classrooms-zh-Hans.png"))
+            # A classroom that stops shows as not connected, with its last known state and when it came.
+            driver.find_element(By.ID, "lang-en").click()
+            stop(demos[1])
+            wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".tile.on")) == 1)
+            wait.until(lambda d: "last update" in d.find_element(By.ID, "tiles").text)
+            driver.save_screenshot(str(ARTIFACTS / "06-one-classroom-gone.png"))
         finally:
             driver.quit()
             for d in demos:

@@ -146,6 +146,10 @@ function tile(r) {
   box.append(el("h2", {}, r.name, el("span", { class: "badge " + (r.connected ? "on" : "off"),
     text: r.connected ? t("connected") : t("disconnected") }), onAirBadge(s)));
   box.append(el("div", { class: "pos", text: position(s) }));
+  if (!r.connected && r.updated) {
+    const when = new Date(r.updated * 1000);
+    box.append(el("div", { class: "muted", text: `${t("lastSeen")}: ${when.toLocaleString(lang)}` }));
+  }
   box.append(figures(s), seatMap(s, false, null), pollView(s));
   alerts.slice(0, 2).forEach((a) => box.append(el("div", { class: "alert", text: "⚠ " + a.message })));
   return box;
@@ -223,6 +227,7 @@ function connect() {
       for (const u of msg.rooms) {
         const r = rooms.get(u.id) || { id: u.id, name: u.id, state: {} };
         r.connected = u.connected; r.ts = u.ts;
+        if (Object.keys(u.patch).length) r.updated = Date.now() / 1000;
         Object.assign(r.state, u.patch);
         rooms.set(u.id, r);
         renderOne(u.id);
