@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from dual_teacher.core import events as ev
 from dual_teacher.core.queues import DropOldestQueue, LatestSlot
 from dual_teacher.lesson import commands as cmd
-from dual_teacher.runtime.class_state import ClassState, HealthSample, StageRow, reduce, to_dict
+from dual_teacher.runtime.class_state import LESSON_T_STEP_S, ClassState, HealthSample, StageRow, reduce, to_dict
 from dual_teacher.runtime.class_state import delta as state_delta
 from dual_teacher.runtime.health import HealthState, StageHealth, session_health
 from dual_teacher.runtime.lead_protocol import MAX_MESSAGE_BYTES, LeadCommand, command_events
@@ -132,7 +132,7 @@ class LeadLink:
                 events = [e for e in events if not isinstance(e, ev.TeacherPaused | ev.TeacherResumed)]
             out.extend(events)
         self.stats.commands_dropped = self._commands.dropped
-        lesson_t = int(self._state.lesson_s(now) // 10)
+        lesson_t = int(self._state.lesson_s(now) // LESSON_T_STEP_S)
         if self._state is not self._published or lesson_t != self._published_t:
             self._published, self._published_t = self._state, lesson_t
             self._slot.put(to_dict(self._state, now))
