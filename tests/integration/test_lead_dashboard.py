@@ -109,9 +109,19 @@ def test_dashboard_signs_in_sees_two_rooms_and_calls_on_a_seat(tmp_path: Path, m
                 timeout=15,
             )
             assert notes and notes[0]["detail"] == "Please check the back row"
+            assert driver.find_element(By.ID, "note-text").get_attribute("value") == ""
+            # An ad-hoc question card: it goes to the classroom (its display shows it) and back to the dashboard.
+            driver.find_element(By.ID, "question-prompt").send_keys("Which is more: 7 or 9?")
+            driver.find_element(By.ID, "question-choices").send_keys("7, 9")
+            driver.find_element(By.ID, "cmd-question").click()
+            shown = wait_for(lambda: [p for k, p in event_kinds(rooms[0]) if k == "LeadQuestionShown"], timeout=15)
+            assert shown and shown[0]["prompt"] == "Which is more: 7 or 9?" and shown[0]["choices"] == ["7", "9"]
+            wait.until(lambda d: "Which is more: 7 or 9?" in d.find_element(By.ID, "d-poll").text)
 
             driver.find_element(By.ID, "lang-zh").click()
             wait.until(lambda d: "全部教室" in d.find_element(By.ID, "back").text)
+            wait.until(lambda d: "模拟课堂" in d.find_element(By.ID, "d-health").text)
+            assert "已发送到教室" in driver.find_element(By.ID, "d-ack").text
             driver.save_screenshot(str(ARTIFACTS / "04-detail-zh-Hans.png"))
             driver.find_element(By.ID, "back").click()
             wait.until(lambda d: "已连接" in d.find_element(By.ID, "tiles").text)

@@ -35,7 +35,10 @@ const T = {
     noPoll: "还没有题目。", sent: "已发送到教室", notSent: "未送达：教室离线", accepted: "已执行",
     refused: "仅显示（远程控制已关闭）", wrong: "密码错误。", lastSeen: "最近更新", call_on_seat: "点名",
     hand_poll: "举手投票", question: "题目卡", switch_source: "切换", note: "留言", pause_cmd: "暂停", resume_cmd: "继续",
-    none_yet: "暂无",
+    none_yet: "暂无", dropped: "丢弃", notCounted: "已显示在教室大屏上；不统计作答。",
+    st_ok: "正常", st_degraded: "降级", st_failed: "故障", st_off: "关闭",
+    sg_lesson: "课程", "sg_event store": "保存", "sg_simulated-class": "模拟课堂", sg_camera: "摄像头",
+    sg_microphone: "麦克风", sg_display: "大屏", "sg_live stream": "直播", sg_perception: "视觉分析", sg_speech: "语音",
   },
 };
 
@@ -45,8 +48,10 @@ let ws = null;
 let current = null;
 let retry = 500;
 let cmdSeq = 0;
+let ackKey = "";
 const $ = (id) => document.getElementById(id);
 const t = (k) => (T[lang] && T[lang][k]) || T.en[k] || k;
+const tOr = (k, fallback) => (T[lang] && T[lang][k]) || T.en[k] || fallback;
 
 function el(tag, attrs, ...kids) {
   const e = document.createElementNS(tag === "svg" || attrs?.svg ? "http://www.w3.org/2000/svg" : "http://www.w3.org/1999/xhtml", tag);
@@ -66,6 +71,7 @@ function applyLang() {
   document.querySelectorAll("[data-t]").forEach((n) => { n.textContent = t(n.dataset.t); });
   document.querySelectorAll("[data-tp]").forEach((n) => { n.placeholder = t(n.dataset.tp); });
   $("conn").textContent = ws && ws.readyState === 1 ? t("online") : t("offline");
+  if (ackKey) $("d-ack").textContent = t(ackKey);
   renderAll();
 }
 
@@ -106,7 +112,10 @@ function pollView(s) {
   if (!p) return el("p", { class: "muted", text: t("noPoll") });
   const box = el("div", { class: "bars" });
   box.append(el("div", { text: (p.prompt || p.node) + " · " + (p.open ? t("open") : t("closed")) }));
-  if (p.kind === "hand_poll") {
+  if (p.node === "lead" && p.kind === "question") {  // the lead teacher's own card: shown, answers not counted
+    (p.choices || []).forEach((c, i) => box.append(el("div", { text: String.fromCharCode(65 + i) + ". " + c })));
+    box.append(el("div", { class: "muted", text: t("notCounted") }));
+  } else if (p.kind === "hand_poll") {
     box.append(el("div", { text: p.hands + " " + t("handsCount") }));
   } else {
     const total = Math.max(1, p.responses);
@@ -173,6 +182,7 @@ function send(kind, extra) {
   if (!current || !ws || ws.readyState !== 1) return;
   const id = "c" + (++cmdSeq);
   ws.send(JSON.stringify({ room: current, type: "command", id, kind, ...extra }));
+  ackKey = "";
   $("d-ack").textContent = "…";
 }
 
@@ -195,17 +205,15 @@ function renderDetail() {
   map.id = "d-map";
   $("d-map").replaceWith(map);
   $("d-poll").replaceChildren(pollView(s));
-  const canAct = r.connected && s.remote_control !== false;
   $("d-readonly").classList.toggle("hidden", s.remote_control !== false);
   document.querySelectorAll("#detail .cmds button, #detail .cmdform button").forEach((b) => { b.disabled = !r.connected; });
   $("cmd-live").disabled = !r.connected || s.live_ok == null;
   $("d-log").replaceChildren(...(s.lead_log || []).map((e) => el("li", {
     text: `${Math.floor(e.t / 60)}:${String(Math.floor(e.t % 60)).padStart(2, "0")} ${t(e.command === "pause" || e.command === "resume" ? e.command + "_cmd" : e.command)} — ${e.accepted ? t("accepted") : t("refused")}` })));
   if (!(s.lead_log || []).length) $("d-log").replaceChildren(el("li", { class: "muted", text: t("none_yet") }));
-  $("d-health").replaceChildren(...(s.health || []).map((h) => el("tr", {}, el("td", { text: h.stage }),
-    el("td", { text: h.state }), el("td", { text: h.dropped ? "dropped " + h.dropped : "" }))));
+  $("d-health").replaceChildren(...(s.health || []).map((h) => el("tr", {}, el("td", { text: tOr("sg_" + h.stage, h.stage) }),
+    el("td", { text: tOr("st_" + h.state, h.state) }), el("td", { text: h.dropped ? t("dropped") + " " + h.dropped : "" }))));
   $("d-alerts").replaceChildren(...(s.alerts || []).map((a) => el("li", { text: a.message })));
-  void canAct;
 }
 
 function connect() {
@@ -234,8 +242,10 @@ function connect() {
       }
       window.__lastUpdate = Date.now();
     } else if (msg.type === "ack") {
-      $("d-ack").textContent = msg.delivered ? t("sent") : t("notSent");
+      ackKey = msg.delivered ? "sent" : "notSent";
+      $("d-ack").textContent = t(ackKey);
     } else if (msg.type === "error") {
+      ackKey = "";
       $("d-ack").textContent = msg.message;
     }
   };
@@ -279,13 +289,23 @@ $("cmd-pause").addEventListener("click", () => send("pause", {}));
 $("cmd-resume").addEventListener("click", () => send("resume", {}));
 $("cmd-lesson").addEventListener("click", () => send("switch_source", { source: "lesson" }));
 $("cmd-live").addEventListener("click", () => send("switch_source", { source: "live" }));
-$("poll-form").addEventListener("submit", (ev) => { ev.preventDefault(); send("hand_poll", { prompt: $("poll-prompt").value }); });
+$("poll-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  send("hand_poll", { prompt: $("poll-prompt").value });
+  $("poll-prompt").value = "";
+});
 $("question-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const choices = $("question-choices").value.split(/[,，]/).map((c) => c.trim()).filter(Boolean).slice(0, 6);
   send("question", { prompt: $("question-prompt").value, choices });
+  $("question-prompt").value = "";
+  $("question-choices").value = "";
 });
-$("note-form").addEventListener("submit", (ev) => { ev.preventDefault(); send("note", { text: $("note-text").value }); });
+$("note-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  send("note", { text: $("note-text").value });
+  $("note-text").value = "";
+});
 
 applyLang();
 // Already signed in (cookie)? The rooms API says.
