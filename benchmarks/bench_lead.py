@@ -1,14 +1,17 @@
 """How many classrooms one lead server carries: loopback only, bounded in time and count.
 
     python benchmarks/bench_lead.py --out results/bench_lead.json [--sizes 10,100,500] [--dashboards 2]
-        [--seconds 20] [--rate 2] [--quick]
+        [--seconds 20] [--rate 2 | --replay] [--no-faults] [--quick]
 
 For each N: a fresh `dual-teacher lead serve` (its own process and store) with N registered classrooms; one
 load process opens N classroom links that publish a snapshot, then deltas at `--rate` messages/s each (2/s is
 the link's cap, so this is the worst case; a real demo class sends less), built from the real class-state
-reducer; M dashboards (signed in, as a browser) receive every update. Measured over `--seconds` after a
-warm-up: state-to-dashboard latency (the classroom's send time -> the dashboard's receive time, same clock),
-p50/p99; messages in and out; the server's CPU (% of one core) and RSS from /proc.
+reducer; with `--replay`, each classroom instead replays the states a real demo class published (the demo pack
+run once on a simulated clock with a simulated class, through the real `LeadLink` reducer and its 2/s cap), at
+real time from a random point of the lesson. M dashboards (signed in, as a browser) receive every update.
+Measured over `--seconds` after a warm-up: state-to-dashboard latency (the classroom's send time -> the
+dashboard's receive time, same clock), p50/p99; messages in and out; the server's CPU (% of one core) and RSS
+from /proc.
 
 Faults (at the first N): a wrong token is refused; a malformed and an oversized message each close only their
 own connection, while every other room's updates keep reaching the dashboards; the server is SIGKILLed mid-run
@@ -127,13 +130,97 @@ async def _classroom(url: str, token: str, rate: float, stop_at: float, seed: in
             backoff = min(10.0, backoff * 2)
 
 
-def generator(url: str, tokens: list[str], rate: float, seconds: float) -> None:
+def record_demo_states(min_interval_s: float = 0.5) -> list[tuple[float, dict[str, Any]]]:
+    """(lesson second, state dict) as a real demo class publishes them: the bundled demo pack with a simulated
+    class of 24 on a fake clock, the real `LeadLink` (not connected) reducing the session's events, coalesced
+    to the link's cap like its sending thread does."""
+    from dual_teacher.core.clock import FakeClock
+    from dual_teacher.engagement.store import EventStore
+    from dual_teacher.lesson.loader import load_pack
+    from dual_teacher.resources import demo_pack_dir
+    from dual_teacher.runtime.lead_link import LeadLink
+    from dual_teacher.runtime.session import ClassSession
+    from dual_teacher.runtime.simulated import SimulatedClass
+
+    pack = load_pack(demo_pack_dir())
+    with tempfile.TemporaryDirectory(prefix="bench-lead-demo-") as tmp:
+        store = EventStore(Path(tmp) / "events.sqlite")
+        clock = FakeClock()
+        link = LeadLink("http://127.0.0.1:9", "bench.x")
+        session = ClassSession(pack, store, clock, inputs=[SimulatedClass(24, seed=7), link])
+        session.start()
+        out: list[tuple[float, dict[str, Any]]] = []
+        pending: dict[str, Any] | None = None
+        last = -1e9
+        t0 = clock.monotonic()
+        while not session.ended and clock.monotonic() - t0 < 3600:
+            session.tick()
+            fresh = link._slot.take(timeout=0)
+            pending = fresh if fresh is not None else pending
+            now = clock.monotonic() - t0
+            if pending is not None and now - last >= min_interval_s:
+                out.append((now, pending))
+                pending, last = None, now
+            clock.sleep(0.1)
+        session.close()
+        store.close()
+    pack.close()
+    return out
+
+
+async def _replaying_classroom(
+    url: str, token: str, states: list[tuple[float, dict[str, Any]]], stop_at: float, seed: int,
+    counters: dict[str, int],
+) -> None:  # fmt: skip
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import WebSocketException
+
+    from dual_teacher.runtime.class_state import delta
+
+    rng = random.Random(seed)
+    i = rng.randrange(len(states))
+    backoff = 0.5
+    while time.time() < stop_at:
+        try:
+            async with connect(
+                url, additional_headers={"Authorization": f"Bearer {token}"}, proxy=None, compression=None,
+                open_timeout=20, max_size=MAX_MESSAGE_BYTES,
+            ) as ws:  # fmt: skip
+                counters["connects"] += 1
+                backoff = 0.5
+                sent = states[i][1]
+                await ws.send(json.dumps({"type": "snapshot", "seq": 0, "ts": time.time(), "state": sent}))
+                seq = 0
+                while time.time() < stop_at:
+                    j = (i + 1) % len(states)
+                    gap = states[j][0] - states[i][0] if j else 1.0  # the lesson starts again after its end
+                    await asyncio.sleep(max(0.0, gap))
+                    i = j
+                    body = delta(sent, states[i][1])
+                    sent = states[i][1]
+                    if body:
+                        seq += 1
+                        await ws.send(json.dumps({"type": "delta", "seq": seq, "ts": time.time(), "state": body}))
+                        counters["sent"] += 1
+        except (OSError, TimeoutError, WebSocketException):
+            counters["failures"] += 1
+            await asyncio.sleep(backoff * rng.uniform(0.8, 1.2))
+            backoff = min(10.0, backoff * 2)
+
+
+def generator(
+    url: str, tokens: list[str], rate: float, seconds: float, states: list[tuple[float, dict[str, Any]]] | None
+) -> None:
     async def main() -> None:
         counters = {"connects": 0, "sent": 0, "failures": 0}
         stop_at = time.time() + seconds
         tasks = []
         for i, tok in enumerate(tokens):
-            tasks.append(asyncio.create_task(_classroom(url, tok, rate, stop_at, i, counters)))
+            if states:
+                room = _replaying_classroom(url, tok, states, stop_at, i, counters)
+            else:
+                room = _classroom(url, tok, rate, stop_at, i, counters)
+            tasks.append(asyncio.create_task(room))
             if i % 50 == 49:
                 await asyncio.sleep(0.2)  # do not open 500 connections in one instant
         await asyncio.gather(*tasks)
@@ -306,7 +393,9 @@ async def _faults(server: Server, base: str, cookie: str, tokens: list[str], das
     return out
 
 
-async def run_size(n: int, args: argparse.Namespace, work: Path, faults: bool) -> dict[str, Any]:
+async def run_size(
+    n: int, args: argparse.Namespace, work: Path, faults: bool, states: list[tuple[float, dict[str, Any]]] | None
+) -> dict[str, Any]:
     db = work / f"lead-{n}.sqlite"
     store = LeadStore(db)
     store.set_password(PASSWORD)
@@ -318,7 +407,7 @@ async def run_size(n: int, args: argparse.Namespace, work: Path, faults: bool) -
     server.start()
     run_s = args.seconds + (90 if faults else 30)
     gen = mp.get_context("spawn").Process(
-        target=generator, args=(base.replace("http://", "ws://") + "/ws/classroom", tokens, args.rate, run_s)
+        target=generator, args=(base.replace("http://", "ws://") + "/ws/classroom", tokens, args.rate, run_s, states)
     )
     gen.start()
     try:
@@ -341,7 +430,7 @@ async def run_size(n: int, args: argparse.Namespace, work: Path, faults: bool) -
             "classrooms": n,
             "dashboards": args.dashboards,
             "connected": connected,
-            "rate_per_room": args.rate,
+            "rate_per_room": "replay" if states else args.rate,
             "msgs_in_per_s": round((s1["state_messages"] - s0["state_messages"]) / wall, 1),
             "updates_seen": len(dash.latencies),
             "p50_ms": round(lat["p50_ms"], 1),
@@ -363,11 +452,24 @@ async def run_size(n: int, args: argparse.Namespace, work: Path, faults: bool) -
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
+    states = None
+    replay: dict[str, Any] = {}
+    if args.replay:
+        states = record_demo_states()
+        span = states[-1][0] - states[0][0]
+        size = sum(len(json.dumps(d, separators=(",", ":"))) for _, d in states)
+        replay = {
+            "demo_states": len(states),
+            "demo_lesson_s": round(span, 1),
+            "demo_states_per_s": round(len(states) / span, 2),
+            "demo_state_bytes": size,
+        }
+        print(f"replaying a demo class: {len(states)} published states over {span:.0f} lesson seconds", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-lead-") as tmp:
         for i, n in enumerate(args.sizes):
             print(f"N = {n} classrooms, {args.dashboards} dashboard(s), {args.seconds:g} s ...", flush=True)
-            rows.append(await run_size(n, args, Path(tmp), faults=(i == 0)))
-    return {"rows": rows}
+            rows.append(await run_size(n, args, Path(tmp), faults=(i == 0 and not args.no_faults), states=states))
+    return {"rows": rows, **({"replay": replay} if replay else {})}
 
 
 def main() -> int:
@@ -378,6 +480,8 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="measured window per size")
     p.add_argument("--warmup", type=float, default=3.0)
     p.add_argument("--rate", type=float, default=2.0, help="messages/s per classroom (the link's cap is 2)")
+    p.add_argument("--replay", action="store_true", help="classrooms replay a real demo class's states (real rate)")
+    p.add_argument("--no-faults", action="store_true", help="skip the fault checks")
     p.add_argument("--quick", action="store_true", help="smoke run: 5 classrooms, 1 dashboard, 2 s")
     args = p.parse_args()
     if args.quick:
