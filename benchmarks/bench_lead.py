@@ -155,7 +155,7 @@ def record_demo_states(min_interval_s: float = 0.5) -> list[tuple[float, dict[st
         t0 = clock.monotonic()
         while not session.ended and clock.monotonic() - t0 < 3600:
             session.tick()
-            fresh = link._slot.take(timeout=0)
+            fresh = link.take_published()
             pending = fresh if fresh is not None else pending
             now = clock.monotonic() - t0
             if pending is not None and now - last >= min_interval_s:

@@ -139,6 +139,11 @@ class LeadLink:
             self.stats.coalesced = self._slot.dropped
         return out
 
+    def take_published(self) -> dict[str, Any] | None:
+        """The newest state published since the last take, or None (what the sending thread reads; for tools
+        that drive a link without connecting it, such as benchmarks/bench_lead.py --replay)."""
+        return self._slot.take(timeout=0)
+
     def set_remote_control(self, enabled: bool) -> None:
         """The console's switch (thread-safe): commands still arrive and are shown, but nothing else happens."""
         self.remote_control = enabled
@@ -221,7 +226,7 @@ class LeadLink:
             last_send = 0.0
             seq = 0
             while not self._stop.is_set():
-                fresh = self._slot.take(timeout=0)
+                fresh = self.take_published()
                 if fresh is not None:
                     latest = fresh
                 mono = time.monotonic()
