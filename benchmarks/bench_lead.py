@@ -45,6 +45,7 @@ from dual_teacher.runtime.class_state import ClassState, reduce, to_dict
 from dual_teacher.runtime.lead_protocol import MAX_MESSAGE_BYTES
 
 REPO = Path(__file__).resolve().parent.parent
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
 PASSWORD = "bench-password"
 CLI = [sys.executable, "-c", "import sys; from dual_teacher.cli import main; sys.exit(main())"]
 
@@ -268,13 +269,13 @@ def login(base: str) -> str:
         headers={"content-type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(req, timeout=10) as resp:
+    with NO_PROXY.open(req, timeout=10) as resp:
         return str(resp.headers["set-cookie"].split(";")[0])
 
 
 def stats(base: str, cookie: str) -> dict[str, Any]:
     req = urllib.request.Request(base + "/api/stats", headers={"cookie": cookie})
-    with urllib.request.urlopen(req, timeout=10) as resp:
+    with NO_PROXY.open(req, timeout=10) as resp:
         return dict(json.loads(resp.read()))
 
 

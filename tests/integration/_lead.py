@@ -17,6 +17,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "import sys; from dual_teacher.cli import main; sys.exit(main())"]
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
 PASSWORD = "lead-test-password"
 
 
@@ -110,14 +111,14 @@ def login(base: str) -> str:
         method="POST",
         headers={"content-type": "application/json"},
     )
-    with urllib.request.urlopen(req, timeout=10) as resp:
+    with NO_PROXY.open(req, timeout=10) as resp:
         cookie = resp.headers["set-cookie"]
     return str(cookie.split(";")[0])
 
 
 def get(base: str, path: str, cookie: str) -> Any:
     req = urllib.request.Request(base + path, headers={"cookie": cookie})
-    with urllib.request.urlopen(req, timeout=10) as resp:
+    with NO_PROXY.open(req, timeout=10) as resp:
         return json.loads(resp.read())
 
 

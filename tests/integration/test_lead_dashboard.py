@@ -36,6 +36,7 @@ def _browser(profile: Path):  # type: ignore[no-untyped-def]
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--no-proxy-server",
         "--disable-dev-shm-usage",
         "--window-size=1400,1000",
         f"--user-data-dir={profile}",
