@@ -18,6 +18,21 @@ def _db(args: argparse.Namespace, cfg: AppConfig) -> Path:
     return Path(args.db) if args.db else data_dir(cfg) / "lead.sqlite"
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken before uvicorn starts (its own error comes after the start-up lines)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve on {host}:{port}: {exc.strerror}", hint="choose another --port, or stop the other server"
+            ) from exc
+
+
 def cmd_serve(args: argparse.Namespace, cfg: AppConfig) -> int:
     try:
         from dual_teacher.lead.server import PASSWORD_ENV, serve
@@ -35,6 +50,7 @@ def cmd_serve(args: argparse.Namespace, cfg: AppConfig) -> int:
         print(f"note: no dashboard password yet: run `dual-teacher lead set-password` or set {PASSWORD_ENV}")
     if (args.ssl_keyfile is None) != (args.ssl_certfile is None):
         raise ConfigError("TLS needs both --ssl-keyfile and --ssl-certfile")
+    _check_port(args.host, args.port)
     scheme = "https" if args.ssl_certfile else "http"
     print(f"lead server: {len(rooms)} classroom(s) in {db}", flush=True)
     print(f"dashboard: {scheme}://{args.host}:{args.port}/  (Ctrl-C stops)", flush=True)

@@ -91,3 +91,20 @@ def test_lead_config_is_checked(lead: dict[str, object]) -> None:
 def test_lead_config_defaults_off() -> None:
     cfg = AppConfig.model_validate({"lead": {"url": "https://lead.example", "token": "a.b"}})
     assert cfg.lead.remote_control is True and AppConfig().lead.url is None
+
+
+def test_cli_unwritable_store_and_busy_port_are_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["lead", "classrooms", "--db", str(blocker / "lead.sqlite")]) == 2
+    assert "pass --db with a writable file" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["lead", "serve", "--port", str(port), "--db", str(tmp_path / "lead.sqlite")]) == 2
+    assert "choose another --port" in capsys.readouterr().err
