@@ -190,6 +190,10 @@ def _lead_link(args: argparse.Namespace, cfg: AppConfig) -> LeadLink | None:
     url = getattr(args, "lead", None) or cfg.lead.url
     if not url:
         return None
+    if not url.startswith(("http://", "https://", "ws://", "wss://")):
+        raise DualTeacherError(
+            f"--lead {url!r} is not a lead server address", hint="e.g. --lead http://lead.example:8765 (or https://)"
+        )
     token = getattr(args, "lead_token", None) or os.environ.get("DUAL_TEACHER_LEAD_TOKEN") or cfg.lead.token
     if not token:
         raise DualTeacherError(

@@ -80,6 +80,8 @@ def test_cli_add_classroom_prints_a_working_token(tmp_path: Path, capsys: pytest
 def test_cli_a_lead_url_without_a_token_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--headless", "--speed", "0", "--lead", "http://127.0.0.1:9"]) == 2
     assert "--lead-token" in capsys.readouterr().err
+    assert main(["demo", "--headless", "--speed", "0", "--lead", "lead.example", "--lead-token", "a.b"]) == 2
+    assert "not a lead server address" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("lead", [{"url": "ftp://x"}, {"token": 5}, {"remote": True}, {"url": "lead.example"}])
