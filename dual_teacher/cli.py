@@ -203,7 +203,12 @@ def _lead_link(args: argparse.Namespace, cfg: AppConfig) -> LeadLink | None:
     from dual_teacher.runtime.lead_link import LeadLink
 
     remote = cfg.lead.remote_control and not getattr(args, "lead_view_only", False)
-    link = LeadLink(url, token, remote_control=remote)
+    ca = getattr(args, "lead_ca", None) or cfg.lead.ca_file
+    if ca is not None and not Path(ca).is_file():
+        raise DualTeacherError(
+            f"--lead-ca {ca}: no such file", hint="the PEM certificate of the lead server's authority"
+        )
+    link = LeadLink(url, token, remote_control=remote, ca_file=Path(ca) if ca else None)
     print(f"lead link: publishing the class state to {link.url} (remote control {'on' if remote else 'off'})")
     return link
 
@@ -759,6 +764,7 @@ def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lead-view-only", action="store_true", help="the lead teacher sees the room, but commands only show here"
     )
+    p.add_argument("--lead-ca", metavar="PEM", help="trust this certificate authority for an https:// lead server")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,6 +44,9 @@ class LeadConfig(BaseModel):
         None, pattern=r"^(https?|wss?)://", description="The lead server's base URL; unset: no link (the default)"
     )
     token: str | None = Field(None, description="This classroom's token from `dual-teacher lead add-classroom`")
+    ca_file: Path | None = Field(
+        None, description="PEM certificate(s) to trust for an https/wss lead server with a private authority"
+    )
     remote_control: bool = Field(
         True, description="Let the lead teacher's commands act (off: they are only shown on the console)"
     )

@@ -16,9 +16,11 @@ import dataclasses
 import json
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -76,8 +78,12 @@ class LeadLink:
         remote_control: bool = True,
         max_rate_hz: float = 2.0,
         backoff_s: tuple[float, float] = (0.5, 30.0),
+        ca_file: Path | None = None,
     ) -> None:
+        """`ca_file`: a PEM bundle to trust for a wss:// server with a private (e.g. district) certificate
+        authority; by default the system's trusted authorities."""
         self.url = ws_url(url)
+        self.ca_file = ca_file
         self._token = token
         self.remote_control = remote_control
         self.min_interval_s = 1.0 / max_rate_hz
@@ -209,8 +215,12 @@ class LeadLink:
         from websockets.sync.client import connect
 
         headers = {"Authorization": f"Bearer {self._token}"}
+        tls = None
+        if self.url.startswith("wss://") and self.ca_file is not None:
+            tls = ssl.create_default_context(cafile=str(self.ca_file))
         with connect(
             self.url,
+            ssl=tls,
             additional_headers=headers,
             open_timeout=5,
             close_timeout=1,

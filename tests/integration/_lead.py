@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -18,6 +19,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "import sys; from dual_teacher.cli import main; sys.exit(main())"]
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
+
+
+def trusting(ca: Path) -> urllib.request.OpenerDirector:
+    """An opener (no proxy) that trusts the test's own certificate authority."""
+    ctx = ssl.create_default_context(cafile=str(ca))
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx))
+
+
 PASSWORD = "lead-test-password"
 
 
@@ -56,16 +65,27 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
 
 
 @contextlib.contextmanager
-def lead_server(db: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def lead_server(db: Path, port: int, log: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [*CLI, "lead", "serve", "--port", str(port), "--db", str(db)], env=env(), stdout=out, stderr=out
+            [*CLI, "lead", "serve", "--port", str(port), "--db", str(db), *extra], env=env(), stdout=out, stderr=out
         )
     try:
         wait_port(port)
         yield proc
     finally:
         stop(proc)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """(key, certificate) for 127.0.0.1, made with openssl."""
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return key, cert
 
 
 def start_demo(data_dir: Path, url: str, token: str, *extra: str, speed: str = "1") -> subprocess.Popen[bytes]:
@@ -103,7 +123,7 @@ def stop(proc: subprocess.Popen[bytes], sig: int = 2) -> None:
             proc.wait(5)
 
 
-def login(base: str) -> str:
+def login(base: str, opener: urllib.request.OpenerDirector = NO_PROXY) -> str:
     """The dashboard session cookie (`dt_lead=...`)."""
     req = urllib.request.Request(
         base + "/api/login",
@@ -111,14 +131,14 @@ def login(base: str) -> str:
         method="POST",
         headers={"content-type": "application/json"},
     )
-    with NO_PROXY.open(req, timeout=10) as resp:
+    with opener.open(req, timeout=10) as resp:
         cookie = resp.headers["set-cookie"]
     return str(cookie.split(";")[0])
 
 
-def get(base: str, path: str, cookie: str) -> Any:
+def get(base: str, path: str, cookie: str, opener: urllib.request.OpenerDirector = NO_PROXY) -> Any:
     req = urllib.request.Request(base + path, headers={"cookie": cookie})
-    with NO_PROXY.open(req, timeout=10) as resp:
+    with opener.open(req, timeout=10) as resp:
         return json.loads(resp.read())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from tests.integration._lead import (
     get,
     lead_server,
     login,
+    self_signed,
     setup_rooms,
     start_demo,
     stop,
+    trusting,
     wait_for,
 )
 
@@ -131,3 +134,27 @@ def test_remote_control_off_shows_commands_but_does_nothing(tmp_path: Path) -> N
             assert "LessonPaused" not in [k for k, _ in event_kinds(room_dir)]
     finally:
         stop(demo)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_tls_with_uvicorn_options_and_a_private_authority(tmp_path: Path) -> None:
+    db = tmp_path / "lead.sqlite"
+    (token,) = setup_rooms(db, ["tls room"])
+    key, cert = self_signed(tmp_path)
+    port = free_port()
+    base = f"https://127.0.0.1:{port}"
+    room_dir = tmp_path / "room"
+    opener = trusting(cert)
+    with lead_server(db, port, tmp_path / "server.log", "--ssl-keyfile", str(key), "--ssl-certfile", str(cert)):
+        demo = start_demo(room_dir, base, token, "--lead-ca", str(cert), speed="4")
+        untrusting = start_demo(tmp_path / "room2", base, token)  # the system CAs do not know this certificate
+        try:
+            cookie = login(base, opener)
+            assert wait_for(lambda: get(base, "/api/rooms", cookie, opener)["rooms"][0]["connected"], 20)
+            kinds = [k for k, _ in event_kinds(room_dir)]
+            assert wait_for(lambda: "LeadLinkChanged" in [k for k, _ in event_kinds(room_dir)], 10), kinds
+            stop(untrusting)
+            assert not [p for k, p in event_kinds(tmp_path / "room2") if k == "LeadLinkChanged"]
+        finally:
+            stop(demo)
+            stop(untrusting)
