@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from dual_teacher.engagement.outbox import LrsClient
     from dual_teacher.engagement.xapi import XapiOptions
     from dual_teacher.inference.registry import ModelRegistry
+    from dual_teacher.runtime.lead_link import LeadLink
     from dual_teacher.runtime.xapi_forwarder import XapiForwarder
 
 log = logging.getLogger("dual_teacher")
@@ -176,6 +177,7 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
         from dual_teacher.runtime.supervisor import Supervisor
 
         return Supervisor(args.argv).run()
+    link = _lead_link(args, cfg)  # checked before anything opens; started with the class
     pack = load_pack(pack_path)
     _enforce_retention(cfg, store_path(cfg))
     store = EventStore(store_path(cfg))
@@ -206,6 +208,8 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
             "plays the AI lesson only. Run without --headless on a machine with a display to follow the stream.",
             file=sys.stderr,
         )
+    if link is not None:
+        inputs.append(link)
     forwarder = _start_forwarder(cfg, store.path)
 
     def report_dir(session_id: str) -> Path:
@@ -219,6 +223,8 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
         print(f"session id: {session_id}")
 
     try:
+        if link is not None:
+            link.start()
         if args.screenshots or headless:
             if args.screenshots:
                 session_id = _run_screenshots(args, pack, store, inputs, lang)
@@ -260,6 +266,10 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
                     break
                 args.resume = None  # the next lesson is a fresh class
     finally:
+        if link is not None:
+            link.stop()
+            s = link.stats
+            print(f"lead link: {s.sent} message(s) sent ({s.bytes_sent} bytes), {s.commands} command(s) received")
         if devices is not None:
             devices.stop()
         if forwarder is not None:
@@ -297,6 +307,34 @@ def _write_class_report(store, session_id: str, out_dir: Path, roster: int | Non
         return written
     print(f"No report this time; {later}.")
     return None
+
+
+def _lead_link(args: argparse.Namespace, cfg: AppConfig) -> LeadLink | None:
+    """With a lead server (--lead or [lead] url), the link that publishes the class state to it (not started)."""
+    url = getattr(args, "lead", None) or cfg.lead.url
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://", "ws://", "wss://")):
+        raise DualTeacherError(
+            f"--lead {url!r} is not a lead server address", hint="e.g. --lead http://lead.example:8765 (or https://)"
+        )
+    token = getattr(args, "lead_token", None) or os.environ.get("DUAL_TEACHER_LEAD_TOKEN") or cfg.lead.token
+    if not token:
+        raise DualTeacherError(
+            "a lead server is set but no classroom token",
+            hint="pass --lead-token (from `dual-teacher lead add-classroom NAME`) or set [lead] token",
+        )
+    from dual_teacher.runtime.lead_link import LeadLink
+
+    remote = cfg.lead.remote_control and not getattr(args, "lead_view_only", False)
+    ca = getattr(args, "lead_ca", None) or cfg.lead.ca_file
+    if ca is not None and not Path(ca).is_file():
+        raise DualTeacherError(
+            f"--lead-ca {ca}: no such file", hint="the PEM certificate of the lead server's authority"
+        )
+    link = LeadLink(url, token, remote_control=remote, ca_file=Path(ca) if ca else None)
+    print(f"lead link: publishing the class state to {link.url} (remote control {'on' if remote else 'off'})")
+    return link
 
 
 def _run_screenshots(args: argparse.Namespace, pack, store, inputs, lang: str) -> str:  # type: ignore[no-untyped-def]
@@ -368,6 +406,7 @@ def _run_headless(  # type: ignore[no-untyped-def]
     meta: dict[str, Any] | None = None,
 ) -> str:
     from dual_teacher.core.clock import FakeClock, RealClock, ScaledClock
+    from dual_teacher.runtime.health import is_simulated
     from dual_teacher.runtime.session import ClassSession, unsaved_note
 
     clock = FakeClock(start_wall=RealClock().wall()) if args.speed == 0 else ScaledClock(args.speed)
@@ -380,7 +419,7 @@ def _run_headless(  # type: ignore[no-untyped-def]
         mode="headless",
         meta={
             "speed": args.speed,
-            "simulated_class": bool(inputs),
+            "simulated_class": any(is_simulated(s) for s in inputs),
             **({"roster_size": roster} if roster else {}),
             **(meta or {}),
         },
@@ -828,6 +867,11 @@ def cmd_bench_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- lead ------------------------------------------------------------------------------------------------------
+def cmd_lead(args: argparse.Namespace) -> int:
+    return int(args.lead_func(args, _config(args)))
+
+
 # ---- parser ---------------------------------------------------------------------------------------------------
 def _class_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--headless", action="store_true", help="no window, even when a display is there")
@@ -869,6 +913,12 @@ def _class_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--live", metavar="URL", help="the remote teacher's live stream (HLS, RTSP, ...); AI lesson if lost")
     p.add_argument("--screenshots", metavar="DIR", help="run a guided class offscreen and save PNGs of both windows")
+    p.add_argument("--lead", metavar="URL", help="publish the class state to this lead server (`lead serve`)")
+    p.add_argument("--lead-token", metavar="T", help="this classroom's token (env DUAL_TEACHER_LEAD_TOKEN)")
+    p.add_argument(
+        "--lead-view-only", action="store_true", help="the lead teacher sees the room, but commands only show here"
+    )
+    p.add_argument("--lead-ca", metavar="PEM", help="trust this certificate authority for an https:// lead server")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -1002,6 +1052,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--session", action="append", metavar="ID", help="delete this session (repeatable)")
     purge.add_argument("--yes", action="store_true", help="do not ask")
     purge.set_defaults(func=cmd_data_purge)
+
+    from dual_teacher.lead.commands import add_parser as add_lead_parser
+
+    add_lead_parser(sub)
+    sub.choices["lead"].set_defaults(func=cmd_lead)
     return parser
 
 

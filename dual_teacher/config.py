@@ -38,6 +38,23 @@ class XapiConfig(BaseModel):
     )
 
 
+class LeadConfig(BaseModel):
+    """`[lead]`: the link to the remote lead teacher's server (`dual-teacher lead serve`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = Field(
+        None, pattern=r"^(https?|wss?)://", description="The lead server's base URL; unset: no link (the default)"
+    )
+    token: str | None = Field(None, description="This classroom's token from `dual-teacher lead add-classroom`")
+    ca_file: Path | None = Field(
+        None, description="PEM certificate(s) to trust for an https/wss lead server with a private authority"
+    )
+    remote_control: bool = Field(
+        True, description="Let the lead teacher's commands act (off: they are only shown on the console)"
+    )
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,6 +75,7 @@ class AppConfig(BaseModel):
         False, description="Let student free-text answers (and any raw media) into reports and xAPI exports"
     )
     xapi: XapiConfig = Field(default_factory=XapiConfig, description="Learning Record Store forwarding")
+    lead: LeadConfig = Field(default_factory=LeadConfig, description="The remote lead teacher's link")
 
 
 def default_data_dir() -> Path:

@@ -10,10 +10,11 @@ shift || true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# ---- 1. system packages: narration voice, Chinese font, virtual display + the libraries Qt's xcb plugin needs
+# ---- 1. system packages: narration voice, Chinese font, virtual display + the libraries Qt's xcb plugin needs,
+#         a headless browser + its driver for the lead dashboard's browser test
 apt_packages=(espeak-ng fonts-wqy-microhei fonts-dejavu-core xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0
-  libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2)
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2 chromium chromium-driver)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${apt_packages[@]}"; do

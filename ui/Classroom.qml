@@ -460,6 +460,58 @@ Window {
         fontSize: 36 * win.u
         color: "#99000000"
     }
+    // ---- the remote lead teacher's ad-hoc card: a question or a hand poll, over the lesson for its time -----------
+    Rectangle {
+        id: leadCard
+        objectName: "leadCard"
+        visible: display.leadCardVisible
+        anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom; bottomMargin: 150 * win.u }
+        width: Math.min(parent.width - 160 * win.u, 1500 * win.u)
+        height: leadColumn.implicitHeight + 80 * win.u
+        radius: 36 * win.u
+        color: "#fdfcf7"
+        border.color: "#4f8fd8"
+        border.width: 8 * win.u
+        Column {
+            id: leadColumn
+            anchors { left: parent.left; right: parent.right; top: parent.top; margins: 40 * win.u }
+            spacing: 22 * win.u
+            Row {
+                spacing: 28 * win.u
+                Image {
+                    visible: display.leadCardKind === "hand_poll"
+                    source: "icons/hand.svg"
+                    sourceSize.width: 110 * win.u
+                    sourceSize.height: 110 * win.u
+                }
+                Text {
+                    width: leadColumn.width - 260 * win.u
+                    text: display.leadCardKind === "hand_poll" ? qsTr("Hands up if: %1").arg(display.leadCardPrompt)
+                                                                : display.leadCardPrompt
+                    color: "#1d2b3a"
+                    font.pixelSize: 72 * win.u
+                    font.weight: Font.Bold
+                    wrapMode: Text.WordWrap
+                    anchors.verticalCenter: parent.verticalCenter
+                }
+                Text {
+                    text: display.leadCardSecondsLeft
+                    color: "#4f8fd8"
+                    font.pixelSize: 80 * win.u
+                    font.weight: Font.Bold
+                    anchors.verticalCenter: parent.verticalCenter
+                }
+            }
+            Repeater {
+                model: display.leadCardChoices
+                Text {
+                    text: String.fromCharCode(65 + index) + ".  " + modelData
+                    color: "#1d2b3a"
+                    font.pixelSize: 60 * win.u
+                }
+            }
+        }
+    }
     // ---- "I see your hand" (for the student the teacher called on), in the bottom band ---------------------------
     Rectangle {
         id: cue

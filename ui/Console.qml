@@ -56,8 +56,24 @@ Window {
         case "disk_full": return qsTr("Recording paused: the disk is full. The lesson goes on and events wait in memory; free space on %1.").arg(a.where)
         case "disk_low": return qsTr("The disk is almost full. Recording goes on; free space on %1 after the class.").arg(a.where)
         case "stage": return qsTr("%1: %2").arg(a.stage).arg(a.message)
+        case "lead": return win.leadText(a)
+        case "lead_link": return qsTr("The link to the lead teacher is down (%1). The class goes on.").arg(a.reason)
         }
         return a.kind
+    }
+    function leadText(a) {
+        var off = a.accepted ? "" : " " + qsTr("(remote control is off: nothing was done)")
+        switch (a.command) {
+        case "call_on_seat": return qsTr("The lead teacher called on a raised hand (%1).").arg(a.detail) + off
+        case "hand_poll": return qsTr("The lead teacher asks for a hand poll: %1").arg(a.detail) + off
+        case "question": return qsTr("The lead teacher asks: %1").arg(a.detail) + off
+        case "switch_source": return (a.detail === "live" ? qsTr("The lead teacher switched to the live stream.")
+                                                          : qsTr("The lead teacher switched to the AI lesson.")) + off
+        case "pause": return qsTr("The lead teacher paused the lesson.") + off
+        case "resume": return qsTr("The lead teacher resumed the lesson.") + off
+        case "note": return qsTr("Note from the lead teacher: %1").arg(a.detail)
+        }
+        return a.command
     }
     function stageName(stage) {
         switch (stage) {
@@ -66,6 +82,7 @@ Window {
         case "lesson": return qsTr("Lesson")
         case "event store": return qsTr("Saving")
         case "simulated-class": return qsTr("Simulated class")
+        case "lead link": return qsTr("Lead teacher link")
         }
         return stage
     }
@@ -668,6 +685,13 @@ Window {
                     text: console.analyticsOn ? qsTr("Pause analytics") : qsTr("Resume analytics")
                     tone: console.analyticsOn ? "normal" : "primary"
                     onClicked: console.toggleAnalytics()
+                }
+                ConsoleButton {
+                    objectName: "remoteControlButton"
+                    visible: console.leadLinked
+                    text: console.remoteControl ? qsTr("Turn remote control off") : qsTr("Allow remote control")
+                    tone: console.remoteControl ? "normal" : "primary"
+                    onClicked: console.toggleRemoteControl()
                 }
                 ConsoleButton {
                     text: console.captionsOn ? qsTr("Hide captions") : qsTr("Show captions")

@@ -374,3 +374,47 @@ class SourceSwitched(Event):
     node_id: str = ""
     offset_s: float = 0.0
     lesson_position_s: float = 0.0
+
+
+# ---- the remote lead teacher's link (dual_teacher.runtime.lead_link) -------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class LeadCommandReceived(Event):
+    """A command from the remote lead teacher's dashboard: `command` is "call_on_seat", "hand_poll",
+    "question", "switch_source", "pause", "resume" or "note"; `detail` what it says (a prompt, a note, a seat);
+    `accepted` False when the console has remote control off (the command is shown, nothing else happens)."""
+
+    command: str
+    detail: str = ""
+    accepted: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteControlSet(Event):
+    """The assisting teacher allowed (or stopped) the lead teacher's remote commands."""
+
+    enabled: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadLinkChanged(Event):
+    """The link to the lead teacher's server: `state` "connected" or "down" (with `reason`)."""
+
+    state: str
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadHandPollRequested(Event):
+    """The lead teacher asks for a hand poll now (`prompt`, open for `duration_s`)."""
+
+    prompt: str
+    duration_s: float = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadQuestionShown(Event):
+    """The lead teacher's ad-hoc question card (`prompt`, optional `choices`), open for `duration_s`."""
+
+    prompt: str
+    choices: tuple[str, ...] = ()
+    duration_s: float = 30.0

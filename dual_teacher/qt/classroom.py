@@ -165,6 +165,9 @@ class Classroom(QObject):
                 os.environ.get("QT_QUICK_BACKEND") == "software"
             )
         self.gated = [GatedInput(s) for s in inputs]
+        # The remote lead teacher's link (runtime.lead_link), if the class has one: the console can turn its
+        # commands off; a "switch source" command from it goes through the same path as the console's button.
+        self.lead = next((s for s in inputs if callable(getattr(s, "set_remote_control", None))), None)
         self._resume = parse_resume(resume) if resume else None
         self._heartbeat_fd = heartbeat_fd
         if heartbeat_fd is not None:
@@ -203,7 +206,8 @@ class Classroom(QObject):
         self.live.on_up = self._live_up
         self.live.on_down = self._live_down
         self.live.on_retry = self._live_retry
-        simulated = bool(inputs) and all(is_simulated(s) for s in inputs)
+        analytic = [s for s in inputs if getattr(s, "gated", True)]  # the lead link is no camera or microphone
+        simulated = bool(analytic) and all(is_simulated(s) for s in analytic)
         self.console = ConsoleModel(self, text_in(pack.manifest.title, lang), simulated)
         if camera_source is None:  # the camera perception analyses: the set-up view shows that one
             preview = camera_preview_source(inputs)
@@ -212,6 +216,8 @@ class Classroom(QObject):
         self.analytics_on = True
         self.captions_on = True
         self._on_air = "lesson"
+        if self.lead is not None and hasattr(self.lead, "lesson_controls_allowed"):
+            self.lead.lesson_controls_allowed = lambda: self._on_air == "lesson"
         self._live_available = False
         self._class_t0: float | None = None
         self._started = False
@@ -368,6 +374,11 @@ class Classroom(QObject):
         elif source == "lesson" and self._on_air == "live":
             self.session.submit(ev.TeacherSwitchedSource("lesson"))
             self._fall_back("teacher", self.clock.monotonic())
+
+    def set_remote_control(self, on: bool) -> None:
+        set_remote = getattr(self.lead, "set_remote_control", None)
+        if callable(set_remote):
+            set_remote(on)  # the link records RemoteControlSet; the console follows that event
 
     def set_analytics(self, on: bool) -> None:
         if on == self.analytics_on:
@@ -537,6 +548,8 @@ class Classroom(QObject):
         for event in self._events.drain():
             self.display.on_event(event)
             self.console.on_event(event, now)
+            if isinstance(event, ev.LeadCommandReceived) and event.accepted and event.command == "switch_source":
+                self.switch_source(event.detail)
         self._ticks += 1
         if self._ticks % CONSOLE_EVERY == 0 or self.session.ended:
             self.console.refresh(now)

@@ -48,6 +48,7 @@ class Controls(Protocol):
     def switch_source(self, source: str) -> None: ...
     def set_analytics(self, on: bool) -> None: ...
     def set_captions(self, on: bool) -> None: ...
+    def set_remote_control(self, on: bool) -> None: ...
     def end_class(self) -> None: ...
     def toggle_fullscreen(self) -> None: ...
     def on_air(self) -> str: ...
@@ -98,6 +99,8 @@ class ConsoleModel(ViewModel):
     captionsOn = prop(bool, "captionsOn", statusChanged)
     simulated = prop(bool, "simulated", statusChanged)
     analyticsKind = prop(str, "analyticsKind", statusChanged)  # what runs, as on the display's indicator
+    leadLinked = prop(bool, "leadLinked", statusChanged)
+    remoteControl = prop(bool, "remoteControl", statusChanged)
     headCount = prop(int, "headCount", roomChanged)
     headCountApprox = prop(bool, "headCountApprox", roomChanged)  # a camera's count: an estimate ("about N")
     handsUp = prop(int, "handsUp", roomChanged)  # what the display shows during a hand poll, else the queue
@@ -140,6 +143,8 @@ class ConsoleModel(ViewModel):
             liveState="",
             liveAvailable=False,
             analyticsOn=True,
+            leadLinked=False,
+            remoteControl=True,
             captionsOn=True,
             simulated=simulated,
             analyticsKind="",
@@ -236,6 +241,10 @@ class ConsoleModel(ViewModel):
     @Slot()
     def toggleAnalytics(self) -> None:
         self._c.set_analytics(not self._v["analyticsOn"])
+
+    @Slot()
+    def toggleRemoteControl(self) -> None:
+        self._c.set_remote_control(not self._v["remoteControl"])
 
     @Slot()
     def toggleCaptions(self) -> None:
@@ -360,7 +369,7 @@ class ConsoleModel(ViewModel):
 
     def _alert(self, kind: str, severity: str, now: float, **args: Any) -> None:
         self._alert_seq += 1
-        self._alerts = [a for a in self._alerts if a["kind"] != kind or kind == "stage"]
+        self._alerts = [a for a in self._alerts if a["kind"] != kind or kind in ("stage", "lead")]
         when = clock_text(now - self._started_at) if self._started_at is not None else ""
         self._alerts.insert(0, {"id": self._alert_seq, "kind": kind, "severity": severity, "time": when, **args})
         del self._alerts[MAX_ALERTS:]
@@ -398,6 +407,15 @@ class ConsoleModel(ViewModel):
             self._alert("analytics_paused", "info", now)
         elif isinstance(e, ev.TeacherResumedAnalytics):
             self._resolve("analytics_paused")
+        elif isinstance(e, ev.LeadCommandReceived):  # every lead command is shown, acted on or not
+            self._alert("lead", "info", now, command=e.command, detail=e.detail, accepted=e.accepted)
+        elif isinstance(e, ev.LeadLinkChanged) and e.state == "down":
+            self._alert("lead_link", "warning", now, reason=e.reason)
+        elif isinstance(e, ev.LeadLinkChanged):
+            self._resolve("lead_link")
+            self._set("status", leadLinked=True)
+        elif isinstance(e, ev.RemoteControlSet):
+            self._set("status", leadLinked=True, remoteControl=e.enabled)
 
     # ---- pulled every GUI tick ------------------------------------------------------------------------------------
     def _tally_counts(self) -> dict[str, int]:

@@ -38,6 +38,7 @@ class DisplayModel(ViewModel):
     clockChanged = Signal()
     captionChanged = Signal()
     cueChanged = Signal()
+    leadChanged = Signal()
 
     mode = prop(str, "mode", stageChanged)
     onAir = prop(str, "onAir", stageChanged)
@@ -66,6 +67,12 @@ class DisplayModel(ViewModel):
     caption = prop(str, "caption", captionChanged)
     captionsOn = prop(bool, "captionsOn", captionChanged)
     cueVisible = prop(bool, "cueVisible", cueChanged)
+    # The remote lead teacher's ad-hoc card (a question or a hand poll), shown over the lesson for its time.
+    leadCardVisible = prop(bool, "leadCardVisible", leadChanged)
+    leadCardKind = prop(str, "leadCardKind", leadChanged)
+    leadCardPrompt = prop(str, "leadCardPrompt", leadChanged)
+    leadCardChoices = prop(list, "leadCardChoices", leadChanged)
+    leadCardSecondsLeft = prop(int, "leadCardSecondsLeft", leadChanged)
 
     def __init__(
         self,
@@ -92,6 +99,7 @@ class DisplayModel(ViewModel):
         self._track: CaptionTrack | None = None
         self._live_caption_until = 0.0
         self._cue_until = 0.0
+        self._lead_card_until = 0.0
         self._handover_until = 0.0
         self._head_peak = 0
         self.last_command: cmd.Command | None = None
@@ -113,6 +121,14 @@ class DisplayModel(ViewModel):
         self._set("clock", secondsLeft=-1, totalSeconds=0)
         self._set("caption", caption="", captionsOn=True)
         self._set("cue", cueVisible=False)
+        self._set(
+            "lead",
+            leadCardVisible=False,
+            leadCardKind="",
+            leadCardPrompt="",
+            leadCardChoices=[],
+            leadCardSecondsLeft=0,
+        )
 
         self.player = player
         self.player.mediaStatusChanged.connect(self._on_media_status)
@@ -284,6 +300,17 @@ class DisplayModel(ViewModel):
             self._set("cue", cueVisible=self._v["mode"] != "summary")
         elif isinstance(event, ev.HeadCountReported):
             self._head_peak = max(self._head_peak, event.count)
+        elif isinstance(event, ev.LeadQuestionShown | ev.LeadHandPollRequested) and self._v["mode"] != "summary":
+            self._lead_card_until = now + event.duration_s
+            choices = event.choices if isinstance(event, ev.LeadQuestionShown) else ()
+            self._set(
+                "lead",
+                leadCardVisible=True,
+                leadCardKind="question" if isinstance(event, ev.LeadQuestionShown) else "hand_poll",
+                leadCardPrompt=mask_unsafe_words(event.prompt),
+                leadCardChoices=[mask_unsafe_words(c) for c in choices],
+                leadCardSecondsLeft=math.ceil(event.duration_s),
+            )
 
     # ---- time, media ----------------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -294,6 +321,9 @@ class DisplayModel(ViewModel):
         self._set("clock", secondsLeft=-1 if left is None else math.ceil(left - 1e-6))
         if now >= self._cue_until:
             self._set("cue", cueVisible=False)
+        if self._v["leadCardVisible"]:
+            left = self._lead_card_until - now
+            self._set("lead", leadCardVisible=left > 0, leadCardSecondsLeft=max(0, math.ceil(left - 1e-6)))
         if now >= self._handover_until:
             self._set("stage", handover=False)
         if now >= self._live_caption_until:

@@ -54,6 +54,8 @@ def analytics_indicator(stages: Sequence[object]) -> str:
     camera = microphone = simulated = other = False
     for stage in stages:
         inner = getattr(stage, "stage", stage)
+        if not getattr(inner, "gated", True):  # not analytics (the lead teacher's link): never on the indicator
+            continue
         if is_simulated(inner):
             simulated = True
         elif callable(getattr(inner, "latest_preview", None)) or getattr(inner, "name", "") == "perception":
@@ -97,9 +99,14 @@ class GatedInput:
     def handle(self, item: cmd.Command | ev.Event, now: float) -> None:
         self.stage.handle(item, now)
 
+    def attach(self, session: ClassSession) -> None:
+        attach = getattr(self.stage, "attach", None)
+        if callable(attach):
+            attach(session)
+
     def poll(self, now: float) -> list[ev.Event]:
         events = self.stage.poll(now)
-        if self.enabled:
+        if self.enabled or not getattr(self.stage, "gated", True):  # e.g. the lead link: not analytics
             return events
         self.withheld += len(events)
         return []
@@ -114,7 +121,9 @@ class GatedInput:
             row = self.stage.health()
         else:
             row = StageHealth(self.name, provider="simulated" if is_simulated(self.stage) else "")
-        return row if self.enabled else dataclasses.replace(row, state="off", detail="paused")
+        if self.enabled or not getattr(self.stage, "gated", True):
+            return row
+        return dataclasses.replace(row, state="off", detail="paused")
 
 
 VIDEO_MIN_FPS = 5.0  # a playing video shown below this frame rate looks frozen to the class

@@ -111,6 +111,10 @@ class ClassSession:
         self.budgets: dict[str, FailureBudget] = {}  # the watchdog: one failure budget per stage
         self._store_alert: str | None = None
         self._spilled: tuple[int, Path | None] = (0, None)  # "full", "reserve" while the console shows a store alert
+        for stage in self.inputs:  # a stage that reads the whole session (the lead link) says so with `attach`
+            attach = getattr(stage, "attach", None)
+            if callable(attach):
+                attach(self)
 
     # ---- lifecycle ----------------------------------------------------------------------------------
     def open(self) -> None:

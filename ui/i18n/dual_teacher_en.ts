@@ -80,6 +80,10 @@
             <source>Analytics on</source>
             <translation type="unfinished" />
         </message>
+        <message>
+            <source>Hands up if: %1</source>
+            <translation type="unfinished" />
+        </message>
     </context>
     <context>
         <name>Console</name>
@@ -533,6 +537,58 @@
         </message>
         <message>
             <source>video too slow</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The link to the lead teacher is down (%1). The class goes on.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>(remote control is off: nothing was done)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher called on a raised hand (%1).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher asks for a hand poll: %1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher asks: %1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher switched to the live stream.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher switched to the AI lesson.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher paused the lesson.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>The lead teacher resumed the lesson.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Note from the lead teacher: %1</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Lead teacher link</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Turn remote control off</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <source>Allow remote control</source>
             <translation type="unfinished" />
         </message>
     </context>

@@ -77,6 +77,10 @@
             <source>Analytics on</source>
             <translation>分析已开启</translation>
         </message>
+        <message>
+            <source>Hands up if: %1</source>
+            <translation>请举手，如果：%1</translation>
+        </message>
     </context>
     <context>
         <name>Console</name>
@@ -527,6 +531,58 @@
         <message>
             <source>video too slow</source>
             <translation>视频太卡</translation>
+        </message>
+        <message>
+            <source>The link to the lead teacher is down (%1). The class goes on.</source>
+            <translation>与主讲教师的连接中断（%1）。课堂照常进行。</translation>
+        </message>
+        <message>
+            <source>(remote control is off: nothing was done)</source>
+            <translation>（远程控制已关闭：未执行）</translation>
+        </message>
+        <message>
+            <source>The lead teacher called on a raised hand (%1).</source>
+            <translation>主讲教师点名了一位举手的同学（%1）。</translation>
+        </message>
+        <message>
+            <source>The lead teacher asks for a hand poll: %1</source>
+            <translation>主讲教师发起举手投票：%1</translation>
+        </message>
+        <message>
+            <source>The lead teacher asks: %1</source>
+            <translation>主讲教师提问：%1</translation>
+        </message>
+        <message>
+            <source>The lead teacher switched to the live stream.</source>
+            <translation>主讲教师切换到了直播。</translation>
+        </message>
+        <message>
+            <source>The lead teacher switched to the AI lesson.</source>
+            <translation>主讲教师切换到了 AI 课程。</translation>
+        </message>
+        <message>
+            <source>The lead teacher paused the lesson.</source>
+            <translation>主讲教师暂停了课程。</translation>
+        </message>
+        <message>
+            <source>The lead teacher resumed the lesson.</source>
+            <translation>主讲教师继续了课程。</translation>
+        </message>
+        <message>
+            <source>Note from the lead teacher: %1</source>
+            <translation>主讲教师留言：%1</translation>
+        </message>
+        <message>
+            <source>Lead teacher link</source>
+            <translation>主讲教师连接</translation>
+        </message>
+        <message>
+            <source>Turn remote control off</source>
+            <translation>关闭远程控制</translation>
+        </message>
+        <message>
+            <source>Allow remote control</source>
+            <translation>允许远程控制</translation>
         </message>
     </context>
     <context>
