@@ -120,3 +120,14 @@ def test_eval_perception_video_quick(tmp_path: Path) -> None:
         tp, _fp, fn = row["video"]
         assert tp + fn == row["raised_true"] > 0
     assert "video" in proc.stdout and "still" in proc.stdout
+
+
+def test_train_raise_classifier_quick(tmp_path: Path) -> None:
+    out = tmp_path / "clf.json"
+    proc = _run("train_raise_classifier.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["examples"] > 0 and data["positives"] > 0
+    assert {"classifier", "rule"} == set(data["leave_one_source_out"])
+    assert isinstance(data["classifier_beats_rule"], bool)
+    assert "leave-one-source-out F1" in proc.stdout
