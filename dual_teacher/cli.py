@@ -798,6 +798,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 # ---- bench ----------------------------------------------------------------------------------------------------------
+def cmd_bench_setup_peers(args: argparse.Namespace) -> int:
+    """Set-up step: the peers' own environments, from pinned lists (benchmark runs never install anything)."""
+    from dual_teacher.runtime.bench_peers import setup_peers
+
+    python, how = setup_peers(force=args.force)
+    if python is None:
+        print(f"MediaPipe peer: not set up: {how}", file=sys.stderr)
+        return 1
+    print(f"MediaPipe peer: {how} ({python})")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import time
 
@@ -807,6 +819,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if getattr(args, "bench_command", None) == "compare":
         return cmd_bench_compare(args)
+    if getattr(args, "bench_command", None) == "setup-peers":
+        return cmd_bench_setup_peers(args)
     mode: Mode = "quick" if args.quick else "full" if args.full else "default"
     out = Path(args.out) if args.out else Path("results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     options = BenchOptions(
@@ -1009,6 +1023,11 @@ def build_parser() -> argparse.ArgumentParser:
     bcompare.add_argument("a", help="results JSON A (the baseline)")
     bcompare.add_argument("b", help="results JSON B")
     bcompare.set_defaults(func=cmd_bench)
+    bsetup = bench_sub.add_parser(
+        "setup-peers", help="make the MediaPipe peer's venv from its pinned list (a set-up step; runs never install)"
+    )
+    bsetup.add_argument("--force", action="store_true", help="make it again even if it exists")
+    bsetup.set_defaults(func=cmd_bench)
 
     sessions = sub.add_parser("sessions", help="list stored class sessions")
     sessions.set_defaults(func=cmd_sessions)

@@ -70,6 +70,8 @@ fi
 
 # ---- 4. on-device models: TFLite -> ONNX conversion + parity check in their own venv (cached), Whisper assembly
 .venv/bin/dual-teacher models build >&2
+# ---- 4b. the benchmark's MediaPipe peer in its own venv (pinned; once): benchmark runs never install anything
+if [ "$job" = test ]; then .venv/bin/dual-teacher bench setup-peers >&2 || say "MediaPipe peer not set up: bench reports it as skipped"; fi
 
 # ---- 5. the job
 case "$job" in

@@ -100,7 +100,6 @@ class BenchOptions:
     budget_s: float | None = None
     cameras: int = 2
     peers: bool = True
-    make_peer_venv: bool | None = None  # None: yes, except in --quick
     data: Path | None = None
 
 
@@ -827,8 +826,7 @@ class BenchRun:
 
     def _mediapipe_peer(self) -> dict[str, Any]:
         assert self.profile is not None
-        make = self.o.make_peer_venv if self.o.make_peer_venv is not None else self.o.mode != "quick"
-        python, why = peer_python(create=make)
+        python, why = peer_python()
         if python is None:
             return {"skipped": why}
         single = self.result["scenarios"].get("single_stream", {}).get("perception", {})

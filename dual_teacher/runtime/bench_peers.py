@@ -1,8 +1,9 @@
 """The MediaPipe peer of `dual-teacher bench`: MediaPipe's own pose pipelines on the same frames.
 
 MediaPipe 0.10.14 pins protobuf < 5, which cannot share the runtime's environment, so it runs in its own venv
-under the model cache (the same venv benchmarks/bench_perception.py uses, made on demand from the mediapipe
-wheel the model build cached plus a few pinned packages from PyPI) through the perception benchmark's runner
+under the model cache (the same venv benchmarks/bench_perception.py uses, made at set-up by `dual-teacher bench
+setup-peers` from the mediapipe wheel the model build cached plus the pinned benchmarks/peer-mediapipe.txt, never
+during a benchmark run) through the perception benchmark's runner
 script, `benchmarks/_mediapipe_peer.py` (in a checkout or installed under share/dual-teacher/benchmarks).
 If any of that is missing the peer is reported as skipped with the reason; the run goes on.
 """
@@ -25,8 +26,8 @@ from dual_teacher.config import models_cache_dir
 from dual_teacher.resources import resource_dir
 
 MEDIAPIPE = "mediapipe==0.10.14"
-PEER_DEPS = ("absl-py", "attrs", "flatbuffers", "protobuf>=4.25,<5", "numpy", "opencv-python-headless", "matplotlib")
 VENV_NAME = "peer-mediapipe-0.10.14"
+SETUP_HINT = "run `dual-teacher bench setup-peers` once (set-up step; needs the package index)"
 
 
 def peer_script() -> Path | None:
@@ -34,15 +35,39 @@ def peer_script() -> Path | None:
     return path if path.is_file() else None
 
 
-def peer_python(create: bool) -> tuple[Path | None, str]:
-    """The peer venv's python (made on demand when `create`), or None and why not."""
-    cache = models_cache_dir()
-    venv = cache / VENV_NAME
+def peer_requirements() -> Path | None:
+    path = resource_dir("benchmarks") / "peer-mediapipe.txt"
+    return path if path.is_file() else None
+
+
+def peer_venv() -> Path:
+    return models_cache_dir() / VENV_NAME
+
+
+def peer_python() -> tuple[Path | None, str]:
+    """The peer venv's python, or None and why not. Never installs anything: a benchmark run on an offline
+    classroom PC cannot, so the venv is made beforehand by `setup_peers` (`dual-teacher bench setup-peers`)."""
+    venv = peer_venv()
     python = venv / "bin" / "python"
     if python.is_file() and (venv / ".complete").is_file():
         return python, ""
-    if not create:
-        return None, f"no MediaPipe peer venv at {venv} (--quick does not make one; run once without --quick)"
+    return None, f"no MediaPipe peer venv at {venv}: {SETUP_HINT}"
+
+
+def setup_peers(force: bool = False) -> tuple[Path | None, str]:
+    """Make the MediaPipe peer's venv from the pinned list (benchmarks/peer-mediapipe.txt) and the mediapipe
+    wheel the model build cached (else the index). Idempotent: an existing complete venv is kept unless
+    `force`. Returns the venv's python, or None and why it could not be made."""
+    if not force:
+        python, _ = peer_python()
+        if python is not None:
+            return python, "already set up"
+    requirements = peer_requirements()
+    if requirements is None:
+        return None, "benchmarks/peer-mediapipe.txt not found (not a checkout, not installed)"
+    cache = models_cache_dir()
+    venv = peer_venv()
+    python = venv / "bin" / "python"
     staging = cache / f".{VENV_NAME}.{os.getpid()}"
     try:
         shutil.rmtree(staging, ignore_errors=True)
@@ -51,20 +76,19 @@ def peer_python(create: bool) -> tuple[Path | None, str]:
         source = [str(wheels[0])] if wheels else [MEDIAPIPE]
         pip = [str(staging / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
         subprocess.run([*pip, "--no-deps", *source], check=True, capture_output=True, text=True, timeout=900)
-        subprocess.run([*pip, *PEER_DEPS], check=True, capture_output=True, text=True, timeout=900)
+        subprocess.run([*pip, "-r", str(requirements)], check=True, capture_output=True, text=True, timeout=900)
         subprocess.run(
             [str(staging / "bin" / "python"), "-c", "import mediapipe"], check=True, capture_output=True, timeout=180
         )
         (staging / ".complete").write_text("ok\n", encoding="utf-8")
-        if not (venv / ".complete").is_file():  # another run may have finished first: keep that one
-            shutil.rmtree(venv, ignore_errors=True)
-            staging.rename(venv)
+        shutil.rmtree(venv, ignore_errors=True)
+        staging.rename(venv)
     except (OSError, subprocess.SubprocessError) as exc:
         detail = str(getattr(exc, "stderr", "") or "")[-400:]
         return None, f"could not make the MediaPipe venv: {exc} {detail}".strip()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return (python, "") if python.is_file() else (None, f"the MediaPipe venv at {venv} is incomplete")
+    return (python, "made") if python.is_file() else (None, f"the MediaPipe venv at {venv} is incomplete")
 
 
 def run_mediapipe(

@@ -324,3 +324,16 @@ def test_render_a_partial_result() -> None:
     rows = summary_rows(result)
     assert rows[0]["scenario"] == "SingleStream perception (interrupted)"
     assert render({}).startswith("<!doctype html>")
+
+
+def test_a_benchmark_run_never_installs_a_peer(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without the peer venv, peer_python reports how to set it up and makes nothing (no pip during a run)."""
+    from dual_teacher.runtime import bench_peers
+
+    monkeypatch.setenv("DUAL_TEACHER_CACHE", str(tmp_path))
+    calls: list[object] = []
+    monkeypatch.setattr(bench_peers.subprocess, "run", lambda *a, **k: calls.append(a))
+    python, why = bench_peers.peer_python()
+    assert python is None and "dual-teacher bench setup-peers" in why
+    assert calls == [] and not any(tmp_path.iterdir())
+    assert bench_peers.peer_requirements() is not None  # the pinned list ships with the project
