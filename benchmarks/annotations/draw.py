@@ -69,10 +69,8 @@ def render(img: Image.Image, entry: dict[str, Any], truth: str = "") -> Image.Im
         draw.ellipse((x - r, yy - r, x + r, yy + r), outline=colour, width=max(2, unit // 2))
         label = f"{i}R" if up else str(i)
         draw.text((x + r + 1, yy - r), label, fill=colour, font=font, stroke_width=2, stroke_fill=(0, 0, 0))
-    text = (
-        f"people {len(entry.get('people', []))} + dense ~{entry.get('dense_people', 0)}, "
-        f"raised {len(raised)}, scene {entry.get('scene')}  {truth}"
-    )
+    dense = f" + dense ~{entry['dense_people']}" if entry.get("dense_people") else ""
+    text = f"people {len(entry.get('people', []))}{dense}, raised {len(raised)}, scene {entry.get('scene')}  {truth}"
     draw.text((4, 2), text, fill=(255, 255, 255), font=font)
     return out
 
