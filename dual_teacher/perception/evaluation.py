@@ -8,6 +8,7 @@ Matching is one to one, nearest pairs first: a predicted head and an annotated p
 closer than `radius` x the predicted head size (at least `min_radius_px`). Then
 - people: true positives = matched annotated people; predictions inside a dense region are not scored
   (the people there are not marked one by one); recall = TP / annotated, precision = TP / scored predictions;
+- `ignore` boxes (a picture in the picture: a real depiction, but not the room) are neither right nor wrong;
 - raised hands: the same matching between the predicted raised people and the annotated raised points
   (dense regions included: raised hands are marked everywhere); a person found with the hand down is a miss,
   a raised hand on the wrong person is a false positive, so errors can no longer cancel out as the per-image
@@ -59,6 +60,7 @@ class Annotation:
     dense_people: int = 0
     scene: str = "other"
     source: str = ""
+    ignore: tuple[tuple[float, float, float, float], ...] = ()  # no real person there (a picture in the picture)
 
     @property
     def total_people(self) -> int:
@@ -73,6 +75,7 @@ class Annotation:
             int(entry.get("dense_people", 0)),
             str(entry.get("scene", "other")),
             str(entry.get("source", "")),
+            tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in entry.get("ignore", [])),
         )
 
 
@@ -130,12 +133,12 @@ def match(
 
 
 def score_people(predicted: Sequence[PredictedHead], ann: Annotation) -> MatchCounts:
-    scored = [p for p in predicted if not in_any((p.x, p.y), ann.dense)]
+    scored = [p for p in predicted if not in_any((p.x, p.y), ann.dense + ann.ignore)]
     tp = len(match(scored, ann.people))
     return MatchCounts(tp, len(scored) - tp, len(ann.people) - tp)
 
 
 def score_raised(predicted: Sequence[PredictedHead], ann: Annotation) -> MatchCounts:
-    up = [p for p in predicted if p.raised]
+    up = [p for p in predicted if p.raised and not in_any((p.x, p.y), ann.ignore)]
     tp = len(match(up, ann.raised))
     return MatchCounts(tp, len(up) - tp, len(ann.raised) - tp)

@@ -101,3 +101,11 @@ def test_head_count_bounds_are_medians_of_the_window() -> None:
     assert s.bounds() == (24, 30)
     s.add(10, 10.0)  # the old samples leave the window
     assert s.bounds() == (10, 10)
+
+
+def test_ignored_regions_are_neither_right_nor_wrong() -> None:
+    ann = Annotation(people=((500, 500),), raised=(), ignore=((0, 0, 100, 100),))
+    predicted = [PredictedHead(50, 50, 20, True), PredictedHead(500, 500, 20, False)]
+    people, raised = score_people(predicted, ann), score_raised(predicted, ann)
+    assert (people.tp, people.fp, people.fn) == (1, 0, 0)
+    assert (raised.tp, raised.fp, raised.fn) == (0, 0, 0)
