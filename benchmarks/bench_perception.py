@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     python: Path | None = None
     why = "--peer skip"
     if args.peer == "auto":
-        python, why = peer_python(create=not args.quick)
+        python, why = peer_python()
     rows: list[dict[str, Any]] = []
     peer: dict[str, Any] = {"skipped": why} if python is None else {}
     for res, size in RESOLUTIONS.items():

@@ -62,7 +62,7 @@ class FusedPerson:
 class FusionConfig:
     match_radius: float = 0.8  # x the larger head size: same person
     sure_score: float = 0.85  # one cue this sure counts towards `low` on its own
-    palm_above: float = 0.6  # palm centre at least this x head size above the head centre
+    palm_above: float = 1.0  # palm centre at least this x head size above the head centre: clear of its top
     palm_reach: float = 1.6  # and within this x head size sideways
     palm_max_rise: float = 3.0  # and not more than this x head size above (someone else's hand)
     use_palm: bool = True

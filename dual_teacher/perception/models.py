@@ -227,8 +227,9 @@ def roi_from_detection(keypoints: npt.NDArray[np.floating[Any]], scale: float = 
 def roi_from_landmarks(lm: PoseLandmarks, scale: float = 1.25) -> Roi:
     """Next frame's region from the auxiliary landmarks 33 (hip centre) and 34 (full-body scale point).
 
-    `scale` enlarges the region around the body: MediaPipe's 1.25 cuts off hands held above the head of a
-    seated student (the region is centred on the hips), 1.5 keeps them in view."""
+    `scale` enlarges the region around the body (MediaPipe: 1.25). A wider region keeps hands held far above
+    the head in view but also takes in more of the neighbours' arms: on the annotated data 1.5 found fewer
+    raised hands right than 1.25 (benchmarks/eval_perception.py), so the pipeline keeps 1.25."""
     return alignment_roi(lm.xy(AUX_HIP_CENTRE), lm.xy(AUX_BODY_SCALE), scale)
 
 

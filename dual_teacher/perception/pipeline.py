@@ -93,7 +93,7 @@ class PerceptionConfig:
     rule: RaiseRule = dataclasses.field(default_factory=RaiseRule)
     attention: bool = True
     roi_from_detections: bool = True  # a tracked person found by the detector again takes the detection's region
-    roi_scale: float = 1.5  # landmark region around the body (MediaPipe: 1.25, which cuts off raised hands)
+    roi_scale: float = 1.25  # landmark region around the body (MediaPipe's; 1.5 added false raises, see README)
     face_count: bool = True  # faces from the full-range detector over face-sized tiles count people too
     face_weak_score: float = 0.45  # unconfirmed faces between this and face_only_score widen the uncertainty
     face_track_age_s: float = 5.0  # a face-only person is kept this long without being seen again
