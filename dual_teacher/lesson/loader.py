@@ -353,10 +353,6 @@ def _check_graph(gnodes: list[_GNode], start: str | None, out: _Collector) -> No
     _check_instant_loops(gnodes, index, edges, out)
 
 
-def _dotted(field: str) -> tuple[str | int, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in field.split("."))
-
-
 def _check_branch(gnodes: list[_GNode], i: int, node: BranchNode, index: dict[str, int], out: _Collector) -> None:
     if node.source not in index:
         out.add(("nodes", i, "source"), f"source {node.source!r} does not exist")

@@ -34,12 +34,6 @@ class Roi:
     height: float
     rotation: float = 0.0
 
-    @staticmethod
-    def square_around(x0: float, y0: float, x1: float, y1: float) -> Roi:
-        """The square (side = the longer side) centred on an axis-aligned box: a letterbox of that box."""
-        side = max(x1 - x0, y1 - y0)
-        return Roi((x0 + x1) / 2, (y0 + y1) / 2, side, side)
-
     def to_frame(self, points: npt.NDArray[np.floating[Any]]) -> F32:
         """Map points normalised to this region (..., 2) to frame pixels."""
         p = np.asarray(points, dtype=np.float32)

@@ -209,10 +209,6 @@ class RaiseHysteresis:
     def reset(self) -> None:
         self._tracks.clear()
 
-    def is_up(self, track_id: int) -> bool:
-        t = self._tracks.get(track_id)
-        return bool(t and t.up)
-
     def up_tracks(self) -> list[int]:
         return [tid for tid, t in self._tracks.items() if t.up]
 

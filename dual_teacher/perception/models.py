@@ -153,13 +153,6 @@ class PoseLandmarks:
     def xy(self, index: int) -> tuple[float, float]:
         return float(self.points[index, 0]), float(self.points[index, 1])
 
-    def body_box(self, threshold: float = 0.5) -> tuple[float, float, float, float]:
-        """Bounding box of the visible body landmarks (all 33 when none is visible)."""
-        body = self.points[:33, :2]
-        ok = (self.visibility[:33] >= threshold) & (self.presence[:33] >= threshold)
-        pts = body[ok] if int(ok.sum()) >= 3 else body
-        return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
-
     def head_box(self) -> tuple[float, float, float, float]:
         pts = self.points[list(HEAD_POINTS), :2]
         return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())

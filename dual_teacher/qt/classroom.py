@@ -90,13 +90,6 @@ def ensure_app() -> QGuiApplication:
     return app
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 class FrameClock(QObject):
     """Intervals between the frames a window shows, as the GUI thread learns of them. `frameSwapped` comes from
     the render thread and is queued here: a Python slot run on the render thread could deadlock on the GIL
@@ -589,17 +582,3 @@ class Classroom(QObject):
     @property
     def started(self) -> bool:
         return self._started
-
-    def ui_stats(self) -> dict[str, float]:
-        frames = list(self.frames.intervals_ms)
-        ticks = list(self.tick_ms)
-        gaps = list(self.tick_gap_ms)
-        return {
-            "frames": len(frames),
-            "frame_ms_p50": _percentile(frames, 0.5),
-            "frame_ms_p99": _percentile(frames, 0.99),
-            "frame_ms_max": max(frames, default=0.0),
-            "tick_ms_p50": _percentile(ticks, 0.5),
-            "tick_ms_p99": _percentile(ticks, 0.99),
-            "tick_gap_ms_p99": _percentile(gaps, 0.99),
-        }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
@@ -364,10 +363,6 @@ class DisplayModel(ViewModel):
         if self._video_node is not None:
             node, self._video_node = self._video_node, None
             self._submit(ev.MediaFailed(node, message or str(error)))
-
-    def media_file(self) -> Path | None:
-        url = self.player.source()
-        return Path(url.toLocalFile()) if url.isLocalFile() else None
 
     def stop(self) -> None:
         self._timer.stop()
