@@ -92,6 +92,7 @@ class PerceptionConfig:
     max_track_age_s: float = 1.5
     rule: RaiseRule = dataclasses.field(default_factory=RaiseRule)
     attention: bool = True
+    drop_nested: bool = True  # a pose "person" inside another person's body and smaller is a part of them
     roi_from_detections: bool = True  # a tracked person found by the detector again takes the detection's region
     roi_scale: float = 1.25  # landmark region around the body (MediaPipe's; 1.5 added false raises, see README)
     face_count: bool = True  # faces from the full-range detector over face-sized tiles count people too
@@ -424,6 +425,22 @@ class RoomPerception:
                         break
         return dropped
 
+    def _drop_nested(self, refreshed: Sequence[int]) -> list[int]:
+        """A "person" whose head lies inside someone else's body and is smaller than that person's head is a
+        part of them (hands held together, a forearm): the same test the lone faces pass (fusion)."""
+        heads = {t: head_centre_size(p.landmarks) for t, p in self._people.items() if p.landmarks is not None}
+        out = []
+        for tid in refreshed:
+            if tid not in heads:
+                continue
+            x, y, size = heads[tid]
+            for other, (ox, oy, osize) in heads.items():
+                if other != tid and size < osize and 0.5 < (y - oy) / osize < 4.0 and abs(x - ox) < 1.2 * osize:
+                    self._drop(tid)
+                    out.append(tid)
+                    break
+        return out
+
     def _veto_shared_arms(self, refreshed: Sequence[int]) -> None:
         """One raised arm drawn onto two people (a neighbour's arm in front of or beside someone): the arm
         belongs to the person whose shoulder is nearest the raised wrist (in units of their own scale)."""
@@ -661,6 +678,8 @@ class RoomPerception:
             chosen = [t for t in chosen if t in self._people]
         refreshed = [t for t in refreshed if t in self._people]
         dropped = set(self._dedupe(refreshed))
+        if self.config.drop_nested:
+            dropped |= set(self._drop_nested(refreshed))
         refreshed = [t for t in refreshed if t not in dropped]
         self._veto_shared_arms(refreshed)
         t3 = time.perf_counter()
