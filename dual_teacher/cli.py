@@ -962,16 +962,16 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="stored data").add_subparsers(
         dest="data_command", required=True, metavar="DATA_COMMAND"
     )
-    purge = data.add_parser("purge", help="delete stored sessions (events, outbox, reports)")
-    purge.add_argument("--older-than", type=float, metavar="DAYS", help="default: the config's retention_days")
-    purge.add_argument("--session", action="append", metavar="ID", help="delete this session (repeatable)")
-    purge.add_argument("--yes", action="store_true", help="do not ask")
-    purge.set_defaults(func=cmd_data_purge)
     dimport = data.add_parser(
         "import", help="put events spilled on a full disk (*-unsaved-*.jsonl) back into the store"
     )
     dimport.add_argument("files", nargs="+")
     dimport.set_defaults(func=cmd_data_import)
+    purge = data.add_parser("purge", help="delete stored sessions (events, outbox, reports)")
+    purge.add_argument("--older-than", type=float, metavar="DAYS", help="default: the config's retention_days")
+    purge.add_argument("--session", action="append", metavar="ID", help="delete this session (repeatable)")
+    purge.add_argument("--yes", action="store_true", help="do not ask")
+    purge.set_defaults(func=cmd_data_purge)
     return parser
 
 
