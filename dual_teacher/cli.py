@@ -640,6 +640,28 @@ def cmd_xapi_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_data_import(args: argparse.Namespace) -> int:
+    """Put events spilled on a full disk back into the event store."""
+    import sqlite3
+
+    from dual_teacher.config import store_path
+    from dual_teacher.engagement.store import import_spilled
+
+    path = store_path(_config(args))
+    code = 0
+    for name in args.files:
+        spill = Path(name)
+        try:
+            done = import_spilled(path, spill)
+        except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
+            print(f"{spill}: not imported ({exc}); nothing was changed for this file", file=sys.stderr)
+            code = 1
+            continue
+        sessions = ", ".join(done.sessions) or "-"
+        print(f"{spill}: {done.events} event(s) put back into {path} (session {sessions}); file now {done.moved_to}")
+    return code
+
+
 def cmd_data_purge(args: argparse.Namespace) -> int:
     import datetime as dt
     import time
@@ -1066,6 +1088,11 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="stored data").add_subparsers(
         dest="data_command", required=True, metavar="DATA_COMMAND"
     )
+    dimport = data.add_parser(
+        "import", help="put events spilled on a full disk (*-unsaved-*.jsonl) back into the store"
+    )
+    dimport.add_argument("files", nargs="+")
+    dimport.set_defaults(func=cmd_data_import)
     purge = data.add_parser("purge", help="delete stored sessions (events, outbox, reports)")
     purge.add_argument("--older-than", type=float, metavar="DAYS", help="default: the config's retention_days")
     purge.add_argument("--session", action="append", metavar="ID", help="delete this session (repeatable)")

@@ -316,6 +316,57 @@ def spill_folders(db: Path) -> list[Path]:
     return [db.parent, Path(tempfile.gettempdir()), Path.home()]
 
 
+@dataclasses.dataclass(frozen=True)
+class Imported:
+    events: int  # events added to the store
+    sessions: tuple[str, ...]
+    moved_to: Path  # the spill file, renamed so that it is not imported twice
+
+
+IMPORTED_SUFFIX = ".imported"
+
+
+def import_spilled(db: Path, spill: Path) -> Imported:
+    """Put the events a full disk made the writer spill (`*-unsaved-*.jsonl`) back into the store, in their
+    order, in one transaction; then rename the file to `*.imported` so it cannot be imported twice."""
+    if spill.name.endswith(IMPORTED_SUFFIX):
+        raise ValueError("this file was imported already")
+    rows = [json.loads(line) for line in spill.read_text(encoding="utf-8").splitlines() if line.strip()]
+    conn = connect(db)
+    added = 0
+    sessions: list[str] = []
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for row in rows:
+            if "session" in row:
+                conn.execute(_INSERT_SESSION, tuple(row["session"]))
+            elif "session_end" in row:
+                end = row["session_end"]
+                conn.execute(
+                    "UPDATE sessions SET ended_wall = ?, end_reason = ? WHERE id = ?",
+                    (end["wall"], end["reason"], end["session_id"]),
+                )
+            elif "type" in row:
+                payload = json.dumps(row["payload"], ensure_ascii=False, allow_nan=False)
+                conn.execute(
+                    "INSERT INTO events (session_id, mono, wall, type, payload) VALUES (?, ?, ?, ?, ?)",
+                    (row["session_id"], row["mono"], row["wall"], row["type"], payload),
+                )
+                added += 1
+                if row["session_id"] not in sessions:
+                    sessions.append(row["session_id"])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+    moved = spill.with_name(spill.name + IMPORTED_SUFFIX)
+    spill.rename(moved)
+    return Imported(added, tuple(sessions), moved)
+
+
 def _is_full(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "full" in text or "no space" in text

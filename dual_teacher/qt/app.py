@@ -80,6 +80,8 @@ def run_classroom_window(
             QTimer.singleShot(int(auto_close_s * 1000), app.quit)
 
     room.on_ended = ended
+    # Quitting is the console's decision (it asks while a class is on), never a side effect of closing a window.
+    app.setQuitOnLastWindowClosed(False)
     room.on_quit = app.quit  # the console's close handler (ui/Console.qml) asks first while the class is on
     guard.timeout.connect(check_time)
     guard.start(200)

@@ -55,7 +55,7 @@ def unsaved_note(session: ClassSession) -> str:
     if where is not None:
         return (
             f"warning: the disk that holds {session.store.path.parent} is full: {count} events of this class "
-            f"were saved to {where} instead (nothing is lost); free space and keep that file"
+            f"were saved to {where} instead (nothing is lost); free space, then `dual-teacher data import {where}`"
         )
     return (
         f"warning: some events could not be written to {session.store.path} and no other folder took them "

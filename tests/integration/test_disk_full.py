@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from dual_teacher.cli import main
 from dual_teacher.core import events as ev
 from dual_teacher.core.clock import FakeClock
-from dual_teacher.engagement.store import EventStore, StoreWriter
+from dual_teacher.engagement.store import EventStore, StoreWriter, import_spilled
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.runtime.session import STORE_STAGE, ClassSession
@@ -140,6 +141,14 @@ def test_a_disk_that_stays_full_spills_the_rest_to_a_file(demo_pack_dir: Path, t
     stored = _without_store_alerts(_stored(db, session.session_id), db, session.session_id)
     assert len(stored) + len(spilled) == expected  # nothing lost: in the store or in the spill file
     assert any("session_end" in r for r in rows)
+    # Space is back: the spilled events go back into the store, once.
+    back = import_spilled(db, where)
+    assert back.events == count and back.sessions == (session.session_id,)
+    assert not where.exists() and back.moved_to.is_file()
+    with pytest.raises(ValueError):  # the same file cannot be imported twice
+        import_spilled(db, back.moved_to)
+    restored = _without_store_alerts(_stored(db, session.session_id), db, session.session_id)
+    assert len(restored) == expected
 
 
 # ---- a real small filesystem --------------------------------------------------------------------------------
@@ -212,6 +221,10 @@ def test_a_real_full_disk_the_command_exits_0_and_keeps_every_event(
     spilled = [r["type"] for r in rows if "type" in r and r["session_id"] == session_id]
     kept = [t for t in stored + spilled if t != "StageAlert"]
     assert len(kept) == len([t for t in expected if t != "StageAlert"])
+    # `dual-teacher data import FILE` puts them back once space returns; the record is then whole.
+    assert main(["--data-dir", str(data), "data", "import", str(spill)]) == 0
+    _, whole = _session_events(data)
+    assert [t for t in whole if t != "StageAlert"] == [t for t in expected if t != "StageAlert"]
     print(f"\nreal 1 MiB tmpfs, 48 KB free: {len(stored)} events in the store + {len(spilled)} spilled; exit 0")
 
 
