@@ -35,7 +35,13 @@ def variant_config(name: str) -> PerceptionConfig:
     base = PerceptionConfig()
     if name == "before":
         return dataclasses.replace(
-            base, roi_scale=1.25, face_count=False, palm_cue=False, teacher_zone=(0.0, 0.0, 1.0, 1.0)
+            base,
+            roi_scale=1.25,
+            face_count=False,
+            palm_cue=False,
+            teacher_zone=(0.0, 0.0, 1.0, 1.0),
+            drop_nested=False,
+            roi_from_detections=False,
         )
     if name == "faces":
         return dataclasses.replace(base, palm_cue=False)
