@@ -35,6 +35,29 @@ class XapiConfig(BaseModel):
     interval_s: float = Field(5.0, gt=0, le=3600, description="How often a running class forwards new statements")
 
 
+SpeechLanguage = Literal["en", "zh-Hans"]
+WhisperModelName = Literal["tiny.en", "base"]
+
+
+class SpeechSettings(BaseModel):
+    """`[speech]`: which language each speech channel hears (default: from the lesson pack and --lang)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    room_language: SpeechLanguage | None = Field(
+        None, description="Language the students answer in (default: --lang / language if set, else the pack's)"
+    )
+    teacher_language: SpeechLanguage | None = Field(
+        None, description="Language of the lead teacher's audio, for captions (default: the pack's language)"
+    )
+    room_model: WhisperModelName | None = Field(
+        None, description="Whisper model for the room (default: tiny.en for English, base for Mandarin)"
+    )
+    teacher_model: WhisperModelName | None = Field(
+        None, description="Whisper model for the lead teacher (default: tiny.en for English, base for Mandarin)"
+    )
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,6 +78,7 @@ class AppConfig(BaseModel):
         False, description="Let student free-text answers (and any raw media) into reports and xAPI exports"
     )
     xapi: XapiConfig = Field(default_factory=XapiConfig, description="Learning Record Store forwarding")
+    speech: SpeechSettings = Field(default_factory=SpeechSettings, description="Speech channels' languages and models")
 
 
 def default_data_dir() -> Path:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from typing import Any
 
+from dual_teacher.config import AppConfig
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.runtime.doctor import probe_profiles
+from dual_teacher.speech.routing import Channel, ChannelPlan, plan_channels
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +34,22 @@ class DeviceStages:
                 log.warning("stopping %s: %s", getattr(stage, "name", stage), exc)
 
 
-def open_device_stages(camera: str | None, microphone: str | None, teacher_audio: str | None) -> DeviceStages:
-    """Start a PerceptionStage for `camera` and a SpeechStage for `microphone` / `teacher_audio` (any may be None)."""
+def speech_plan(config: AppConfig, pack_language: str, cli_lang: str | None = None) -> dict[Channel, ChannelPlan]:
+    """Each speech channel's model and language for a class of this pack (see `speech.routing`): the config's
+    `[speech]` keys, then --lang (or the config's `language` when set in the file), then the pack's language."""
+    display = cli_lang if cli_lang is not None else (config.language if "language" in config.model_fields_set else None)
+    sp = config.speech
+    return plan_channels(pack_language, display, sp.room_language, sp.teacher_language, sp.room_model, sp.teacher_model)
+
+
+def open_device_stages(
+    camera: str | None,
+    microphone: str | None,
+    teacher_audio: str | None,
+    plan: Mapping[Channel, ChannelPlan] | None = None,
+) -> DeviceStages:
+    """Start a PerceptionStage for `camera` and a SpeechStage for `microphone` / `teacher_audio` (any may be None).
+    `plan`: each speech channel's model and language (`speech_plan`); None: English on both."""
     choice, _ = probe_profiles()
     profile = choice.profile
     notes = [f"hardware profile: {profile.name}"]
@@ -59,13 +76,14 @@ def open_device_stages(camera: str | None, microphone: str | None, teacher_audio
     if microphone is not None or teacher_audio is not None:
         try:
             from dual_teacher.media.audio import AvStreamSource, MicrophoneSource
-            from dual_teacher.runtime.speech_stage import SpeechStage
+            from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
 
             room = None
             if microphone is not None:
                 room = MicrophoneSource(None if microphone in ("", "default") else _device(microphone))
             teacher = AvStreamSource(teacher_audio) if teacher_audio else None
-            speech = SpeechStage(room=room, teacher=teacher)
+            channels = plan if plan is not None else plan_channels("en")
+            speech = SpeechStage(room=room, teacher=teacher, config=SpeechConfig.from_plan(channels))
             speech.start()
             stages.append(speech)
             notes.append(
@@ -73,6 +91,7 @@ def open_device_stages(camera: str | None, microphone: str | None, teacher_audio
                 + (" to the room microphone" if room else "")
                 + (" and the lead teacher's stream" if teacher else "")
             )
+            notes += [f"  {channels[c].describe()}" for c in ("room", "teacher") if c in speech.sources]
         except DualTeacherError as exc:
             notes.append(f"speech not used: {exc}")
     return DeviceStages(stages, notes, profile.name)

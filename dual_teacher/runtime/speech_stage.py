@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dual_teacher.core import events as ev
@@ -32,8 +32,10 @@ from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.queues import DropOldestQueue, LatestSlot
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.media.audio import AudioSource
+from dual_teacher.runtime.health import StageHealth
 from dual_teacher.speech.answers import AnswerRequest
 from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, Transcriber
+from dual_teacher.speech.routing import Channel, ChannelPlan
 from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName
 from dual_teacher.speech.vad import SileroVad
 
@@ -47,6 +49,16 @@ class SpeechConfig:
     cpu_threads: int = 2
     final_queue: int = 16
     event_queue: int = 1000
+
+    @classmethod
+    def from_plan(cls, plan: Mapping[Channel, ChannelPlan], **kwargs: Any) -> SpeechConfig:
+        """Channels speaking the planned languages on the planned models (`speech.routing.plan_channels`)."""
+        room, teacher = plan["room"], plan["teacher"]
+        return cls(
+            teacher=ChannelConfig.teacher(teacher.language, teacher.model),
+            room=ChannelConfig.room(room.language, room.model),
+            **kwargs,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +89,7 @@ class SpeechHealth:
     errors: int
     utterances: dict[str, int]
     listening: str | None
+    channels: dict[str, str]
 
 
 class SpeechStage:
@@ -127,11 +140,22 @@ class SpeechStage:
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def transcriber_for(self, source: SourceName) -> Transcriber:
-        language = self._channels[source].language
-        if language not in self._transcribers:
-            options = AsrOptions.for_language(language, cpu_threads=self.config.cpu_threads)
-            self._transcribers[language] = FasterWhisperTranscriber(options)
-        return self._transcribers[language]
+        """The channel's transcriber: one per (model, language), shared by channels that agree.
+        `transcribers` given to the constructor may be keyed "model/language" or just by language."""
+        channel = self._channels[source]
+        language, model = channel.language, channel.model_name
+        for key in (f"{model}/{language}", language):
+            found = self._transcribers.get(key)
+            if found is not None and found.options.language == language:
+                return found
+        options = AsrOptions.for_language(language, model=model, cpu_threads=self.config.cpu_threads)
+        transcriber = FasterWhisperTranscriber(options)
+        self._transcribers[f"{model}/{language}"] = transcriber
+        return transcriber
+
+    def channel_models(self) -> dict[str, str]:
+        """Which model serves which channel, e.g. {"room": "base/zh"} (the channels with a source)."""
+        return {s: f"{self._channels[s].model_name}/{self._channels[s].language}" for s in self.sources}
 
     def start(self) -> None:
         """Load the VAD and the Whisper models (warmed up), then start sources and threads."""
@@ -207,7 +231,21 @@ class SpeechStage:
         with self._lock:
             return self._request
 
-    def health(self) -> SpeechHealth:
+    def health(self) -> StageHealth:
+        """The console's system-panel row: which model serves which channel, drops, errors."""
+        h = self.speech_health()
+        dropped = sum(h.audio_dropped.values()) + h.final_jobs_dropped + h.events_dropped
+        channels = ", ".join(f"{s} {m}" for s, m in self.channel_models().items())
+        detail = f"{h.transcriptions} transcribed"
+        if h.listening:
+            detail += f", listening for {h.listening}"
+        if h.errors:
+            detail += f", {h.errors} error(s)"
+        return StageHealth(
+            "speech", "degraded" if h.errors else "ok", provider=channels, dropped=dropped, detail=detail
+        )
+
+    def speech_health(self) -> SpeechHealth:
         return SpeechHealth(
             audio_dropped={name: s.dropped for name, s in self.sources.items()},
             final_jobs_dropped=self._finals.dropped,
@@ -218,6 +256,7 @@ class SpeechStage:
             errors=self.errors,
             utterances={name: f.utterances for name, f in self._front.items()},
             listening=None if self.listening is None else self.listening.node_id,
+            channels=self.channel_models(),
         )
 
     # ---- threads ---------------------------------------------------------------------------------------------
@@ -326,4 +365,4 @@ class SpeechStage:
 
 def stage_info(stage: SpeechStage) -> dict[str, Any]:
     """Health as a plain dict (console, benchmarks)."""
-    return dataclasses.asdict(stage.health())
+    return dataclasses.asdict(stage.speech_health())

@@ -42,20 +42,25 @@ SourceName = Literal["teacher", "room"]
 @dataclasses.dataclass(frozen=True)
 class ChannelConfig:
     source: SourceName
-    language: str = "en"
+    language: str = "en"  # Whisper code: "en" | "zh"
     segmenter: SegmenterConfig = dataclasses.field(default_factory=SegmenterConfig)
     partial_every_s: float | None = None  # None: no partial transcriptions
     min_partial_s: float = 1.0  # no partial before this much audio
+    model: str | None = None  # None: the language's default (tiny.en for English, base otherwise)
+
+    @property
+    def model_name(self) -> str:
+        return self.model or ("tiny.en" if self.language == "en" else "base")
 
     @classmethod
-    def teacher(cls, language: str = "en") -> ChannelConfig:
+    def teacher(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
         """Captions: utterances up to 12 s, a partial transcription every second."""
-        return cls("teacher", language, SegmenterConfig(max_utterance_s=12.0), partial_every_s=1.0)
+        return cls("teacher", language, SegmenterConfig(max_utterance_s=12.0), partial_every_s=1.0, model=model)
 
     @classmethod
-    def room(cls, language: str = "en") -> ChannelConfig:
+    def room(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
         """Answers: utterances up to 8 s, finals only."""
-        return cls("room", language, SegmenterConfig(max_utterance_s=8.0), partial_every_s=None)
+        return cls("room", language, SegmenterConfig(max_utterance_s=8.0), partial_every_s=None, model=model)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -134,7 +134,7 @@ def test_the_lead_teacher_gets_partial_then_final_captions(
     activity = [e for e in events if isinstance(e, ev.SpeechActivity)]
     assert {a.source for a in activity} == {"teacher"}
     assert 5.0 < sum(a.seconds for a in activity) < 11.0
-    health = stage.health()
+    health = stage.speech_health()
     assert health.errors == 0 and health.audio_dropped == {"teacher": 0} and health.final_jobs_dropped == 0
     assert not any(isinstance(e, ev.AnswerHeard) for e in events)
 
