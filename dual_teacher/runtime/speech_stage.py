@@ -324,7 +324,9 @@ class SpeechStage:
             return
         started = self.clock.monotonic()
         try:
-            transcript = self.transcriber_for(job.source).transcribe(job.audio, partial=not job.final)
+            transcript = self.transcriber_for(job.source).transcribe(
+                job.audio, partial=not job.final, prompt=back.prompt_for(job)
+            )
         except Exception as exc:  # a failing decode is reported; the next utterance is tried again
             log.exception("speech ASR (%s) failed", job.source)
             self._fail(f"ASR ({job.source})", exc)

@@ -19,6 +19,7 @@ an answer and are then dropped: only the matched answer (e.g. "B" or "13") leave
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Literal
 
 import numpy as np
@@ -47,6 +48,11 @@ class ChannelConfig:
     partial_every_s: float | None = None  # None: no partial transcriptions
     min_partial_s: float = 1.0  # no partial before this much audio
     model: str | None = None  # None: the language's default (tiny.en for English, base otherwise)
+    # The previous final text of the channel is the next decode's prompt (context across pauses), when it
+    # ended at most `prompt_within_s` before the new audio starts. Off for the room: one student's answer
+    # must not steer the next student's (and room text is not kept).
+    prompt_with_previous: bool = True
+    prompt_within_s: float = 30.0
 
     @property
     def model_name(self) -> str:
@@ -60,7 +66,14 @@ class ChannelConfig:
     @classmethod
     def room(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
         """Answers: utterances up to 8 s, finals only."""
-        return cls("room", language, SegmenterConfig(max_utterance_s=8.0), partial_every_s=None, model=model)
+        return cls(
+            "room",
+            language,
+            SegmenterConfig(max_utterance_s=8.0),
+            partial_every_s=None,
+            model=model,
+            prompt_with_previous=False,
+        )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -196,6 +209,19 @@ class ChannelBackEnd:
         self.answers = 0
         self.unmatched = 0
         self.looped = 0
+        self._last_final = ""
+        self._last_final_end = -math.inf
+
+    def prompt_for(self, job: AsrJob) -> str | None:
+        """The prompt for decoding `job`: the channel's previous final text if recent (see ChannelConfig)."""
+        if not self.config.prompt_with_previous or not self._last_final:
+            return None
+        start = job.audio_end - len(job.audio) / SAMPLE_RATE
+        return self._last_final if start - self._last_final_end <= self.config.prompt_within_s else None
+
+    def _remember(self, job: AsrJob, t: Transcript) -> None:
+        if job.final and self.config.prompt_with_previous and t.text and not t.looped:
+            self._last_final, self._last_final_end = t.text, job.audio_end
 
     def is_stale(self, job: AsrJob) -> bool:
         """A partial for an utterance that is already final (or older than the current one)."""
@@ -204,6 +230,7 @@ class ChannelBackEnd:
     def on_transcript(self, job: AsrJob, transcript: Transcript, now: float) -> list[ev.Event]:
         if transcript.looped:
             self.looped += 1
+        self._remember(job, transcript)
         if self.config.source == "room":
             return self._answer(job, transcript)
         return self._caption(job, transcript, now)
@@ -247,8 +274,13 @@ def transcribe_offline(
 
     For evaluation and tests: what the stage would caption, without threads or partials.
     """
-    config = ChannelConfig("teacher", transcriber.options.language, segmenter or SegmenterConfig(), None)
+    config = dataclasses.replace(
+        ChannelConfig.teacher(transcriber.options.language),
+        partial_every_s=None,
+        **({"segmenter": segmenter} if segmenter else {}),
+    )
     front = ChannelFrontEnd(config, vad)
+    back = ChannelBackEnd(config)
     n = max(1, round(chunk_s * SAMPLE_RATE))
     jobs: list[AsrJob] = []
     for i in range(0, len(audio), n):
@@ -257,4 +289,9 @@ def transcribe_offline(
         jobs += found
     found, _ = front.flush(len(audio) / SAMPLE_RATE, None)
     jobs += found
-    return [(job, transcriber.transcribe(job.audio)) for job in jobs]
+    out = []
+    for job in jobs:
+        transcript = transcriber.transcribe(job.audio, prompt=back.prompt_for(job))
+        back.on_transcript(job, transcript, job.audio_end)
+        out.append((job, transcript))
+    return out
