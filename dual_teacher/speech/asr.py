@@ -238,10 +238,10 @@ class FasterWhisperTranscriber:
         for seg in segments:
             no_speech = max(no_speech, float(seg.no_speech_prob))
             ratio = max(ratio, float(seg.compression_ratio))
-            text = strip_annotations(seg.text)
+            raw = strip_annotations(seg.text)
             if o.simplified_chinese:
-                text = to_simplified(text)
-            text, trimmed = self._judge(seg, text)
+                raw = to_simplified(raw)
+            text, trimmed = self._judge(seg, raw)
             looped = looped or trimmed
             if text is None:
                 dropped += 1

@@ -274,11 +274,8 @@ def transcribe_offline(
 
     For evaluation and tests: what the stage would caption, without threads or partials.
     """
-    config = dataclasses.replace(
-        ChannelConfig.teacher(transcriber.options.language),
-        partial_every_s=None,
-        **({"segmenter": segmenter} if segmenter else {}),
-    )
+    config = ChannelConfig.teacher(transcriber.options.language)
+    config = dataclasses.replace(config, partial_every_s=None, segmenter=segmenter or config.segmenter)
     front = ChannelFrontEnd(config, vad)
     back = ChannelBackEnd(config)
     n = max(1, round(chunk_s * SAMPLE_RATE))
