@@ -30,6 +30,8 @@ from dual_teacher.speech.answers import AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
 from dual_teacher.speech.vad import (
+    EnergyAssist,
+    EnergyConfig,
     SegmenterConfig,
     SileroVad,
     SpeechStarted,
@@ -38,6 +40,10 @@ from dual_teacher.speech.vad import (
 )
 
 SourceName = Literal["teacher", "room"]
+
+
+TEACHER_SEGMENTER = SegmenterConfig(pre_roll_s=0.4, hangover_s=1.0, post_pad_s=0.4, max_utterance_s=25.0)
+ROOM_SEGMENTER = SegmenterConfig(pre_roll_s=0.4, hangover_s=0.5, post_pad_s=0.3, max_utterance_s=8.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +59,7 @@ class ChannelConfig:
     # must not steer the next student's (and room text is not kept).
     prompt_with_previous: bool = True
     prompt_within_s: float = 30.0
+    energy: EnergyConfig | None = dataclasses.field(default_factory=EnergyConfig)  # None: Silero alone gates
 
     @property
     def model_name(self) -> str:
@@ -60,16 +67,18 @@ class ChannelConfig:
 
     @classmethod
     def teacher(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
-        """Captions: utterances up to 12 s, a partial transcription every second."""
-        return cls("teacher", language, SegmenterConfig(max_utterance_s=12.0), partial_every_s=1.0, model=model)
+        """Captions: a partial transcription every second; finals over whole turns (pauses under 1 s stay
+        inside, up to 25 s, cut at the longest pause), so the final decode has the context an offline
+        decode of the same span has."""
+        return cls("teacher", language, TEACHER_SEGMENTER, partial_every_s=1.0, model=model)
 
     @classmethod
     def room(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
-        """Answers: utterances up to 8 s, finals only."""
+        """Answers: utterances up to 8 s, finals only; padding so a one-word answer is not cropped."""
         return cls(
             "room",
             language,
-            SegmenterConfig(max_utterance_s=8.0),
+            ROOM_SEGMENTER,
             partial_every_s=None,
             model=model,
             prompt_with_previous=False,
@@ -128,6 +137,8 @@ class ChannelFrontEnd:
         self.config = config
         self.vad = vad
         self.segmenter = StreamingSegmenter(config.segmenter)
+        seg = config.segmenter
+        self.energy = None if config.energy is None else EnergyAssist(seg.threshold, seg.neg_threshold, config.energy)
         self.ring = AudioRing(config.segmenter.max_utterance_s + config.segmenter.pre_roll_s + 2.0)
         self._audio_start: float | None = None
         self._index = -1
@@ -147,9 +158,14 @@ class ChannelFrontEnd:
         if not self._fed or abs(chunk.t0 - self.ring.end / SAMPLE_RATE) > 1e-6:
             self._vad_t = chunk.t0  # first chunk, or audio was dropped upstream: the window grid restarts
             self.vad.reset()
+            if self.energy is not None:
+                self.energy.reset()
             self._fed = True
         self.ring.append(chunk.samples, chunk.t0)
         probs = self.vad.process(chunk.samples)
+        levels = getattr(self.vad, "last_db", None)
+        if self.energy is not None and levels is not None and len(levels) == len(probs):
+            probs = self.energy.adjust(probs, levels)
         jobs: list[AsrJob] = []
         events: list[ev.Event] = []
         for seg_event in self.segmenter.push_many(probs, self._vad_t):
@@ -269,13 +285,19 @@ def transcribe_offline(
     vad: SileroVad,
     segmenter: SegmenterConfig | None = None,
     chunk_s: float = 0.1,
+    prompt_with_previous: bool = True,
 ) -> list[tuple[AsrJob, Transcript]]:
     """A recording through the same VAD gate, segmenter and transcriber as the live path (finals only).
 
     For evaluation and tests: what the stage would caption, without threads or partials.
     """
     config = ChannelConfig.teacher(transcriber.options.language)
-    config = dataclasses.replace(config, partial_every_s=None, segmenter=segmenter or config.segmenter)
+    config = dataclasses.replace(
+        config,
+        partial_every_s=None,
+        segmenter=segmenter or config.segmenter,
+        prompt_with_previous=prompt_with_previous,
+    )
     front = ChannelFrontEnd(config, vad)
     back = ChannelBackEnd(config)
     n = max(1, round(chunk_s * SAMPLE_RATE))

@@ -64,7 +64,7 @@ NUMERIC = AnswerRequest("q", "numeric")
     [
         (ChannelConfig.room(), None, 0, 0),  # the room is not transcribed unless listening
         (ChannelConfig.room(), NUMERIC, 2, 0),
-        # partials once 1 s of audio is there, every second, never in the hang-over: 1.7 s, 2.7 s, 5.2 s
+        # partials once 1 s of audio is there, every second, never in the hang-over: 1.6 s, 2.6 s, 5.6 s
         (ChannelConfig.teacher(), None, 2, 3),
     ],
 )
@@ -73,7 +73,7 @@ def test_jobs_per_channel(
 ) -> None:
     front = ChannelFrontEnd(channel, LoudnessVad())  # type: ignore[arg-type]
     jobs, events = feed(
-        front, signal(("quiet", 1), ("speech", 2.5), ("quiet", 1), ("speech", 0.8), ("quiet", 1)), request_
+        front, signal(("quiet", 1), ("speech", 2.5), ("quiet", 1.5), ("speech", 0.8), ("quiet", 1.5)), request_
     )
     assert sum(j.final for j in jobs) == expected_finals
     assert sum(not j.final for j in jobs) == expected_partials
