@@ -156,7 +156,9 @@ def run_clips(
         audio = decode_audio(args.data / "speech" / item["file"], item["channel"])
         vad.reset()
         t0 = time.perf_counter()
-        results = transcribe_offline(audio, transcribers[lang], vad, prompt_with_previous=not args.no_prompt)
+        results = transcribe_offline(
+            audio, transcribers[lang], vad, prompt_with_previous=not args.no_prompt, full_window=not args.short_window
+        )
         took = time.perf_counter() - t0
         hyp_parts = [t.text for _, t in results if t.text]
         hyp = _join(lang, hyp_parts)
@@ -324,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-zh", action="store_true", help="skip Mandarin (saves loading the base model)")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain-library parity decode")
     parser.add_argument("--no-prompt", action="store_true", help="don't prompt with the previous final text")
+    parser.add_argument(
+        "--short-window", action="store_true", help="finals on the --encoder-context window (as the room's answers)"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="score only these clip files (a subset)")
     args = parser.parse_args(argv)
     if args.quick:

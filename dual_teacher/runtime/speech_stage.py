@@ -20,11 +20,12 @@ Privacy: no audio and no room transcript leaves the stage; AnswerHeard carries t
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dual_teacher.core import events as ev
@@ -33,10 +34,11 @@ from dual_teacher.core.queues import DropOldestQueue, LatestSlot
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.media.audio import AudioSource
 from dual_teacher.runtime.health import StageHealth
+from dual_teacher.speech.answer_space import TextScorer
 from dual_teacher.speech.answers import AnswerRequest
 from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, Transcriber
 from dual_teacher.speech.routing import Channel, ChannelPlan
-from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName
+from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName, TeacherEcho
 from dual_teacher.speech.vad import SileroVad
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,10 @@ class SpeechStage:
         keep_records: int = 0,
         record_teacher_text: bool = True,
         warm_up: bool = True,
+        captions: Callable[[cmd.PlayVideo], Sequence[str]] | None = None,
     ) -> None:
+        """`captions`: the caption lines of a lesson video the display is about to play (the room microphone
+        hears them: they are never a student's answer)."""
         self.config = config or SpeechConfig()
         self.clock = clock or RealClock()
         self.sources: dict[SourceName, AudioSource] = {}
@@ -137,6 +142,8 @@ class SpeechStage:
         self.transcriptions = 0
         self.errors = 0
         self.stale_skipped = 0
+        self._captions = captions
+        self._echo = TeacherEcho()
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def transcriber_for(self, source: SourceName) -> Transcriber:
@@ -213,8 +220,21 @@ class SpeechStage:
     # ---- InputStage ----------------------------------------------------------------------------------------
     def handle(self, item: cmd.Command | ev.Event, now: float) -> None:
         if isinstance(item, cmd.ListenForAnswer):
+            language = self._channels["room"].language
             with self._lock:
-                self._request = AnswerRequest(item.node_id, item.qtype, tuple(item.choices))
+                self._request = AnswerRequest(
+                    item.node_id, item.qtype, tuple(item.choices), tuple(item.space), language
+                )
+        elif isinstance(item, cmd.PlayVideo) and self._captions is not None:
+            try:
+                lines = self._captions(item)
+            except Exception:  # captions are a help for the echo gate, never a reason to fail
+                log.exception("captions for %s", item.file)
+                lines = []
+            now_m = self.clock.monotonic()
+            with self._lock:
+                for line in lines:
+                    self._echo.add(line, now_m)
         elif isinstance(item, cmd.StopListening | ev.QuestionClosed):
             with self._lock:
                 if self._request is not None and self._request.node_id == item.node_id:
@@ -325,15 +345,32 @@ class SpeechStage:
         started = self.clock.monotonic()
         try:
             transcript = self.transcriber_for(job.source).transcribe(
-                job.audio, partial=not job.final, prompt=back.prompt_for(job)
+                job.audio,
+                partial=not job.final,
+                prompt=back.prompt_for(job),
+                full_window=job.final and self._channels[job.source].full_window_finals,
             )
         except Exception as exc:  # a failing decode is reported; the next utterance is tried again
             log.exception("speech ASR (%s) failed", job.source)
             self._fail(f"ASR ({job.source})", exc)
             return
         self.transcriptions += 1
+        if job.source == "teacher" and transcript.text:
+            with self._lock:
+                self._echo.add(transcript.text, self.clock.monotonic())
+        scorer = None
+        if job.source == "room" and job.final:
+            found = self.transcriber_for("room")
+            scorer = found if isinstance(found, TextScorer) else None
+        try:
+            with self._lock:
+                echo = copy.deepcopy(self._echo) if job.source == "room" else None
+            events = back.on_transcript(job, transcript, self.clock.monotonic(), scorer, echo)
+        except Exception as exc:  # rescoring failed: the stage keeps going
+            log.exception("speech answer (%s) failed", job.source)
+            self._fail(f"answer ({job.source})", exc)
+            return
         done = self.clock.monotonic()
-        events = back.on_transcript(job, transcript, done)
         if job.source == "room" and events:
             with self._lock:  # the question may have closed while we were transcribing
                 open_node = None if self._request is None else self._request.node_id

@@ -31,6 +31,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -99,7 +100,9 @@ class Transcript:
 class Transcriber(Protocol):
     options: AsrOptions
 
-    def transcribe(self, audio: np.ndarray, partial: bool = False, prompt: str | None = None) -> Transcript: ...
+    def transcribe(
+        self, audio: np.ndarray, partial: bool = False, prompt: str | None = None, full_window: bool = False
+    ) -> Transcript: ...
 
 
 @cache
@@ -129,7 +132,11 @@ def _whisper_class(context_s: float | None) -> Any:
     min_frames = max(100, int(context_s * 100))
 
     class ShortContextWhisper(WhisperModel):  # type: ignore[misc]
+        full_window = False  # set by the transcriber for one decode: Whisper's own 30 s window
+
         def encode(self, features: np.ndarray) -> Any:
+            if self.full_window:
+                return super().encode(features)
             cols = np.flatnonzero(np.any(features != 0, axis=-2).reshape(-1))
             content = int(cols[-1]) + 1 if len(cols) else 0
             frames = min(features.shape[-1], max(min_frames, content + 100))
@@ -199,11 +206,23 @@ class FasterWhisperTranscriber:
         noise = np.random.default_rng(0).normal(0, 1e-3, 16_000).astype(np.float32)
         return self.transcribe(noise).seconds
 
-    def transcribe(self, audio: np.ndarray, partial: bool = False, prompt: str | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, partial: bool = False, prompt: str | None = None, full_window: bool = False
+    ) -> Transcript:
         """Decode one utterance (16 kHz mono float32). `partial` uses the cheaper partial settings; `prompt`
         (e.g. the channel's previous final text) gives context. An output that is only a piece of the prompt
-        is a leak: the utterance is decoded again without the prompt."""
+        is a leak: the utterance is decoded again without the prompt. `full_window`: encode Whisper's whole
+        30 s window as an offline decode does (slower; for caption finals), not `encoder_context_s`."""
         self.load()
+        if hasattr(self._model, "full_window"):
+            self._model.full_window = full_window
+        try:
+            return self._transcribe(audio, partial, prompt)
+        finally:
+            if hasattr(self._model, "full_window"):
+                self._model.full_window = False
+
+    def _transcribe(self, audio: np.ndarray, partial: bool, prompt: str | None) -> Transcript:
         t0 = time.perf_counter()
         prompt = prompt if prompt else self.options.initial_prompt
         if prompt and len(prompt) > self.options.max_prompt_chars:
@@ -279,6 +298,63 @@ class FasterWhisperTranscriber:
         if trimmed.looped and compression_ratio(out) <= o.compression_ratio_threshold:
             return out, True  # a loop, cut back to its first occurrence
         return None, False
+
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
+        """The model's mean log-probability per token of each text (plus its end) for this audio.
+
+        Forced decoding in one batch: CTranslate2 treats tokens after the start sequence as a forced prefix
+        and returns the distribution at every position (`return_logits_vocab`), so each text costs one
+        decoder pass over the shared encoding. -inf for an empty text.
+        """
+        self.load()
+        if not texts:
+            return []
+        import ctranslate2
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        m = self._model
+        o = self.options
+        tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=o.language)
+        features = m.feature_extractor(np.asarray(audio, np.float32))[..., :-1]
+        encoded = np.asarray(m.encode(pad_or_trim(features)))
+        sot = m.get_prompt(tok, [], without_timestamps=True)
+        ids = [tok.encode(" " + t.strip()) if t.strip() else [] for t in texts]
+        live = [i for i, x in enumerate(ids) if x]
+        scores = [-math.inf] * len(texts)
+        if not live:
+            return scores
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(live), axis=0)))
+        longest = max(len(ids[i]) for i in live)
+        results = m.model.generate(
+            batch,
+            [sot + ids[i] for i in live],
+            beam_size=1,
+            # measured with CTranslate2 4.x: a forced prefix of n tokens returns about max_length / 2 rows;
+            # 2 (n + 1) + 1 gives every row up to the end token without decoding much past it
+            max_length=2 * (longest + 1) + 1,
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )
+        for i, res in zip(live, results, strict=True):
+            rows = res.logits[0]
+            logits = (
+                np.stack([np.asarray(r, np.float64).reshape(-1) for r in rows])
+                if isinstance(rows, list)
+                else (np.asarray(rows, np.float64))
+            )
+            target = [*ids[i], tok.eot]
+            n = min(len(target), len(logits))
+            if n == 0:
+                continue
+            x = logits[:n]
+            logz = x.max(axis=1) + np.log(np.exp(x - x.max(axis=1, keepdims=True)).sum(axis=1))
+            lp = x[np.arange(n), target[:n]] - logz
+            if n < len(target):  # generation stopped before the end token: count it as unlikely
+                lp = np.concatenate([lp, np.full(len(target) - n, -10.0)])
+            scores[i] = float(lp.mean())
+        return scores
 
     def word_times(self, audio: np.ndarray) -> list[tuple[str, float, float]]:
         """(word, start s, end s) from Whisper's word alignment (benchmarks: when each word was spoken)."""

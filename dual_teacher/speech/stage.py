@@ -10,7 +10,10 @@ Front end (`ChannelFrontEnd.feed`, per audio chunk): Silero probabilities -> seg
 Every utterance also yields `SpeechActivity(source, seconds)`.
 
 Back end (`ChannelBackEnd.on_transcript`): teacher transcripts -> LocalAgreement-2 -> `CaptionUpdated`
-(partial, then final); room transcripts -> `match_answer` -> `AnswerHeard(source="speech")`.
+(partial, then final); room transcripts -> `match_answer`, else the answer space rescored by the model
+(`speech.answer_space`, when a scorer is given) -> `AnswerHeard(source="speech")`. An answer counts only at
+`min_answer_confidence` or more, and never when it repeats what the lead teacher just said (`TeacherEcho`:
+the room microphone hears the lesson video and the live stream too).
 
 Privacy: audio stays in memory, in a ring of the last few seconds. Room transcripts are used only to match
 an answer and are then dropped: only the matched answer (e.g. "B" or "13") leaves this module.
@@ -18,6 +21,7 @@ an answer and are then dropped: only the matched answer (e.g. "B" or "13") leave
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 from typing import Literal
@@ -26,9 +30,11 @@ import numpy as np
 
 from dual_teacher.core import events as ev
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
+from dual_teacher.speech.answer_space import TextScorer, english_number, rescore_answer
 from dual_teacher.speech.answers import AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
+from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import (
     EnergyAssist,
     EnergyConfig,
@@ -60,6 +66,10 @@ class ChannelConfig:
     prompt_with_previous: bool = True
     prompt_within_s: float = 30.0
     energy: EnergyConfig | None = dataclasses.field(default_factory=EnergyConfig)  # None: Silero alone gates
+    min_answer_confidence: float = 0.35  # a spoken answer less sure than this is not counted
+    # finals decoded over Whisper's whole 30 s window, as an offline decode is (captions: parity with the
+    # plain library); the room's answers keep the short window for latency
+    full_window_finals: bool = True
 
     @property
     def model_name(self) -> str:
@@ -82,6 +92,7 @@ class ChannelConfig:
             partial_every_s=None,
             model=model,
             prompt_with_previous=False,
+            full_window_finals=False,
         )
 
 
@@ -214,6 +225,58 @@ class ChannelFrontEnd:
         jobs.append(AsrJob(self.config.source, self._index, audio, False, now, now))
 
 
+class TeacherEcho:
+    """What the lead teacher said in the last `window_s` seconds (the teacher channel's transcripts and the
+    captions of the lesson video being played), to tell the teacher's voice on the room microphone from a
+    student's answer. Pure: texts and `now` in.
+
+    A room utterance is the teacher's when its words (at least `min_tokens` of them) appear in that order in
+    one recent teacher text, or when a one-word utterance equals a teacher text heard in the last
+    `short_window_s` (a student saying "B" a minute after the teacher mentioned B still counts).
+    """
+
+    def __init__(self, window_s: float = 15.0, short_window_s: float = 3.0, min_tokens: int = 2) -> None:
+        self.window_s = window_s
+        self.short_window_s = short_window_s
+        self.min_tokens = min_tokens
+        self._said: collections.deque[tuple[float, tuple[str, ...]]] = collections.deque(maxlen=64)
+
+    def add(self, text: str, now: float) -> None:
+        toks = tuple(_echo_keys(text))
+        if toks:
+            self._said.append((now, toks))
+
+    def heard(self, text: str, now: float) -> bool:
+        room = _echo_keys(text)
+        if not room:
+            return False
+        for at, said in self._said:
+            age = now - at
+            if age > self.window_s or age < -self.window_s:
+                continue
+            if len(room) >= self.min_tokens and _contains(said, room):
+                return True
+            if len(room) < self.min_tokens and age <= self.short_window_s and tuple(room) == said:
+                return True
+        return False
+
+
+def _echo_keys(text: str) -> list[str]:
+    """Comparison words, numbers spelled out in English ("17" and "seventeen" are the same words)."""
+    out: list[str] = []
+    for k in keys(tokenize(text.replace("-", " "))):
+        if k.isdigit() and len(k) <= 5:
+            out += english_number(int(k)).replace("-", " ").split()
+        else:
+            out.append(k)
+    return out
+
+
+def _contains(seq: tuple[str, ...], part: list[str]) -> bool:
+    n = len(part)
+    return any(list(seq[i : i + n]) == part for i in range(len(seq) - n + 1))
+
+
 class ChannelBackEnd:
     """Transcripts of one source -> captions (teacher) or answers (room)."""
 
@@ -225,6 +288,8 @@ class ChannelBackEnd:
         self.answers = 0
         self.unmatched = 0
         self.looped = 0
+        self.rescored = 0  # answers found by rescoring the answer space
+        self.echoes = 0  # room utterances dropped as the lead teacher's own words
         self._last_final = ""
         self._last_final_end = -math.inf
 
@@ -243,12 +308,21 @@ class ChannelBackEnd:
         """A partial for an utterance that is already final (or older than the current one)."""
         return not job.final and (job.utterance in self._finalized or job.utterance < self._utterance)
 
-    def on_transcript(self, job: AsrJob, transcript: Transcript, now: float) -> list[ev.Event]:
+    def on_transcript(
+        self,
+        job: AsrJob,
+        transcript: Transcript,
+        now: float,
+        scorer: TextScorer | None = None,
+        echo: TeacherEcho | None = None,
+    ) -> list[ev.Event]:
+        """Events for one transcript. Room only: `scorer` rescores the answer space when the free text is no
+        answer; `echo` holds what the lead teacher said recently (its words are never a student's answer)."""
         if transcript.looped:
             self.looped += 1
         self._remember(job, transcript)
         if self.config.source == "room":
-            return self._answer(job, transcript)
+            return self._answer(job, transcript, now, scorer, echo)
         return self._caption(job, transcript, now)
 
     def _caption(self, job: AsrJob, t: Transcript, now: float) -> list[ev.Event]:
@@ -268,11 +342,21 @@ class ChannelBackEnd:
             return []
         return [ev.CaptionUpdated(update.text, update.final, t.language, job.utterance, update.stable_text)]
 
-    def _answer(self, job: AsrJob, t: Transcript) -> list[ev.Event]:
-        if not job.final or job.request is None or not t.text:
+    def _answer(
+        self, job: AsrJob, t: Transcript, now: float, scorer: TextScorer | None, echo: TeacherEcho | None
+    ) -> list[ev.Event]:
+        if not job.final or job.request is None:
             return []
-        match = match_answer(t.text, job.request, t.confidence)
-        if match is None:
+        if echo is not None and t.text and echo.heard(t.text, now):
+            self.echoes += 1
+            return []
+        match = match_answer(t.text, job.request, t.confidence) if t.text else None
+        if match is None and scorer is not None and t.no_speech_prob < 0.9:
+            found = rescore_answer(scorer, job.audio, t.text, job.request)
+            match = found.match
+            if match is not None:
+                self.rescored += 1
+        if match is None or match.confidence < self.config.min_answer_confidence:
             self.unmatched += 1
             return []
         self.answers += 1
@@ -286,6 +370,7 @@ def transcribe_offline(
     segmenter: SegmenterConfig | None = None,
     chunk_s: float = 0.1,
     prompt_with_previous: bool = True,
+    full_window: bool = True,
 ) -> list[tuple[AsrJob, Transcript]]:
     """A recording through the same VAD gate, segmenter and transcriber as the live path (finals only).
 
@@ -310,7 +395,7 @@ def transcribe_offline(
     jobs += found
     out = []
     for job in jobs:
-        transcript = transcriber.transcribe(job.audio, prompt=back.prompt_for(job))
+        transcript = transcriber.transcribe(job.audio, prompt=back.prompt_for(job), full_window=full_window)
         back.on_transcript(job, transcript, job.audio_end)
         out.append((job, transcript))
     return out
