@@ -117,6 +117,12 @@ def candidate_phrases(request: AnswerRequest) -> list[str]:
     return list(dict.fromkeys(p.strip() for p in out if p.strip()))
 
 
+def in_space(answer: str, request: AnswerRequest) -> bool:
+    """True when `answer` (as match_answer writes it) is one of the answers of the request's space."""
+    forms = {m.answer for m in (match_answer(text, request) for _, text in request.space) if m is not None}
+    return answer in forms or answer in {a for a, _ in request.space}
+
+
 def _is_number(text: str) -> bool:
     try:
         return math.isfinite(float(text))

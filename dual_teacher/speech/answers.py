@@ -479,7 +479,8 @@ def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0)
         return None  # a sentence, not an answer
     if request.qtype in ("single_choice", "multiple_choice"):
         keys = [k for k, _ in request.choices]
-        found = _letter_mentions(toks, keys) + _choice_text_mentions(toks, request.choices)
+        texts = tuple(dict.fromkeys(request.choices + tuple(p for p in request.space if p[0] in keys)))
+        found = _letter_mentions(toks, keys) + _choice_text_mentions(toks, texts)
         if request.qtype == "multiple_choice" and found:
             chosen = sorted({k for k, _, _ in found}, key=keys.index)
             match = AnswerMatch(",".join(chosen), min(c for _, _, c in found))

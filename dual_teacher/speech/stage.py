@@ -30,7 +30,7 @@ import numpy as np
 
 from dual_teacher.core import events as ev
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
-from dual_teacher.speech.answer_space import TextScorer, english_number, rescore_answer
+from dual_teacher.speech.answer_space import TextScorer, english_number, in_space, rescore_answer
 from dual_teacher.speech.answers import AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
@@ -350,11 +350,14 @@ class ChannelBackEnd:
         if echo is not None and t.text and echo.heard(t.text, now):
             self.echoes += 1
             return []
-        match = match_answer(t.text, job.request, t.confidence) if t.text else None
-        if match is None and scorer is not None and t.no_speech_prob < 0.9:
-            found = rescore_answer(scorer, job.audio, t.text, job.request)
-            match = found.match
-            if match is not None:
+        request = job.request
+        match = match_answer(t.text, request, t.confidence) if t.text else None
+        # a short answer outside the accepted words may be a mishearing of one of them ("好珠" for "豪猪")
+        outside = match is not None and request.qtype == "short_answer" and not in_space(match.answer, request)
+        if (match is None or outside) and scorer is not None and t.no_speech_prob < 0.9:
+            found = rescore_answer(scorer, job.audio, t.text, request)
+            if found.match is not None:
+                match = found.match
                 self.rescored += 1
         if match is None or match.confidence < self.config.min_answer_confidence:
             self.unmatched += 1

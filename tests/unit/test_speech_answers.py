@@ -205,3 +205,9 @@ def test_matched_answers_are_correct_keys_for_the_engine(
     assert match is not None
     key = engine.normalize(q, match.answer)  # type: ignore[arg-type]
     assert key is not None and engine.is_correct(q, key)  # type: ignore[arg-type]
+
+
+def test_a_choice_can_be_named_in_any_language_of_the_pack() -> None:
+    request = AnswerRequest("q", "single_choice", (("A", "porcupine"), ("B", "coffee")), (("A", "豪猪"), ("B", "咖啡")))
+    match = match_answer("豪猪", request)
+    assert match is not None and match.answer == "A"
