@@ -110,10 +110,10 @@ class SpeechStage:
         keep_records: int = 0,
         record_teacher_text: bool = True,
         warm_up: bool = True,
-        captions: Callable[[cmd.PlayVideo], Sequence[str]] | None = None,
+        captions: Callable[[cmd.PlayVideo], Sequence[tuple[float, str]]] | None = None,
     ) -> None:
-        """`captions`: the caption lines of a lesson video the display is about to play (the room microphone
-        hears them: they are never a student's answer)."""
+        """`captions`: (seconds after the video starts, text) of each caption cue of a lesson video the display
+        is about to play (the room microphone hears them: they are never a student's answer)."""
         self.config = config or SpeechConfig()
         self.clock = clock or RealClock()
         self.sources: dict[SourceName, AudioSource] = {}
@@ -233,8 +233,8 @@ class SpeechStage:
                 lines = []
             now_m = self.clock.monotonic()
             with self._lock:
-                for line in lines:
-                    self._echo.add(line, now_m)
+                for at, line in lines:
+                    self._echo.add(line, now_m + at)
         elif isinstance(item, cmd.StopListening | ev.QuestionClosed):
             with self._lock:
                 if self._request is not None and self._request.node_id == item.node_id:

@@ -133,13 +133,15 @@ def _whisper_class(context_s: float | None) -> Any:
 
     class ShortContextWhisper(WhisperModel):  # type: ignore[misc]
         full_window = False  # set by the transcriber for one decode: Whisper's own 30 s window
+        window_frames: int | None = None  # set for one call: this minimum window instead of `context_s`
 
         def encode(self, features: np.ndarray) -> Any:
             if self.full_window:
                 return super().encode(features)
             cols = np.flatnonzero(np.any(features != 0, axis=-2).reshape(-1))
             content = int(cols[-1]) + 1 if len(cols) else 0
-            frames = min(features.shape[-1], max(min_frames, content + 100))
+            least = min_frames if self.window_frames is None else self.window_frames
+            frames = min(features.shape[-1], max(least, content + 100))
             frames += frames % 2  # the encoder's convolution has stride 2
             return super().encode(np.ascontiguousarray(features[..., :frames]))
 
@@ -317,7 +319,13 @@ class FasterWhisperTranscriber:
         o = self.options
         tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=o.language)
         features = m.feature_extractor(np.asarray(audio, np.float32))[..., :-1]
-        encoded = np.asarray(m.encode(pad_or_trim(features)))
+        if hasattr(m, "window_frames"):  # scoring compares texts on one encoding: the audio + 1 s is enough
+            m.window_frames = 300
+        try:
+            encoded = np.asarray(m.encode(pad_or_trim(features)))
+        finally:
+            if hasattr(m, "window_frames"):
+                m.window_frames = None
         sot = m.get_prompt(tok, [], without_timestamps=True)
         ids = [tok.encode(" " + t.strip()) if t.strip() else [] for t in texts]
         live = [i for i, x in enumerate(ids) if x]

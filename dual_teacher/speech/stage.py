@@ -66,7 +66,9 @@ class ChannelConfig:
     prompt_with_previous: bool = True
     prompt_within_s: float = 30.0
     energy: EnergyConfig | None = dataclasses.field(default_factory=EnergyConfig)  # None: Silero alone gates
-    min_answer_confidence: float = 0.35  # a spoken answer less sure than this is not counted
+    # a spoken answer less sure than this is not counted: 0.3 ~ exp(-1.0) x 0.9, Whisper's own log-prob
+    # threshold for a failed decode (-1.0) times the matcher's confidence in a plain answer form
+    min_answer_confidence: float = 0.3
     # finals decoded over Whisper's whole 30 s window, as an offline decode is (captions: parity with the
     # plain library); the room's answers keep the short window for latency
     full_window_finals: bool = True
@@ -231,8 +233,9 @@ class TeacherEcho:
     student's answer. Pure: texts and `now` in.
 
     A room utterance is the teacher's when its words (at least `min_tokens` of them) appear in that order in
-    one recent teacher text, or when a one-word utterance equals a teacher text heard in the last
-    `short_window_s` (a student saying "B" a minute after the teacher mentioned B still counts).
+    one recent teacher text, or when a one-word utterance is in a teacher text said within `short_window_s`
+    (a student saying "B" a minute after the teacher mentioned B still counts). Texts carry the time they are
+    said (a caption cue's start may lie in the future of the moment its video starts).
     """
 
     def __init__(self, window_s: float = 15.0, short_window_s: float = 3.0, min_tokens: int = 2) -> None:
@@ -256,7 +259,7 @@ class TeacherEcho:
                 continue
             if len(room) >= self.min_tokens and _contains(said, room):
                 return True
-            if len(room) < self.min_tokens and age <= self.short_window_s and tuple(room) == said:
+            if len(room) < self.min_tokens and abs(age) <= self.short_window_s and _contains(said, room):
                 return True
         return False
 

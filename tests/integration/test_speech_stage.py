@@ -220,7 +220,7 @@ def test_the_lead_teachers_own_words_never_count_as_an_answer(
             room=_file("en_so762_001110040_one_seven.wav", "room"),
             transcribers=transcribers,
             warm_up=False,
-            captions=lambda item: ["Count with me: fifteen, sixteen... one seven! The answer is seventeen."],
+            captions=lambda item: [(0.5, "Count with me: fifteen, sixteen... one seven! The answer is seventeen.")],
         )
         stages.append(stage)
         if playing:

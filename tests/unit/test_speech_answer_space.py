@@ -96,6 +96,6 @@ def test_the_lead_teachers_words_on_the_room_microphone_are_an_echo() -> None:
     assert echo.heard("the answer is 17", now=105.0)  # the teacher, heard through the room microphone
     assert not echo.heard("the answer is 17", now=130.0)  # long after: a student repeating it counts
     assert not echo.heard("sixteen", now=101.0)
-    echo.add("B", now=200.0)
-    assert echo.heard("B.", now=201.0)  # one word right after the teacher said just that word
+    echo.add("Is it A or B?", now=200.0)
+    assert echo.heard("B.", now=201.0)  # one word the teacher said a moment ago
     assert not echo.heard("B", now=210.0)
