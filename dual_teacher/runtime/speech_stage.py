@@ -349,6 +349,7 @@ class SpeechStage:
                 partial=not job.final,
                 prompt=back.prompt_for(job),
                 full_window=job.final and self._channels[job.source].full_window_finals,
+                fallback=self._channels[job.source].temperature_fallback,
             )
         except Exception as exc:  # a failing decode is reported; the next utterance is tried again
             log.exception("speech ASR (%s) failed", job.source)

@@ -101,7 +101,12 @@ class Transcriber(Protocol):
     options: AsrOptions
 
     def transcribe(
-        self, audio: np.ndarray, partial: bool = False, prompt: str | None = None, full_window: bool = False
+        self,
+        audio: np.ndarray,
+        partial: bool = False,
+        prompt: str | None = None,
+        full_window: bool = False,
+        fallback: bool = True,
     ) -> Transcript: ...
 
 
@@ -209,39 +214,46 @@ class FasterWhisperTranscriber:
         return self.transcribe(noise).seconds
 
     def transcribe(
-        self, audio: np.ndarray, partial: bool = False, prompt: str | None = None, full_window: bool = False
+        self,
+        audio: np.ndarray,
+        partial: bool = False,
+        prompt: str | None = None,
+        full_window: bool = False,
+        fallback: bool = True,
     ) -> Transcript:
         """Decode one utterance (16 kHz mono float32). `partial` uses the cheaper partial settings; `prompt`
         (e.g. the channel's previous final text) gives context. An output that is only a piece of the prompt
         is a leak: the utterance is decoded again without the prompt. `full_window`: encode Whisper's whole
-        30 s window as an offline decode does (slower; for caption finals), not `encoder_context_s`."""
+        30 s window as an offline decode does (slower; for caption finals), not `encoder_context_s`.
+        `fallback=False`: no temperature fallback (sampling makes a decode random: "1, 7" once came back as
+        "177"); spoken answers use the answer space's rescoring instead."""
         self.load()
         if hasattr(self._model, "full_window"):
             self._model.full_window = full_window
         try:
-            return self._transcribe(audio, partial, prompt)
+            return self._transcribe(audio, partial or not fallback, prompt, partial)
         finally:
             if hasattr(self._model, "full_window"):
                 self._model.full_window = False
 
-    def _transcribe(self, audio: np.ndarray, partial: bool, prompt: str | None) -> Transcript:
+    def _transcribe(self, audio: np.ndarray, greedy_temps: bool, prompt: str | None, partial: bool) -> Transcript:
         t0 = time.perf_counter()
         prompt = prompt if prompt else self.options.initial_prompt
         if prompt and len(prompt) > self.options.max_prompt_chars:
             prompt = prompt[-self.options.max_prompt_chars :]
-        result = self._decode(audio, partial, prompt)
+        result = self._decode(audio, partial, prompt, greedy_temps)
         if prompt and result.tokens and prompt_leaked(result.tokens, prompt):
-            result = self._decode(audio, partial, None)
+            result = self._decode(audio, partial, None, greedy_temps)
         return dataclasses.replace(result, seconds=time.perf_counter() - t0)
 
-    def _decode(self, audio: np.ndarray, partial: bool, prompt: str | None) -> Transcript:
+    def _decode(self, audio: np.ndarray, partial: bool, prompt: str | None, first_temp_only: bool) -> Transcript:
         o = self.options
         segments, _info = self._model.transcribe(
             np.asarray(audio, np.float32),
             language=o.language,
             task="transcribe",
             beam_size=o.partial_beam_size if partial else o.beam_size,
-            temperature=list(o.temperatures[:1] if partial else o.temperatures),
+            temperature=list(o.temperatures[:1] if first_temp_only else o.temperatures),
             compression_ratio_threshold=o.compression_ratio_threshold,
             log_prob_threshold=o.log_prob_threshold,
             no_speech_threshold=o.no_speech_threshold,

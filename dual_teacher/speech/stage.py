@@ -72,6 +72,9 @@ class ChannelConfig:
     # finals decoded over Whisper's whole 30 s window, as an offline decode is (captions: parity with the
     # plain library); the room's answers keep the short window for latency
     full_window_finals: bool = True
+    # Whisper's temperature fallback (random sampling when a decode looks failed); off for answers, which
+    # are deterministic and fall back on the answer space's rescoring instead
+    temperature_fallback: bool = True
 
     @property
     def model_name(self) -> str:
@@ -95,6 +98,7 @@ class ChannelConfig:
             model=model,
             prompt_with_previous=False,
             full_window_finals=False,
+            temperature_fallback=False,
         )
 
 
@@ -238,7 +242,7 @@ class TeacherEcho:
     said (a caption cue's start may lie in the future of the moment its video starts).
     """
 
-    def __init__(self, window_s: float = 15.0, short_window_s: float = 3.0, min_tokens: int = 2) -> None:
+    def __init__(self, window_s: float = 15.0, short_window_s: float = 5.0, min_tokens: int = 2) -> None:
         self.window_s = window_s
         self.short_window_s = short_window_s
         self.min_tokens = min_tokens
@@ -360,6 +364,9 @@ class ChannelBackEnd:
         if (match is None or outside) and scorer is not None and t.no_speech_prob < 0.9:
             found = rescore_answer(scorer, job.audio, t.text, request)
             if found.match is not None:
+                if echo is not None and found.phrase and echo.heard(found.phrase, now):
+                    self.echoes += 1  # what the model heard, read as an answer, is what the teacher just said
+                    return []
                 match = found.match
                 self.rescored += 1
         if match is None or match.confidence < self.config.min_answer_confidence:
