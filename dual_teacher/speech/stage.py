@@ -34,6 +34,7 @@ from dual_teacher.speech.answer_space import TextScorer, english_number, in_spac
 from dual_teacher.speech.answers import AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
+from dual_teacher.speech.guard import collapse_repeats
 from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import (
     EnergyAssist,
@@ -254,7 +255,7 @@ class TeacherEcho:
             self._said.append((now, toks))
 
     def heard(self, text: str, now: float) -> bool:
-        room = _echo_keys(text)
+        room = list(collapse_repeats(_echo_keys(text), max_unigram=1, max_phrase=1).tokens)  # "Yes, yes."
         if not room:
             return False
         for at, said in self._said:

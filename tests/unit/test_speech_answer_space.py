@@ -98,4 +98,5 @@ def test_the_lead_teachers_words_on_the_room_microphone_are_an_echo() -> None:
     assert not echo.heard("sixteen", now=101.0)
     echo.add("Is it A or B?", now=200.0)
     assert echo.heard("B.", now=201.0)  # one word the teacher said a moment ago
+    assert echo.heard("B, B.", now=201.0)
     assert not echo.heard("B", now=210.0)
