@@ -278,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-load", action="store_true", help="without the perception-like load")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--lang", nargs="*", default=["en", "zh"], choices=["en", "zh"])
+    parser.add_argument(
+        "--kinds", nargs="*", default=["answer", "non_answer", "echo"], choices=["answer", "non_answer", "echo"]
+    )
     args = parser.parse_args(argv)
     if not (args.data / "speech").is_dir():
         parser.error(f"{args.data}/speech not found")
@@ -294,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             transcriber.warmup()
             print(f"\n{lang}: {'kind':10} {'clip':42} {'expected':>10} {'heard':>10} {'conf':>5} {'latency':>8}")
             for i, trial in enumerate(trials(lang, args.quick)):
+                if trial.kind not in args.kinds:
+                    continue
                 row = run_trial(trial, args.data, transcriber, seed=100 + i)
                 rows.append(row)
                 lat = fmt(row["latency_s"], 2) if row["latency_s"] is not None else "-"
