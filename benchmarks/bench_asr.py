@@ -327,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": {
             "quick": args.quick,
             "asr": vars(options),
-            "speech": "SpeechConfig() defaults (segmenter hang-over 0.4 s, pre-roll 0.3 s, partials every 1 s)",
+            "speech": "SpeechConfig() defaults (room: hang-over 0.5 s, pre-roll 0.4 s; teacher: hang-over 1.0 s, "
+            "turns up to 25 s, partials every 1 s)",
             "lead_s": LEAD_S,
             "tail_s": TAIL_S,
             "conditions": conditions,
