@@ -154,7 +154,7 @@ def trial(
     stage.start()
     stage.wait_idle(len(sig) / RATE + 30)
     stage.stop()
-    health = stage.health()
+    health = stage.speech_health()
     assert source.started_at is not None
     t_audio0 = source.started_at
     true_end = LEAD_S + len(utt) / RATE
