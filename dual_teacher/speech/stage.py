@@ -60,6 +60,7 @@ class ChannelConfig:
     segmenter: SegmenterConfig = dataclasses.field(default_factory=SegmenterConfig)
     partial_every_s: float | None = None  # None: no partial transcriptions
     min_partial_s: float = 1.0  # no partial before this much audio
+    hangover_partial_s: float | None = 0.3  # one partial this far into a pause (None: none in the hang-over)
     model: str | None = None  # None: the language's default (tiny.en for English, base otherwise)
     # The previous final text of the channel is the next decode's prompt (context across pauses), when it
     # ended at most `prompt_within_s` before the new audio starts. Off for the room: one student's answer
@@ -223,9 +224,16 @@ class ChannelFrontEnd:
         every = self.config.partial_every_s
         if every is None or self._audio_start is None or not self.segmenter.in_speech:
             return
-        if self.segmenter.silence_s > 0:
-            return  # in the hang-over: the final is probably coming, don't make it wait behind a partial
-        if now - self._last_partial < every - 1e-9 or now - self._audio_start < self.config.min_partial_s:
+        silence = self.segmenter.silence_s
+        tail = self.config.hangover_partial_s
+        if silence > 0:
+            # in the hang-over the final is coming (up to 1 s later, over the whole turn): one partial early
+            # in it shows the last words meanwhile; no more, so the final never waits behind partials
+            if tail is None or silence < tail - 1e-9 or self._last_partial >= now - silence - 1e-9:
+                return
+        elif now - self._last_partial < every - 1e-9:
+            return
+        if now - self._audio_start < self.config.min_partial_s:
             return
         self._last_partial = now
         audio = self.ring.slice(self._audio_start, now)

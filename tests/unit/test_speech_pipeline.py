@@ -64,8 +64,9 @@ NUMERIC = AnswerRequest("q", "numeric")
     [
         (ChannelConfig.room(), None, 0, 0),  # the room is not transcribed unless listening
         (ChannelConfig.room(), NUMERIC, 2, 0),
-        # partials once 1 s of audio is there, every second, never in the hang-over: 1.6 s, 2.6 s, 5.6 s
-        (ChannelConfig.teacher(), None, 2, 3),
+        # partials once 1 s of audio is there, every second, and one 0.3 s into the hang-over:
+        # 1.6 s, 2.6 s, 3.8 s (tail), 5.6 s, 6.1 s (tail)
+        (ChannelConfig.teacher(), None, 2, 5),
     ],
 )
 def test_jobs_per_channel(
