@@ -131,10 +131,10 @@ def _run_class(args: argparse.Namespace, pack_path: Path) -> int:
     store = EventStore(store_path(cfg))
     devices = None
     if args.camera or args.mic is not None or args.teacher_audio:
-        from dual_teacher.runtime.devices import open_device_stages, speech_plan
+        from dual_teacher.runtime.devices import open_device_stages, pack_captions, speech_plan
 
         plan = speech_plan(cfg, pack.manifest.language, args.lang)
-        devices = open_device_stages(args.camera, args.mic, args.teacher_audio, plan)
+        devices = open_device_stages(args.camera, args.mic, args.teacher_audio, plan, pack_captions(pack, lang))
         for note in devices.notes:
             print(note, flush=True)
         if headless and args.speed != 1:

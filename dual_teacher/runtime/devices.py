@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dual_teacher.config import AppConfig
 from dual_teacher.core.errors import DualTeacherError
+from dual_teacher.lesson.captions import load_captions
+from dual_teacher.lesson.commands import PlayVideo
+from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.runtime.doctor import probe_profiles
 from dual_teacher.speech.routing import Channel, ChannelPlan, plan_channels
 
@@ -42,14 +45,32 @@ def speech_plan(config: AppConfig, pack_language: str, cli_lang: str | None = No
     return plan_channels(pack_language, display, sp.room_language, sp.teacher_language, sp.room_model, sp.teacher_model)
 
 
+def pack_captions(pack: LoadedPack, lang: str) -> Callable[[PlayVideo], list[tuple[float, str]]]:
+    """(seconds after the video starts, text) of each caption cue of a pack video, for the speech stage's
+    echo gate (the room microphone hears the lesson video: its words are never a student's answer)."""
+
+    def lookup(item: PlayVideo) -> list[tuple[float, str]]:
+        out: list[tuple[float, str]] = []
+        for language in dict.fromkeys((lang, "en", "zh-Hans")):
+            track = load_captions(pack.media_path(item.file), language)
+            if track is not None:
+                end = item.end_s if item.end_s is not None else float("inf")
+                out += [(c.start_s - item.start_s, c.text) for c in track.cues if item.start_s <= c.start_s < end]
+        return list(dict.fromkeys(out))  # a language-less sidecar is found once per language
+
+    return lookup
+
+
 def open_device_stages(
     camera: str | None,
     microphone: str | None,
     teacher_audio: str | None,
     plan: Mapping[Channel, ChannelPlan] | None = None,
+    captions: Callable[[PlayVideo], list[tuple[float, str]]] | None = None,
 ) -> DeviceStages:
     """Start a PerceptionStage for `camera` and a SpeechStage for `microphone` / `teacher_audio` (any may be None).
-    `plan`: each speech channel's model and language (`speech_plan`); None: English on both."""
+    `plan`: each speech channel's model and language (`speech_plan`); None: English on both. `captions`: the
+    lesson videos' caption cues (`pack_captions`)."""
     choice, _ = probe_profiles()
     profile = choice.profile
     notes = [f"hardware profile: {profile.name}"]
@@ -83,7 +104,7 @@ def open_device_stages(
                 room = MicrophoneSource(None if microphone in ("", "default") else _device(microphone))
             teacher = AvStreamSource(teacher_audio) if teacher_audio else None
             channels = plan if plan is not None else plan_channels("en")
-            speech = SpeechStage(room=room, teacher=teacher, config=SpeechConfig.from_plan(channels))
+            speech = SpeechStage(room=room, teacher=teacher, config=SpeechConfig.from_plan(channels), captions=captions)
             speech.start()
             stages.append(speech)
             notes.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dual_teacher.config import AppConfig
@@ -56,3 +58,25 @@ def test_an_english_only_model_for_mandarin_is_a_clear_config_error() -> None:
 def test_an_unknown_speech_key_is_refused() -> None:
     with pytest.raises(ValueError, match="room_lang"):
         AppConfig.model_validate({"speech": {"room_lang": "zh-Hans"}})
+
+
+def test_the_lesson_videos_captions_reach_the_echo_gate(tmp_path: Path) -> None:
+    from dual_teacher.lesson.commands import PlayVideo
+    from dual_teacher.runtime.devices import pack_captions
+
+    (tmp_path / "seg.mp4").write_bytes(b"")
+    (tmp_path / "seg.en.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nHow many apples?\n\n"
+        "00:00:12.000 --> 00:00:14.000\nThe answer is seven.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "seg.zh.vtt").write_text("WEBVTT\n\n00:00:12.000 --> 00:00:14.000\n答案是七。\n", encoding="utf-8")
+
+    class Pack:
+        def media_path(self, rel: str) -> Path:
+            return tmp_path / rel
+
+    lookup = pack_captions(Pack(), "en")  # type: ignore[arg-type]
+    assert lookup(PlayVideo("v", "seg.mp4", 10.0, None)) == [(2.0, "The answer is seven."), (2.0, "答案是七。")]
+    assert lookup(PlayVideo("v", "seg.mp4", 0.0, 5.0)) == [(1.0, "How many apples?")]
+    assert lookup(PlayVideo("v", "missing.mp4", 0.0, None)) == []
