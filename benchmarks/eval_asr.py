@@ -11,8 +11,15 @@ Text normalisation (stated, applied to reference and hypothesis alike):
   both spellings and the better one counts. WER = word edits / reference words, summed over clips.
 - zh: CER over characters; punctuation, spaces and symbols dropped; Simplified output is the ASR's job
   (not corrected here).
-Skipped, with the reason printed: the hotwords clip (only one keyword is known; reported as a keyword
-check), the mixed English/German clip (no exact German reference). The stereo clip is scored per channel.
+Skipped, with the reason printed: clips whose reference says "(no full reference) ... must contain X"
+(only one keyword is known: reported as keyword checks, e.g. the hotwords and the shopping-command clips), the
+mixed English/German clip (no exact German reference). The stereo clip is scored per channel.
+
+Parity: in the same run every clip is also decoded by the plain library on the same weights
+(`faster_whisper.WhisperModel.transcribe(beam_size=5, condition_on_previous_text=False)`, its own 30 s
+windows, no VAD; Mandarin through the same OpenCC t2s), scored the same way. The per-clip table says where the
+project is worse than the plain library by more than one word (en) or two characters (zh); the corpus figures
+of both are reported side by side (`parity`). `--no-plain` skips it.
 
 Hallucinations: words emitted on generated, seeded non-speech (digital silence with dither, room tone
 with mains hum, a fan, room noises: chair scrapes, knocks, paper, doors), 10 minutes by default, through
@@ -45,7 +52,8 @@ from _common import (
 
 from dual_teacher.media.audio import decode_audio
 from dual_teacher.runtime.bench_stats import word_error_counts
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
+from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, to_simplified
+from dual_teacher.speech.plain_whisper import PlainWhisper
 from dual_teacher.speech.stage import transcribe_offline
 from dual_teacher.speech.text import tokenize
 from dual_teacher.speech.vad import SileroVad
@@ -53,9 +61,18 @@ from dual_teacher.speech.vad import SileroVad
 QUICK_EN = ("en_sb_harvard_spk1_snt1.wav", "en_ps_goforward.wav", "en_ljspeech_LJ001-0002.flac")
 QUICK_ZH = ("zh_sr_za_ziji_de_jiao.flac",)
 SKIP = {
-    "en_fw_hotwords.mp3": "only the keyword 'ComfyUI' is known: keyword check, not WER",
     "mixed_en_de_fw_multilingual.mp3": "mixed English/German, no exact German reference",
 }
+PARITY_SLACK = {"en": 1, "zh": 2}  # words / characters worse than the plain library that still count as parity
+_KEYWORD = re.compile(r"must contain (?:the word )?'?([^'\s]+)'?\s*$")
+
+
+def keyword_of(reference: str) -> str | None:
+    """The one known word of a weak "(no full reference) ... must contain X" reference, else None."""
+    if not reference.startswith("(no full reference)"):
+        return None
+    m = _KEYWORD.search(reference)
+    return m.group(1) if m else None
 
 
 def read_references(data: Path) -> list[dict[str, str]]:
@@ -70,7 +87,9 @@ def reference_variants(ref: str) -> list[str]:
     return [ref[: m.start()].strip(), m.group(1).strip()]
 
 
-def items(rows: list[dict[str, str]], quick: bool) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def items(
+    rows: list[dict[str, str]], quick: bool, only: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """(clips to score, skipped with reason). The stereo clip becomes two items, one per channel."""
     out: list[dict[str, Any]] = []
     skipped = []
@@ -78,8 +97,13 @@ def items(rows: list[dict[str, str]], quick: bool) -> tuple[list[dict[str, Any]]
         name, lang, ref = row["file"], row["language"], row["reference"]
         if quick and name not in QUICK_EN + QUICK_ZH:
             continue
+        if only is not None and name not in only:
+            continue
         if name in SKIP:
             skipped.append({"file": name, "reason": SKIP[name]})
+            continue
+        if keyword_of(ref) is not None:
+            skipped.append({"file": name, "reason": f"only the keyword {keyword_of(ref)!r} is known: keyword check"})
             continue
         if lang not in ("en", "zh"):
             skipped.append({"file": name, "reason": f"language {lang!r}"})
@@ -102,42 +126,68 @@ def score(lang: str, refs: list[str], hyp: str) -> tuple[int, int, str]:
     return best
 
 
-def run_clips(args: argparse.Namespace, transcribers: dict[str, FasterWhisperTranscriber]) -> dict[str, Any]:
+def _join(lang: str, parts: list[str]) -> str:
+    return ("" if lang == "zh" else " ").join(p for p in parts if p)
+
+
+def plain_text(plain: PlainWhisper | None, audio: np.ndarray, lang: str) -> str | None:
+    """The plain library's text (beam 5, no conditioning on previous text, Mandarin through OpenCC t2s)."""
+    if plain is None:
+        return None
+    text, _ = plain.transcribe(audio, lang, beam_size=5, condition_on_previous_text=False)
+    return to_simplified(text) if lang == "zh" else text
+
+
+def run_clips(
+    args: argparse.Namespace,
+    transcribers: dict[str, FasterWhisperTranscriber],
+    plains: dict[str, PlainWhisper | None],
+) -> dict[str, Any]:
     rows = read_references(args.data)
-    clips, skipped = items(rows, args.quick)
+    clips, skipped = items(rows, args.quick, args.only)
     vad = SileroVad()
     per_clip = []
     loops = []
-    print(f"{'clip':46} {'lang':4} {'err':>6}  reference -> hypothesis")
+    print(f"{'clip':46} {'lang':4} {'err':>6} {'plain':>6}  reference -> hypothesis (| plain library)")
     for item in clips:
         if item["lang"] == "zh" and args.no_zh:
             continue
+        lang = item["lang"]
         audio = decode_audio(args.data / "speech" / item["file"], item["channel"])
         vad.reset()
         t0 = time.perf_counter()
-        results = transcribe_offline(audio, transcribers[item["lang"]], vad)
+        results = transcribe_offline(
+            audio, transcribers[lang], vad, prompt_with_previous=not args.no_prompt, full_window=not args.short_window
+        )
         took = time.perf_counter() - t0
         hyp_parts = [t.text for _, t in results if t.text]
-        hyp = ("" if item["lang"] == "zh" else " ").join(hyp_parts)
-        edits, n, ref = score(item["lang"], item["refs"], hyp)
+        hyp = _join(lang, hyp_parts)
+        edits, n, ref = score(lang, item["refs"], hyp)
         rate = edits / max(1, n)
         duration = len(audio) / 16_000
+        plain_hyp = plain_text(plains.get(lang), audio, lang)
+        plain_edits = None if plain_hyp is None else score(lang, item["refs"], plain_hyp)[0]
         record = {
             "clip": item["id"],
-            "lang": item["lang"],
+            "lang": lang,
             "seconds": round(duration, 2),
             "reference": ref,
             "hypothesis": hyp,
             "edits": edits,
             "ref_units": n,
             "error_rate": round(rate, 4),
+            "plain_hypothesis": plain_hyp,
+            "plain_edits": plain_edits,
             "utterances": len(results),
             "looped_utterances": sum(t.looped for _, t in results),
             "dropped_segments": sum(t.dropped_segments for _, t in results),
             "compute_s": round(took, 3),
         }
         per_clip.append(record)
-        print(f"{item['id'][:46]:46} {item['lang']:4} {rate:6.1%}  {ref}\n{'':58}-> {hyp}")
+        plain_rate = "" if plain_edits is None else f"{plain_edits / max(1, n):6.1%}"
+        print(f"{item['id'][:46]:46} {lang:4} {rate:6.1%} {plain_rate:>6}  {ref}\n{'':65}-> {hyp}")
+        if plain_hyp is not None and plain_hyp != hyp:
+            print(f"{'':65} | {plain_hyp}")
         if duration >= 10:
             toks = [t for part in hyp_parts for t in tokenize(part)]
             loops.append(
@@ -151,27 +201,80 @@ def run_clips(args: argparse.Namespace, transcribers: dict[str, FasterWhisperTra
             )
     keyword_checks = []
     for row in rows:
-        m = re.search(r"must contain the word '([^']+)'", row["reference"])
-        if m and row["language"] == "en" and not args.quick:
-            vad.reset()
-            audio = decode_audio(args.data / "speech" / row["file"])
-            hyp = " ".join(t.text for _, t in transcribe_offline(audio, transcribers["en"], vad) if t.text)
-            found = m.group(1).casefold() in hyp.casefold().replace(" ", "")
-            keyword_checks.append({"clip": row["file"], "keyword": m.group(1), "found": found, "hypothesis": hyp})
-            print(f"{row['file'][:46]:46} {'en':4} keyword {m.group(1)!r} {'found' if found else 'NOT found'}")
+        word = keyword_of(row["reference"])
+        lang = row["language"]
+        if word is None or args.quick or lang not in transcribers or (lang == "zh" and args.no_zh):
+            continue
+        vad.reset()
+        audio = decode_audio(args.data / "speech" / row["file"])
+        hyp = _join(lang, [t.text for _, t in transcribe_offline(audio, transcribers[lang], vad)])
+        plain_hyp = plain_text(plains.get(lang), audio, lang)
+        found = word.casefold() in hyp.casefold().replace(" ", "")
+        plain_found = None if plain_hyp is None else word.casefold() in plain_hyp.casefold().replace(" ", "")
+        keyword_checks.append(
+            {"clip": row["file"], "keyword": word, "found": found, "hypothesis": hyp, "plain_found": plain_found}
+        )
+        print(f"{row['file'][:46]:46} {lang:4} keyword {word!r} {'found' if found else 'NOT found'} ({hyp})")
     out: dict[str, Any] = {"skipped": skipped, "per_clip": per_clip, "loops": loops, "keyword_checks": keyword_checks}
     for lang, metric in (("en", "wer"), ("zh", "cer")):
         recs = [r for r in per_clip if r["lang"] == lang]
         edits = sum(r["edits"] for r in recs)
         units = sum(r["ref_units"] for r in recs)
+        plain_recs = [r for r in recs if r["plain_edits"] is not None]
         out[lang] = {
             "clips": len(recs),
             metric: (edits / units) if units else None,
             "ref_units": units,
             "model": transcribers[lang].options.model,
             "median_clip_" + metric: float(np.median([r["error_rate"] for r in recs])) if recs else None,
+            "plain_" + metric: (sum(r["plain_edits"] for r in plain_recs) / units) if plain_recs and units else None,
         }
+    out["parity"] = parity(per_clip)
     return out
+
+
+def parity(per_clip: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per clip: the project's edits against the plain library's; worse = more than PARITY_SLACK worse."""
+    rows = []
+    for r in per_clip:
+        if r["plain_edits"] is None:
+            continue
+        delta = r["edits"] - r["plain_edits"]
+        rows.append(
+            {
+                "clip": r["clip"],
+                "lang": r["lang"],
+                "ref_units": r["ref_units"],
+                "ours": r["edits"],
+                "plain": r["plain_edits"],
+                "delta": delta,
+                "worse": delta > PARITY_SLACK[r["lang"]],
+            }
+        )
+    return {
+        "slack": PARITY_SLACK,
+        "plain": "faster_whisper.WhisperModel.transcribe(beam_size=5, condition_on_previous_text=False) + OpenCC t2s",
+        "clips": len(rows),
+        "worse": [x["clip"] for x in rows if x["worse"]],
+        "better": sum(x["delta"] < 0 for x in rows),
+        "equal": sum(x["delta"] == 0 for x in rows),
+        "rows": rows,
+    }
+
+
+def print_parity(p: dict[str, Any]) -> None:
+    if not p["rows"]:
+        return
+    print(f"\nparity with the plain library ({p['plain']}), per clip: edits ours / plain")
+    print(f"{'clip':46} {'lang':4} {'units':>5} {'ours':>5} {'plain':>5} {'delta':>6}")
+    for x in p["rows"]:
+        mark = "  WORSE" if x["worse"] else ""
+        counts = f"{x['ref_units']:5d} {x['ours']:5d} {x['plain']:5d} {x['delta']:+6d}"
+        print(f"{x['clip'][:46]:46} {x['lang']:4} {counts}{mark}")
+    print(
+        f"{p['clips']} clips: {p['better']} better, {p['equal']} equal, "
+        f"{p['clips'] - p['better'] - p['equal']} worse by at most the slack, {len(p['worse'])} worse beyond it"
+    )
 
 
 def ungated_words(audio: np.ndarray, transcriber: FasterWhisperTranscriber) -> int:
@@ -221,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
         "--encoder-context", type=float, default=AsrOptions().encoder_context_s, help="seconds; 30 = Whisper's window"
     )
     parser.add_argument("--no-zh", action="store_true", help="skip Mandarin (saves loading the base model)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain-library parity decode")
+    parser.add_argument("--no-prompt", action="store_true", help="don't prompt with the previous final text")
+    parser.add_argument(
+        "--short-window", action="store_true", help="finals on the --encoder-context window (as the room's answers)"
+    )
+    parser.add_argument("--only", nargs="*", default=None, help="score only these clip files (a subset)")
     args = parser.parse_args(argv)
     if args.quick:
         args.noise_seconds = min(args.noise_seconds, 20.0)
@@ -232,7 +341,13 @@ def main(argv: list[str] | None = None) -> int:
         "en": FasterWhisperTranscriber(AsrOptions.for_language("en", **common)),
         "zh": FasterWhisperTranscriber(AsrOptions.for_language("zh", **common)),
     }
-    clips = run_clips(args, transcribers)
+    plains: dict[str, PlainWhisper | None] = {
+        lang: None
+        if args.no_plain
+        else PlainWhisper(t.model_dir, t.options.device, t.options.compute_type, t.options.cpu_threads)
+        for lang, t in transcribers.items()
+    }
+    clips = run_clips(args, transcribers, plains)
     noise = run_noise(args, transcribers["en"])
     result = {
         "en": clips["en"],
@@ -241,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         "hallucination": noise,
         "loops": clips["loops"],
         "keyword_checks": clips["keyword_checks"],
+        "parity": clips["parity"],
         "skipped": clips["skipped"],
         "per_clip": clips["per_clip"],
         "normalisation": {
@@ -251,15 +367,25 @@ def main(argv: list[str] | None = None) -> int:
         "config": {
             "quick": args.quick,
             "asr": {lang: vars(t.options) for lang, t in transcribers.items()},
-            "pipeline": "Silero VAD v6 -> StreamingSegmenter (defaults) -> FasterWhisperTranscriber -> guards",
+            "pipeline": "Silero VAD v6 + energy assist -> StreamingSegmenter (the teacher channel's) -> "
+            "FasterWhisperTranscriber (previous final as prompt) -> guards",
         },
         "wall_s": round(time.perf_counter() - t_start, 1),
         "fingerprint": fingerprint(),
     }
     en, zh = clips["en"], clips["zh"]
-    print(f"\n{'metric':28} {'value':>8}  clips")
-    print(f"{'WER en (' + en['model'] + ')':28} {fmt(en['wer'] and en['wer'] * 100, 1):>7}%  {en['clips']}")
-    print(f"{'CER zh (' + zh['model'] + ')':28} {fmt(zh['cer'] and zh['cer'] * 100, 1):>7}%  {zh['clips']}")
+    print_parity(clips["parity"])
+
+    def pct(x: float | None) -> str:
+        return fmt(x and x * 100, 1) + "%" if x is not None else "-"
+
+    print(f"\n{'metric':28} {'ours':>8} {'plain':>8}  clips")
+    print(f"{'WER en (' + en['model'] + ')':28} {pct(en['wer']):>8} {pct(en['plain_wer']):>8}  {en['clips']}")
+    print(f"{'CER zh (' + zh['model'] + ')':28} {pct(zh['cer']):>8} {pct(zh['plain_cer']):>8}  {zh['clips']}")
+    kw = clips["keyword_checks"]
+    if kw:
+        found, plain_found = sum(k["found"] for k in kw), sum(bool(k["plain_found"]) for k in kw)
+        print(f"{'keywords found':28} {found:>8} {plain_found:>8}  {len(kw)}")
     print(f"{'hallucinated words':28} {noise['words']:8d}  {args.noise_seconds:.0f} s of non-speech")
     print(
         f"{'loops left (run > 3)':28} {sum(1 for x in clips['loops'] if x['longest_repeat_run'] > 3):8d}  "

@@ -44,7 +44,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     cfg = load_config(Path(args.config) if getattr(args, "config", None) else None)
     if getattr(args, "data_dir", None):
-        cfg = AppConfig.model_validate({**cfg.model_dump(), "data_dir": args.data_dir})
+        cfg = AppConfig.model_validate({**cfg.model_dump(exclude_unset=True), "data_dir": args.data_dir})
     return cfg
 
 
@@ -186,9 +186,10 @@ def _run_class(args: argparse.Namespace, pack_path: Path, demo: bool = False) ->
         print(f"warning: {low}", file=sys.stderr, flush=True)
     devices = None
     if args.camera or args.mic is not None or args.teacher_audio:
-        from dual_teacher.runtime.devices import open_device_stages
+        from dual_teacher.runtime.devices import open_device_stages, pack_captions, speech_plan
 
-        devices = open_device_stages(args.camera, args.mic, args.teacher_audio)
+        plan = speech_plan(cfg, pack.manifest.language, args.lang)
+        devices = open_device_stages(args.camera, args.mic, args.teacher_audio, plan, pack_captions(pack, lang))
         for note in devices.notes:
             print(note, flush=True)
         if headless and args.speed != 1:
@@ -784,7 +785,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from dual_teacher.runtime.doctor import Check, run_checks
 
-    checks, extra = run_checks()
+    checks, extra = run_checks(_config(args))
     if _gui_available():
         from dual_teacher.qt.doctor import qt_facts
 

@@ -55,6 +55,29 @@ class LeadConfig(BaseModel):
     )
 
 
+SpeechLanguage = Literal["en", "zh-Hans"]
+WhisperModelName = Literal["tiny.en", "base"]
+
+
+class SpeechSettings(BaseModel):
+    """`[speech]`: which language each speech channel hears (default: from the lesson pack and --lang)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    room_language: SpeechLanguage | None = Field(
+        None, description="Language the students answer in (default: --lang / language if set, else the pack's)"
+    )
+    teacher_language: SpeechLanguage | None = Field(
+        None, description="Language of the lead teacher's audio, for captions (default: the pack's language)"
+    )
+    room_model: WhisperModelName | None = Field(
+        None, description="Whisper model for the room (default: tiny.en for English, base for Mandarin)"
+    )
+    teacher_model: WhisperModelName | None = Field(
+        None, description="Whisper model for the lead teacher (default: tiny.en for English, base for Mandarin)"
+    )
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +99,7 @@ class AppConfig(BaseModel):
     )
     xapi: XapiConfig = Field(default_factory=XapiConfig, description="Learning Record Store forwarding")
     lead: LeadConfig = Field(default_factory=LeadConfig, description="The remote lead teacher's link")
+    speech: SpeechSettings = Field(default_factory=SpeechSettings, description="Speech channels' languages and models")
 
 
 def default_data_dir() -> Path:

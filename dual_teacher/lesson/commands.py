@@ -97,11 +97,14 @@ class ClosePoll(Command):
 
 @dataclasses.dataclass(frozen=True)
 class ListenForAnswer(Command):
-    """Ask speech to match spoken answers against these options until the question closes."""
+    """Ask speech to match spoken answers against these options until the question closes. `space`: the
+    answer space in every language of the pack, (answer, text) pairs: each choice's texts, the number of a
+    numeric question, the accepted words of a short answer (speech uses it to bias recognition)."""
 
     node_id: str
     qtype: str
     choices: tuple[tuple[str, str], ...]
+    space: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -438,7 +438,7 @@ class LessonEngine:
             ev.QuestionAsked(q.id, q.qtype, prompt, tuple(k for k, _ in choices), q.correct_keys(), q.time_limit_s),
         ]
         if "spoken" in q.channels:
-            out.append(cmd.ListenForAnswer(q.id, q.qtype, choices))
+            out.append(cmd.ListenForAnswer(q.id, q.qtype, choices, answer_space(q)))
         if "hand_poll" in q.channels:
             out.append(cmd.OpenPoll(q.id, tuple(k for k, _ in choices)))
         return dataclasses.replace(s, phase="asking", deadline=deadline, results={**s.results, q.id: Tally(q.id)})
@@ -484,3 +484,14 @@ class LessonEngine:
         words = text_in(end.summary, self.lang) if end is not None else ""
         out += [cmd.ShowSummary(words, tuple(summaries), peak), ev.ClassEnded(reason)]
         return dataclasses.replace(s, status="ended", phase="", deadline=None, remaining=None)
+
+
+def answer_space(q: QuestionNode) -> tuple[tuple[str, str], ...]:
+    """(answer, text) for every language variant of the question's possible answers (see ListenForAnswer)."""
+    out: list[tuple[str, str]] = []
+    for c in q.choices:
+        texts = [c.text] if isinstance(c.text, str) else [t for t in (c.text.en, c.text.zh_hans) if t]
+        out += [(c.key, t) for t in texts]
+    if q.qtype == "numeric" or q.qtype == "short_answer":
+        out += [(k, k) for k in q.correct_keys()]
+    return tuple(dict.fromkeys(out))

@@ -748,7 +748,7 @@ class BenchRun:
                 t_end - t0,
             )
             partials = [r.done - (t0 + r.audio_end) for r in speech.records if not r.final]
-            health = speech.health()
+            health = speech.speech_health()
             out["asr"] = {
                 "utterances": len(latencies) + missed,
                 "heard": len(latencies),

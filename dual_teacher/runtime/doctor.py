@@ -12,10 +12,12 @@ import platform
 from pathlib import Path
 from typing import Any, Literal
 
+from dual_teacher.config import AppConfig
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.hardware.fingerprint import fingerprint
 from dual_teacher.hardware.probe import ProbeResult, installed_ort_distributions, prove_all
 from dual_teacher.hardware.profiles import Choice, choose_profile, load_profiles
+from dual_teacher.speech.routing import plan_channels
 
 Status = Literal["ok", "warn", "missing", "fail"]
 ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "neon", "asimd", "sve")
@@ -60,7 +62,7 @@ def probe_profiles() -> tuple[Choice, dict[str, ProbeResult]]:
     return choice, results
 
 
-def run_checks() -> tuple[list[Check], dict[str, Any]]:
+def run_checks(config: AppConfig | None = None) -> tuple[list[Check], dict[str, Any]]:
     checks: list[Check] = []
     fp = fingerprint()
     flags = cpu_flags()
@@ -161,7 +163,30 @@ def run_checks() -> tuple[list[Check], dict[str, Any]]:
             extra["providers"] = {k: dataclasses.asdict(r) for k, r in results.items()}
     checks += _device_checks()
     checks += _model_checks()
+    speech, plans = _speech_checks(config or AppConfig())
+    checks += speech
+    extra["speech_channels"] = plans
     return checks, extra
+
+
+def _speech_checks(config: AppConfig) -> tuple[list[Check], dict[str, dict[str, str]]]:
+    """Which Whisper model serves which speech channel, for an English and a Mandarin lesson pack."""
+    out: list[Check] = []
+    plans: dict[str, dict[str, str]] = {}
+    display = config.language if "language" in config.model_fields_set else None
+    sp = config.speech
+    for pack_language in ("en", "zh-Hans"):
+        try:
+            plan = plan_channels(
+                pack_language, display, sp.room_language, sp.teacher_language, sp.room_model, sp.teacher_model
+            )
+        except DualTeacherError as exc:
+            out.append(Check("speech", f"{pack_language} lesson", "fail", exc.message, exc.hint))
+            continue
+        plans[pack_language] = {c: f"{p.model}/{p.language}" for c, p in plan.items()}
+        for channel in ("room", "teacher"):
+            out.append(Check("speech", f"{pack_language} lesson, {channel}", "ok", plan[channel].describe()))
+    return out, plans
 
 
 def _device_checks() -> list[Check]:

@@ -20,11 +20,12 @@ Privacy: no audio and no room transcript leaves the stage; AnswerHeard carries t
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dual_teacher.core import events as ev
@@ -32,9 +33,12 @@ from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.queues import DropOldestQueue, LatestSlot
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.media.audio import AudioSource
+from dual_teacher.runtime.health import StageHealth
+from dual_teacher.speech.answer_space import TextScorer
 from dual_teacher.speech.answers import AnswerRequest
 from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, Transcriber
-from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName
+from dual_teacher.speech.routing import Channel, ChannelPlan
+from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName, TeacherEcho
 from dual_teacher.speech.vad import SileroVad
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,16 @@ class SpeechConfig:
     cpu_threads: int = 2
     final_queue: int = 16
     event_queue: int = 1000
+
+    @classmethod
+    def from_plan(cls, plan: Mapping[Channel, ChannelPlan], **kwargs: Any) -> SpeechConfig:
+        """Channels speaking the planned languages on the planned models (`speech.routing.plan_channels`)."""
+        room, teacher = plan["room"], plan["teacher"]
+        return cls(
+            teacher=ChannelConfig.teacher(teacher.language, teacher.model),
+            room=ChannelConfig.room(room.language, room.model),
+            **kwargs,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +91,7 @@ class SpeechHealth:
     errors: int
     utterances: dict[str, int]
     listening: str | None
+    channels: dict[str, str]
 
 
 class SpeechStage:
@@ -95,7 +110,10 @@ class SpeechStage:
         keep_records: int = 0,
         record_teacher_text: bool = True,
         warm_up: bool = True,
+        captions: Callable[[cmd.PlayVideo], Sequence[tuple[float, str]]] | None = None,
     ) -> None:
+        """`captions`: (seconds after the video starts, text) of each caption cue of a lesson video the display
+        is about to play (the room microphone hears them: they are never a student's answer)."""
         self.config = config or SpeechConfig()
         self.clock = clock or RealClock()
         self.sources: dict[SourceName, AudioSource] = {}
@@ -124,14 +142,27 @@ class SpeechStage:
         self.transcriptions = 0
         self.errors = 0
         self.stale_skipped = 0
+        self._captions = captions
+        self._echo = TeacherEcho()
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def transcriber_for(self, source: SourceName) -> Transcriber:
-        language = self._channels[source].language
-        if language not in self._transcribers:
-            options = AsrOptions.for_language(language, cpu_threads=self.config.cpu_threads)
-            self._transcribers[language] = FasterWhisperTranscriber(options)
-        return self._transcribers[language]
+        """The channel's transcriber: one per (model, language), shared by channels that agree.
+        `transcribers` given to the constructor may be keyed "model/language" or just by language."""
+        channel = self._channels[source]
+        language, model = channel.language, channel.model_name
+        for key in (f"{model}/{language}", language):
+            found = self._transcribers.get(key)
+            if found is not None and found.options.language == language:
+                return found
+        options = AsrOptions.for_language(language, model=model, cpu_threads=self.config.cpu_threads)
+        transcriber = FasterWhisperTranscriber(options)
+        self._transcribers[f"{model}/{language}"] = transcriber
+        return transcriber
+
+    def channel_models(self) -> dict[str, str]:
+        """Which model serves which channel, e.g. {"room": "base/zh"} (the channels with a source)."""
+        return {s: f"{self._channels[s].model_name}/{self._channels[s].language}" for s in self.sources}
 
     def start(self) -> None:
         """Load the VAD and the Whisper models (warmed up), then start sources and threads."""
@@ -189,8 +220,21 @@ class SpeechStage:
     # ---- InputStage ----------------------------------------------------------------------------------------
     def handle(self, item: cmd.Command | ev.Event, now: float) -> None:
         if isinstance(item, cmd.ListenForAnswer):
+            language = self._channels["room"].language
             with self._lock:
-                self._request = AnswerRequest(item.node_id, item.qtype, tuple(item.choices))
+                self._request = AnswerRequest(
+                    item.node_id, item.qtype, tuple(item.choices), tuple(item.space), language
+                )
+        elif isinstance(item, cmd.PlayVideo) and self._captions is not None:
+            try:
+                lines = self._captions(item)
+            except Exception:  # captions are a help for the echo gate, never a reason to fail
+                log.exception("captions for %s", item.file)
+                lines = []
+            now_m = self.clock.monotonic()
+            with self._lock:
+                for at, line in lines:
+                    self._echo.add(line, now_m + at)
         elif isinstance(item, cmd.StopListening | ev.QuestionClosed):
             with self._lock:
                 if self._request is not None and self._request.node_id == item.node_id:
@@ -207,7 +251,21 @@ class SpeechStage:
         with self._lock:
             return self._request
 
-    def health(self) -> SpeechHealth:
+    def health(self) -> StageHealth:
+        """The console's system-panel row: which model serves which channel, drops, errors."""
+        h = self.speech_health()
+        dropped = sum(h.audio_dropped.values()) + h.final_jobs_dropped + h.events_dropped
+        channels = ", ".join(f"{s} {m}" for s, m in self.channel_models().items())
+        detail = f"{h.transcriptions} transcribed"
+        if h.listening:
+            detail += f", listening for {h.listening}"
+        if h.errors:
+            detail += f", {h.errors} error(s)"
+        return StageHealth(
+            "speech", "degraded" if h.errors else "ok", provider=channels, dropped=dropped, detail=detail
+        )
+
+    def speech_health(self) -> SpeechHealth:
         return SpeechHealth(
             audio_dropped={name: s.dropped for name, s in self.sources.items()},
             final_jobs_dropped=self._finals.dropped,
@@ -218,6 +276,7 @@ class SpeechStage:
             errors=self.errors,
             utterances={name: f.utterances for name, f in self._front.items()},
             listening=None if self.listening is None else self.listening.node_id,
+            channels=self.channel_models(),
         )
 
     # ---- threads ---------------------------------------------------------------------------------------------
@@ -285,14 +344,34 @@ class SpeechStage:
             return
         started = self.clock.monotonic()
         try:
-            transcript = self.transcriber_for(job.source).transcribe(job.audio, partial=not job.final)
+            transcript = self.transcriber_for(job.source).transcribe(
+                job.audio,
+                partial=not job.final,
+                prompt=back.prompt_for(job),
+                full_window=job.final and self._channels[job.source].full_window_finals,
+                fallback=self._channels[job.source].temperature_fallback,
+            )
         except Exception as exc:  # a failing decode is reported; the next utterance is tried again
             log.exception("speech ASR (%s) failed", job.source)
             self._fail(f"ASR ({job.source})", exc)
             return
         self.transcriptions += 1
+        if job.source == "teacher" and transcript.text:
+            with self._lock:
+                self._echo.add(transcript.text, self.clock.monotonic())
+        scorer = None
+        if job.source == "room" and job.final:
+            found = self.transcriber_for("room")
+            scorer = found if isinstance(found, TextScorer) else None
+        try:
+            with self._lock:
+                echo = copy.deepcopy(self._echo) if job.source == "room" else None
+            events = back.on_transcript(job, transcript, self.clock.monotonic(), scorer, echo)
+        except Exception as exc:  # rescoring failed: the stage keeps going
+            log.exception("speech answer (%s) failed", job.source)
+            self._fail(f"answer ({job.source})", exc)
+            return
         done = self.clock.monotonic()
-        events = back.on_transcript(job, transcript, done)
         if job.source == "room" and events:
             with self._lock:  # the question may have closed while we were transcribing
                 open_node = None if self._request is None else self._request.node_id
@@ -326,4 +405,4 @@ class SpeechStage:
 
 def stage_info(stage: SpeechStage) -> dict[str, Any]:
     """Health as a plain dict (console, benchmarks)."""
-    return dataclasses.asdict(stage.health())
+    return dataclasses.asdict(stage.speech_health())

@@ -14,6 +14,15 @@ None when the utterance is not an answer to this question. Understood:
 
 When an utterance names several answers, the last one counts ("B, no, C" is C) at a lower confidence.
 
+An utterance counts only when it *is* an answer:
+- a number must be the whole utterance (fillers aside; a Chinese measure word may follow: 两个), a number read
+  digit by digit ("one seven", "6, 5" -> 17, 65), or follow a cue ("the answer is", "it's", "equals", "is",
+  "答案是", "是", "等于"): "Good one." and "go forward ten meters" are not the answer 1 or 10;
+- yes/no and choices only in short utterances (at most 6 words or 10 Chinese characters) or after a cue, so a
+  sentence that happens to contain "right" or "a" is not an answer;
+- on a Mandarin channel (`AnswerRequest.language == "zh"`) English words are not a Mandarin answer: only
+  choice letters and digits may be Latin.
+
 Privacy: this is the only place a student's words are looked at; only the matched answer leaves it.
 """
 
@@ -24,7 +33,8 @@ import math
 import re
 import unicodedata
 
-from dual_teacher.speech.text import is_cjk
+from dual_teacher.speech.guard import collapse_repeats
+from dual_teacher.speech.text import detokenize, is_cjk, tokenize
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +44,10 @@ class AnswerRequest:
     node_id: str
     qtype: str  # single_choice | multiple_choice | true_false | numeric | short_answer
     choices: tuple[tuple[str, str], ...] = ()
+    # The answer space in every language of the pack: (answer, text), e.g. ("B", "eight"), ("B", "八"), for
+    # numeric ("13", "13") and short answers ("cat", "cat"). Used to bias recognition (`speech.answer_space`).
+    space: tuple[tuple[str, str], ...] = ()
+    language: str = "en"  # Whisper code of the channel that listens ("en" | "zh")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +129,11 @@ _CN_CHARS = set(_CN_DIGITS) | set(_CN_UNITS) | {"万", "点", "负"}
 class _Num:
     value: float
     pos: int  # token index where it starts
+    end: int = -1  # token index after it (-1: pos + 1)
+
+    @property
+    def stop(self) -> int:
+        return self.pos + 1 if self.end < 0 else self.end
 
 
 def _is_num_word(t: str) -> bool:
@@ -229,14 +248,14 @@ def _numbers(toks: list[_Tok]) -> list[_Num]:
                 j += 1
             value = _parse_chinese("".join(x.text for x in toks[i:j]))
             if value is not None:
-                out.append(_Num(value, i))
+                out.append(_Num(value, i, j))
                 i = j
                 continue
             i += 1
             continue
         parsed = _parse_english(toks, i)
         if parsed is not None:
-            out.append(_Num(parsed[0], i))
+            out.append(_Num(parsed[0], i, parsed[1]))
             i = parsed[1]
             continue
         i += 1
@@ -342,6 +361,86 @@ def _choice_text_mentions(toks: list[_Tok], choices: tuple[tuple[str, str], ...]
     return found
 
 
+# ---- is it an answer? -------------------------------------------------------------------------------------
+_NUM_CUES = [
+    ["the", "answer", "is"], ["answer", "is"], ["it's"], ["it", "is"], ["is"], ["equals"], ["makes"],
+    ["i", "think", "it's"], ["i", "think"], ["答", "案", "是"], ["是"], ["等", "于"], ["得"],
+]  # fmt: skip
+_MEASURE = {"个", "只", "本", "块", "张", "条", "米", "岁", "次", "支", "颗", "朵", "天", "点"}
+_DIGIT_WORDS = {**{k: v for k, v in _UNITS.items() if k != "nought"}, "oh": 0}
+SHORT_WORDS = 6  # yes/no and choices count in utterances this short, or after a cue
+SHORT_CJK = 10
+
+
+def _digit_sequence(content: list[_Tok]) -> float | None:
+    """A number read digit by digit ("one seven", "6, 5", "八零二"): every content token one digit, 2-6 of them."""
+    if not 2 <= len(content) <= 6:
+        return None
+    digits = []
+    for t in content:
+        if t.text in _DIGIT_WORDS:
+            digits.append(str(_DIGIT_WORDS[t.text]))
+        elif t.text.rstrip(",").isdigit() and len(t.text.rstrip(",")) == 1:
+            digits.append(t.text.rstrip(","))
+        elif t.text in _CN_DIGITS and t.text != "两":
+            digits.append(str(_CN_DIGITS[t.text]))
+        else:
+            return None
+    return float("".join(digits))
+
+
+def _cued(toks: list[_Tok], pos: int) -> bool:
+    """True when the content words just before token `pos` end with a cue ("the answer is", "是")."""
+    before = [t.text for t in _content(toks) if t.pos < pos]
+    return any(len(before) >= len(c) and before[-len(c) :] == c for c in _NUM_CUES)
+
+
+def _answer_numbers(toks: list[_Tok]) -> list[_Num]:
+    """The numbers that are an answer: the whole utterance, digit by digit, or after a cue."""
+    content = _content(toks)
+    if not content:
+        return []
+    seq = _digit_sequence(content)
+    if seq is not None:
+        return [_Num(seq, content[0].pos, content[-1].pos + 1)]
+    nums = _numbers(toks)
+    first = content[0].pos
+    out = []
+    for n in nums:
+        tail = [t for t in content if t.pos >= n.stop]
+        whole = n.pos <= first and (not tail or (len(tail) == 1 and tail[0].text in _MEASURE))
+        if whole or _cued(toks, n.pos):
+            out.append(n)
+    if not out and len(content) == 1 and content[0].text in _ALONE_ONLY:
+        out.append(_Num(float(_ALONE_ONLY[content[0].text]), content[0].pos))
+    return out
+
+
+def _is_short(toks: list[_Tok]) -> bool:
+    content = _content(toks)
+    cjk = sum(1 for t in content if is_cjk(t.text))
+    return len(content) - cjk <= SHORT_WORDS and cjk <= SHORT_CJK
+
+
+def _has_cue(toks: list[_Tok]) -> bool:
+    """A choice cue word ("option", "answer", "选") anywhere: "the answer is B" even in a longer sentence."""
+    return any(t.text in _CUES or t.text in _CUE_NOUNS for t in toks)
+
+
+def _english_on_mandarin(toks: list[_Tok], request: AnswerRequest) -> bool:
+    """English words heard on a Mandarin channel (choice letters and digits excepted)."""
+    if request.language != "zh":
+        return False
+    keys = {k.casefold() for k, _ in request.choices}
+    for t in _content(toks):
+        if is_cjk(t.text) or _digit(t.text) is not None:
+            continue
+        if t.text in keys and len(t.text) == 1:
+            continue
+        return True
+    return False
+
+
 # ---- matching ------------------------------------------------------------------------------------------
 def _last(found: list[tuple[str, int, float]]) -> AnswerMatch | None:
     if not found:
@@ -370,13 +469,18 @@ def _short_answer(toks: list[_Tok]) -> AnswerMatch | None:
 
 def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0) -> AnswerMatch | None:
     """The answer heard in `text` for `request`, or None (see the module docstring)."""
+    # a phrase said twice is one answer ("1, 7, 1, 7" is 17, "B B" is B)
+    text = detokenize(collapse_repeats(tokenize(text), max_unigram=2, max_phrase=1).tokens)
     toks = _tokens(text)
-    if not _content(toks):
+    if not _content(toks) or _english_on_mandarin(toks, request):
         return None
     match: AnswerMatch | None
+    if request.qtype in ("single_choice", "multiple_choice", "true_false") and not (_is_short(toks) or _has_cue(toks)):
+        return None  # a sentence, not an answer
     if request.qtype in ("single_choice", "multiple_choice"):
         keys = [k for k, _ in request.choices]
-        found = _letter_mentions(toks, keys) + _choice_text_mentions(toks, request.choices)
+        texts = tuple(dict.fromkeys(request.choices + tuple(p for p in request.space if p[0] in keys)))
+        found = _letter_mentions(toks, keys) + _choice_text_mentions(toks, texts)
         if request.qtype == "multiple_choice" and found:
             chosen = sorted({k for k, _, _ in found}, key=keys.index)
             match = AnswerMatch(",".join(chosen), min(c for _, _, c in found))
@@ -390,7 +494,7 @@ def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0)
         conf = 0.9 if len({v for v, _ in tf}) == 1 else 0.6
         match = AnswerMatch("true" if value else "false", conf)
     elif request.qtype == "numeric":
-        nums = _numbers(toks)
+        nums = _answer_numbers(toks)
         if not nums:
             return None
         match = AnswerMatch(format_number(nums[-1].value), 0.9 if len(nums) == 1 else 0.6)

@@ -5,18 +5,20 @@ multilingual base model for Mandarin. Nothing is downloaded: HF_HUB_OFFLINE is s
 is imported.
 
 Hallucination defences here (the VAD gate and the commit policy live elsewhere):
-- no conditioning on previous text (each utterance is decoded on its own);
-- Whisper's temperature fallback on compression ratio / log-probability, then our own filter: a segment
-  whose best decoding is still over `compression_ratio_threshold`, under `drop_below_logprob`, or likely
-  non-speech (`no_speech_threshold` with a low log-probability) is dropped;
+- no conditioning on previous text inside an utterance; the caller may pass the channel's previous final
+  text as the prompt (context across utterances). No fixed prompt: a fixed prompt leaks into the output on
+  short or unclear audio. If the output is only a piece of the prompt, it is decoded again without one;
+- Whisper's temperature fallback on compression ratio / log-probability, then our own filter per segment:
+  likely non-speech (`no_speech_threshold` with a low log-probability) or a best decoding under
+  `drop_below_logprob` is dropped; a segment over `compression_ratio_threshold` is a loop: it is trimmed to
+  its first occurrence (`speech.guard.collapse_repeats`) and kept if that reads like text, never dropped whole;
 - bracketed non-speech tags ("[Music]") are removed and repeated phrases collapsed (`speech.guard`).
 
 Speed: the encoder sees a window of `encoder_context_s` (15 s by default) instead of Whisper's 30 s of
 zero-padded features; see `_whisper_class`.
 
-Mandarin comes out in Simplified characters: the decoder is steered with a Simplified-Chinese initial
-prompt, and any Traditional character left is converted with OpenCC's t2s table
-(opencc-python-reimplemented, Apache-2.0).
+Mandarin comes out in Simplified characters: the base model writes Traditional characters by default and
+every one is converted with OpenCC's t2s table (opencc-python-reimplemented, Apache-2.0).
 
 Audio passed in is never kept; transcripts are returned, not stored.
 """
@@ -29,6 +31,7 @@ import math
 import os
 import threading
 import time
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,12 +39,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from dual_teacher.core.errors import ModelLoadError
-from dual_teacher.speech.guard import collapse_repeats, strip_annotations
-from dual_teacher.speech.text import detokenize, tokenize
+from dual_teacher.speech.guard import collapse_repeats, compression_ratio, strip_annotations
+from dual_teacher.speech.text import detokenize, key, tokenize
 
 log = logging.getLogger(__name__)
-
-ZH_PROMPT = "以下是普通话的句子，使用简体中文。"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +58,8 @@ class AsrOptions:
     log_prob_threshold: float = -1.0
     no_speech_threshold: float = 0.6
     drop_below_logprob: float | None = -1.5
-    initial_prompt: str | None = None
+    initial_prompt: str | None = None  # a fixed prompt for every utterance (none by default: it can leak)
+    max_prompt_chars: int = 200  # a longer previous text is cut to its end
     simplified_chinese: bool = False
     # Encoder window: at least this many seconds (and audio + 1 s); None or 30: Whisper's full 30 s window.
     # 15 s kept WER/CER on the shared clips (eval_asr.py) and halved latency on 2 busy cores (bench_asr.py).
@@ -70,7 +72,7 @@ class AsrOptions:
         if language == "en":
             base: dict[str, Any] = {"model": "tiny.en", "language": "en"}
         elif language in ("zh", "zh-Hans", "zh-CN"):
-            base = {"model": "base", "language": "zh", "initial_prompt": ZH_PROMPT, "simplified_chinese": True}
+            base = {"model": "base", "language": "zh", "simplified_chinese": True}
         else:
             base = {"model": "base", "language": language}
         return cls(**{**base, **overrides})
@@ -98,7 +100,14 @@ class Transcript:
 class Transcriber(Protocol):
     options: AsrOptions
 
-    def transcribe(self, audio: np.ndarray, partial: bool = False, prompt: str | None = None) -> Transcript: ...
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        partial: bool = False,
+        prompt: str | None = None,
+        full_window: bool = False,
+        fallback: bool = True,
+    ) -> Transcript: ...
 
 
 @cache
@@ -128,10 +137,16 @@ def _whisper_class(context_s: float | None) -> Any:
     min_frames = max(100, int(context_s * 100))
 
     class ShortContextWhisper(WhisperModel):  # type: ignore[misc]
+        full_window = False  # set by the transcriber for one decode: Whisper's own 30 s window
+        window_frames: int | None = None  # set for one call: this minimum window instead of `context_s`
+
         def encode(self, features: np.ndarray) -> Any:
+            if self.full_window:
+                return super().encode(features)
             cols = np.flatnonzero(np.any(features != 0, axis=-2).reshape(-1))
             content = int(cols[-1]) + 1 if len(cols) else 0
-            frames = min(features.shape[-1], max(min_frames, content + 100))
+            least = min_frames if self.window_frames is None else self.window_frames
+            frames = min(features.shape[-1], max(least, content + 100))
             frames += frames % 2  # the encoder's convolution has stride 2
             return super().encode(np.ascontiguousarray(features[..., :frames]))
 
@@ -198,22 +213,52 @@ class FasterWhisperTranscriber:
         noise = np.random.default_rng(0).normal(0, 1e-3, 16_000).astype(np.float32)
         return self.transcribe(noise).seconds
 
-    def transcribe(self, audio: np.ndarray, partial: bool = False, prompt: str | None = None) -> Transcript:
-        """Decode one utterance (16 kHz mono float32). `partial` uses the cheaper partial settings."""
+    def transcribe(
+        self,
+        audio: np.ndarray,
+        partial: bool = False,
+        prompt: str | None = None,
+        full_window: bool = False,
+        fallback: bool = True,
+    ) -> Transcript:
+        """Decode one utterance (16 kHz mono float32). `partial` uses the cheaper partial settings; `prompt`
+        (e.g. the channel's previous final text) gives context. An output that is only a piece of the prompt
+        is a leak: the utterance is decoded again without the prompt. `full_window`: encode Whisper's whole
+        30 s window as an offline decode does (slower; for caption finals), not `encoder_context_s`.
+        `fallback=False`: no temperature fallback (sampling makes a decode random: "1, 7" once came back as
+        "177"); spoken answers use the answer space's rescoring instead."""
         self.load()
-        o = self.options
+        if hasattr(self._model, "full_window"):
+            self._model.full_window = full_window
+        try:
+            return self._transcribe(audio, partial or not fallback, prompt, partial)
+        finally:
+            if hasattr(self._model, "full_window"):
+                self._model.full_window = False
+
+    def _transcribe(self, audio: np.ndarray, greedy_temps: bool, prompt: str | None, partial: bool) -> Transcript:
         t0 = time.perf_counter()
+        prompt = prompt if prompt else self.options.initial_prompt
+        if prompt and len(prompt) > self.options.max_prompt_chars:
+            prompt = prompt[-self.options.max_prompt_chars :]
+        result = self._decode(audio, partial, prompt, greedy_temps)
+        if prompt and result.tokens and prompt_leaked(result.tokens, prompt):
+            result = self._decode(audio, partial, None, greedy_temps)
+        return dataclasses.replace(result, seconds=time.perf_counter() - t0)
+
+    def _decode(self, audio: np.ndarray, partial: bool, prompt: str | None, first_temp_only: bool) -> Transcript:
+        o = self.options
         segments, _info = self._model.transcribe(
             np.asarray(audio, np.float32),
             language=o.language,
             task="transcribe",
             beam_size=o.partial_beam_size if partial else o.beam_size,
-            temperature=list(o.temperatures[:1] if partial else o.temperatures),
+            temperature=list(o.temperatures[:1] if first_temp_only else o.temperatures),
             compression_ratio_threshold=o.compression_ratio_threshold,
             log_prob_threshold=o.log_prob_threshold,
             no_speech_threshold=o.no_speech_threshold,
             condition_on_previous_text=False,
-            initial_prompt=prompt if prompt is not None else o.initial_prompt,
+            initial_prompt=prompt,
             without_timestamps=True,
             vad_filter=False,
         )
@@ -222,20 +267,22 @@ class FasterWhisperTranscriber:
         dropped = 0
         no_speech = 0.0
         ratio = 0.0
+        looped = False
         for seg in segments:
             no_speech = max(no_speech, float(seg.no_speech_prob))
             ratio = max(ratio, float(seg.compression_ratio))
-            if self._reject(seg):
+            raw = strip_annotations(seg.text)
+            if o.simplified_chinese:
+                raw = to_simplified(raw)
+            text, trimmed = self._judge(seg, raw)
+            looped = looped or trimmed
+            if text is None:
                 dropped += 1
                 continue
-            text = strip_annotations(seg.text)
             if text:
                 kept.append(text)
                 logprobs.append((float(seg.avg_logprob), max(1, len(seg.tokens))))
-        text = " ".join(kept)
-        if o.simplified_chinese:
-            text = to_simplified(text)
-        guarded = collapse_repeats(tokenize(text))
+        guarded = collapse_repeats(tokenize(" ".join(kept)))
         n = sum(w for _, w in logprobs)
         avg = sum(lp * w for lp, w in logprobs) / n if n else -math.inf
         return Transcript(
@@ -246,10 +293,88 @@ class FasterWhisperTranscriber:
             no_speech_prob=no_speech,
             compression_ratio=ratio,
             dropped_segments=dropped,
-            looped=guarded.looped,
-            seconds=time.perf_counter() - t0,
+            looped=guarded.looped or looped,
+            seconds=0.0,
             audio_s=len(audio) / 16_000,
         )
+
+    def _judge(self, seg: Any, text: str) -> tuple[str | None, bool]:
+        """(text to keep or None to drop the segment, whether a loop was trimmed)."""
+        o = self.options
+        if seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold:
+            return None, False  # likely non-speech
+        if o.drop_below_logprob is not None and seg.avg_logprob < o.drop_below_logprob:
+            return None, False
+        if seg.compression_ratio <= o.compression_ratio_threshold:
+            return text, False
+        trimmed = collapse_repeats(tokenize(text), max_unigram=2, max_phrase=1)
+        out = detokenize(trimmed.tokens)
+        if trimmed.looped and compression_ratio(out) <= o.compression_ratio_threshold:
+            return out, True  # a loop, cut back to its first occurrence
+        return None, False
+
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
+        """The model's mean log-probability per token of each text (plus its end) for this audio.
+
+        Forced decoding in one batch: CTranslate2 treats tokens after the start sequence as a forced prefix
+        and returns the distribution at every position (`return_logits_vocab`), so each text costs one
+        decoder pass over the shared encoding. -inf for an empty text.
+        """
+        self.load()
+        if not texts:
+            return []
+        import ctranslate2
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        m = self._model
+        o = self.options
+        tok = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe", language=o.language)
+        features = m.feature_extractor(np.asarray(audio, np.float32))[..., :-1]
+        if hasattr(m, "window_frames"):  # scoring compares texts on one encoding: the audio + 1 s is enough
+            m.window_frames = 300
+        try:
+            encoded = np.asarray(m.encode(pad_or_trim(features)))
+        finally:
+            if hasattr(m, "window_frames"):
+                m.window_frames = None
+        sot = m.get_prompt(tok, [], without_timestamps=True)
+        ids = [tok.encode(" " + t.strip()) if t.strip() else [] for t in texts]
+        live = [i for i, x in enumerate(ids) if x]
+        scores = [-math.inf] * len(texts)
+        if not live:
+            return scores
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(live), axis=0)))
+        longest = max(len(ids[i]) for i in live)
+        results = m.model.generate(
+            batch,
+            [sot + ids[i] for i in live],
+            beam_size=1,
+            # measured with CTranslate2 4.x: a forced prefix of n tokens returns about max_length / 2 rows;
+            # 2 (n + 1) + 1 gives every row up to the end token without decoding much past it
+            max_length=2 * (longest + 1) + 1,
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )
+        for i, res in zip(live, results, strict=True):
+            rows = res.logits[0]
+            logits = (
+                np.stack([np.asarray(r, np.float64).reshape(-1) for r in rows])
+                if isinstance(rows, list)
+                else (np.asarray(rows, np.float64))
+            )
+            target = [*ids[i], tok.eot]
+            n = min(len(target), len(logits))
+            if n == 0:
+                continue
+            x = logits[:n]
+            logz = x.max(axis=1) + np.log(np.exp(x - x.max(axis=1, keepdims=True)).sum(axis=1))
+            lp = x[np.arange(n), target[:n]] - logz
+            if n < len(target):  # generation stopped before the end token: count it as unlikely
+                lp = np.concatenate([lp, np.full(len(target) - n, -10.0)])
+            scores[i] = float(lp.mean())
+        return scores
 
     def word_times(self, audio: np.ndarray) -> list[tuple[str, float, float]]:
         """(word, start s, end s) from Whisper's word alignment (benchmarks: when each word was spoken)."""
@@ -264,10 +389,12 @@ class FasterWhisperTranscriber:
         )
         return [(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in (s.words or [])]
 
-    def _reject(self, seg: Any) -> bool:
-        o = self.options
-        if seg.compression_ratio > o.compression_ratio_threshold:
-            return True
-        if o.drop_below_logprob is not None and seg.avg_logprob < o.drop_below_logprob:
-            return True
-        return bool(seg.no_speech_prob > o.no_speech_threshold and seg.avg_logprob < o.log_prob_threshold)
+
+def prompt_leaked(tokens: tuple[str, ...] | list[str], prompt: str) -> bool:
+    """True when the decoded tokens are only a run of the prompt's own words (the prompt came back out)."""
+    out = [k for k in (key(t) for t in tokens) if k]
+    src = [k for k in (key(t) for t in tokenize(prompt)) if k]
+    if not out or len(out) > len(src):
+        return False
+    n = len(out)
+    return any(src[i : i + n] == out for i in range(len(src) - n + 1))

@@ -3,7 +3,9 @@
 While an utterance grows, it is transcribed again every so often, each time from its start. A token
 becomes *stable* (committed, never changed again) once two consecutive hypotheses agree on it, as a
 common prefix after the tokens already committed; the rest of the newest hypothesis is *tentative* and
-may still change. At the end of the utterance, `finalize` commits everything the final hypothesis adds.
+may still change. At the end of the utterance the final hypothesis (decoded with the full beam over the
+whole utterance) *is* the text: `finalize` replaces committed words it disagrees with (`revised` counts
+them; a word it keeps keeps its commit time). An empty final (rejected as non-speech) leaves the stable text.
 
 Pure: hypotheses and `now` in, updates out; `commit_times` records when each token became stable, so a
 replay on a fake clock reproduces the caption timeline exactly (Machacek et al. 2023, whisper_streaming).
@@ -25,6 +27,7 @@ class CommitUpdate:
     new_stable: tuple[str, ...]
     final: bool
     at: float
+    revised: int = 0  # committed words the final hypothesis replaced or removed
 
     @property
     def stable_text(self) -> str:
@@ -87,12 +90,23 @@ class LocalAgreement:
         return CommitUpdate(tuple(self.stable), tuple(tails[-1][len(new) :]), tuple(new), False, now)
 
     def finalize(self, hypothesis: Sequence[str], now: float) -> CommitUpdate:
-        """The final hypothesis of the utterance: everything after the stable part is committed."""
+        """The final hypothesis of the utterance becomes its text (see the module docstring)."""
         hyp = list(hypothesis)
-        new = hyp[_after_committed(self.stable, hyp) :]
-        self._commit(new, now)
         self.finalized = True
-        return CommitUpdate(tuple(self.stable), (), tuple(new), True, now)
+        if not hyp:
+            return CommitUpdate(tuple(self.stable), (), (), True, now)
+        times = [now] * len(hyp)
+        kept: set[int] = set()
+        matcher = difflib.SequenceMatcher(a=_keys(self.stable), b=_keys(hyp), autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for i in range(block.size):
+                times[block.b + i] = self.commit_times[block.a + i][1]
+                kept.add(block.b + i)
+        revised = len(self.stable) - len(kept)
+        new = tuple(tok for i, tok in enumerate(hyp) if i not in kept)
+        self.stable = hyp
+        self.commit_times = list(zip(hyp, times, strict=True))
+        return CommitUpdate(tuple(self.stable), (), new, True, now, revised)
 
     def _commit(self, tokens: list[str], now: float) -> None:
         self.stable.extend(tokens)

@@ -59,10 +59,11 @@ class PlainWhisper:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelLoadError(f"cannot load Whisper from {self.model_dir}: {exc}") from exc
 
-    def transcribe(self, audio: np.ndarray, language: str = "en") -> tuple[str, float]:
-        """(text, compute seconds) of one utterance (16 kHz mono float32)."""
+    def transcribe(self, audio: np.ndarray, language: str = "en", **options: Any) -> tuple[str, float]:
+        """(text, compute seconds) of one utterance (16 kHz mono float32). `options` go to
+        `WhisperModel.transcribe` as given (e.g. beam_size=5, condition_on_previous_text=False)."""
         self.load()
         t0 = time.perf_counter()
-        segments, _info = self._model.transcribe(np.asarray(audio, np.float32), language=language)
+        segments, _info = self._model.transcribe(np.asarray(audio, np.float32), language=language, **options)
         text = " ".join(s.text.strip() for s in segments).strip()
         return text, time.perf_counter() - t0

@@ -10,7 +10,10 @@ Front end (`ChannelFrontEnd.feed`, per audio chunk): Silero probabilities -> seg
 Every utterance also yields `SpeechActivity(source, seconds)`.
 
 Back end (`ChannelBackEnd.on_transcript`): teacher transcripts -> LocalAgreement-2 -> `CaptionUpdated`
-(partial, then final); room transcripts -> `match_answer` -> `AnswerHeard(source="speech")`.
+(partial, then final); room transcripts -> `match_answer`, else the answer space rescored by the model
+(`speech.answer_space`, when a scorer is given) -> `AnswerHeard(source="speech")`. An answer counts only at
+`min_answer_confidence` or more, and never when it repeats what the lead teacher just said (`TeacherEcho`:
+the room microphone hears the lesson video and the live stream too).
 
 Privacy: audio stays in memory, in a ring of the last few seconds. Room transcripts are used only to match
 an answer and are then dropped: only the matched answer (e.g. "B" or "13") leaves this module.
@@ -18,17 +21,24 @@ an answer and are then dropped: only the matched answer (e.g. "B" or "13") leave
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import math
 from typing import Literal
 
 import numpy as np
 
 from dual_teacher.core import events as ev
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
+from dual_teacher.speech.answer_space import TextScorer, english_number, in_space, rescore_answer
 from dual_teacher.speech.answers import AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
+from dual_teacher.speech.guard import collapse_repeats
+from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import (
+    EnergyAssist,
+    EnergyConfig,
     SegmenterConfig,
     SileroVad,
     SpeechStarted,
@@ -39,23 +49,59 @@ from dual_teacher.speech.vad import (
 SourceName = Literal["teacher", "room"]
 
 
+TEACHER_SEGMENTER = SegmenterConfig(pre_roll_s=0.4, hangover_s=1.0, post_pad_s=0.4, max_utterance_s=25.0)
+ROOM_SEGMENTER = SegmenterConfig(pre_roll_s=0.4, hangover_s=0.5, post_pad_s=0.3, max_utterance_s=8.0)
+
+
 @dataclasses.dataclass(frozen=True)
 class ChannelConfig:
     source: SourceName
-    language: str = "en"
+    language: str = "en"  # Whisper code: "en" | "zh"
     segmenter: SegmenterConfig = dataclasses.field(default_factory=SegmenterConfig)
     partial_every_s: float | None = None  # None: no partial transcriptions
     min_partial_s: float = 1.0  # no partial before this much audio
+    hangover_partial_s: float | None = 0.3  # one partial this far into a pause (None: none in the hang-over)
+    model: str | None = None  # None: the language's default (tiny.en for English, base otherwise)
+    # The previous final text of the channel is the next decode's prompt (context across pauses), when it
+    # ended at most `prompt_within_s` before the new audio starts. Off for the room: one student's answer
+    # must not steer the next student's (and room text is not kept).
+    prompt_with_previous: bool = True
+    prompt_within_s: float = 30.0
+    energy: EnergyConfig | None = dataclasses.field(default_factory=EnergyConfig)  # None: Silero alone gates
+    # a spoken answer less sure than this is not counted: 0.3 ~ exp(-1.0) x 0.9, Whisper's own log-prob
+    # threshold for a failed decode (-1.0) times the matcher's confidence in a plain answer form
+    min_answer_confidence: float = 0.3
+    # finals decoded over Whisper's whole 30 s window, as an offline decode is (captions: parity with the
+    # plain library); the room's answers keep the short window for latency
+    full_window_finals: bool = True
+    # Whisper's temperature fallback (random sampling when a decode looks failed); off for answers, which
+    # are deterministic and fall back on the answer space's rescoring instead
+    temperature_fallback: bool = True
+
+    @property
+    def model_name(self) -> str:
+        return self.model or ("tiny.en" if self.language == "en" else "base")
 
     @classmethod
-    def teacher(cls, language: str = "en") -> ChannelConfig:
-        """Captions: utterances up to 12 s, a partial transcription every second."""
-        return cls("teacher", language, SegmenterConfig(max_utterance_s=12.0), partial_every_s=1.0)
+    def teacher(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
+        """Captions: a partial transcription every second; finals over whole turns (pauses under 1 s stay
+        inside, up to 25 s, cut at the longest pause), so the final decode has the context an offline
+        decode of the same span has."""
+        return cls("teacher", language, TEACHER_SEGMENTER, partial_every_s=1.0, model=model)
 
     @classmethod
-    def room(cls, language: str = "en") -> ChannelConfig:
-        """Answers: utterances up to 8 s, finals only."""
-        return cls("room", language, SegmenterConfig(max_utterance_s=8.0), partial_every_s=None)
+    def room(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
+        """Answers: utterances up to 8 s, finals only; padding so a one-word answer is not cropped."""
+        return cls(
+            "room",
+            language,
+            ROOM_SEGMENTER,
+            partial_every_s=None,
+            model=model,
+            prompt_with_previous=False,
+            full_window_finals=False,
+            temperature_fallback=False,
+        )
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -110,6 +156,8 @@ class ChannelFrontEnd:
         self.config = config
         self.vad = vad
         self.segmenter = StreamingSegmenter(config.segmenter)
+        seg = config.segmenter
+        self.energy = None if config.energy is None else EnergyAssist(seg.threshold, seg.neg_threshold, config.energy)
         self.ring = AudioRing(config.segmenter.max_utterance_s + config.segmenter.pre_roll_s + 2.0)
         self._audio_start: float | None = None
         self._index = -1
@@ -129,9 +177,14 @@ class ChannelFrontEnd:
         if not self._fed or abs(chunk.t0 - self.ring.end / SAMPLE_RATE) > 1e-6:
             self._vad_t = chunk.t0  # first chunk, or audio was dropped upstream: the window grid restarts
             self.vad.reset()
+            if self.energy is not None:
+                self.energy.reset()
             self._fed = True
         self.ring.append(chunk.samples, chunk.t0)
         probs = self.vad.process(chunk.samples)
+        levels = getattr(self.vad, "last_db", None)
+        if self.energy is not None and levels is not None and len(levels) == len(probs):
+            probs = self.energy.adjust(probs, levels)
         jobs: list[AsrJob] = []
         events: list[ev.Event] = []
         for seg_event in self.segmenter.push_many(probs, self._vad_t):
@@ -171,13 +224,73 @@ class ChannelFrontEnd:
         every = self.config.partial_every_s
         if every is None or self._audio_start is None or not self.segmenter.in_speech:
             return
-        if self.segmenter.silence_s > 0:
-            return  # in the hang-over: the final is probably coming, don't make it wait behind a partial
-        if now - self._last_partial < every - 1e-9 or now - self._audio_start < self.config.min_partial_s:
+        silence = self.segmenter.silence_s
+        tail = self.config.hangover_partial_s
+        if silence > 0:
+            # in the hang-over the final is coming (up to 1 s later, over the whole turn): one partial early
+            # in it shows the last words meanwhile; no more, so the final never waits behind partials
+            if tail is None or silence < tail - 1e-9 or self._last_partial >= now - silence - 1e-9:
+                return
+        elif now - self._last_partial < every - 1e-9:
+            return
+        if now - self._audio_start < self.config.min_partial_s:
             return
         self._last_partial = now
         audio = self.ring.slice(self._audio_start, now)
         jobs.append(AsrJob(self.config.source, self._index, audio, False, now, now))
+
+
+class TeacherEcho:
+    """What the lead teacher said in the last `window_s` seconds (the teacher channel's transcripts and the
+    captions of the lesson video being played), to tell the teacher's voice on the room microphone from a
+    student's answer. Pure: texts and `now` in.
+
+    A room utterance is the teacher's when its words (at least `min_tokens` of them) appear in that order in
+    one recent teacher text, or when a one-word utterance is in a teacher text said within `short_window_s`
+    (a student saying "B" a minute after the teacher mentioned B still counts). Texts carry the time they are
+    said (a caption cue's start may lie in the future of the moment its video starts).
+    """
+
+    def __init__(self, window_s: float = 15.0, short_window_s: float = 5.0, min_tokens: int = 2) -> None:
+        self.window_s = window_s
+        self.short_window_s = short_window_s
+        self.min_tokens = min_tokens
+        self._said: collections.deque[tuple[float, tuple[str, ...]]] = collections.deque(maxlen=64)
+
+    def add(self, text: str, now: float) -> None:
+        toks = tuple(_echo_keys(text))
+        if toks:
+            self._said.append((now, toks))
+
+    def heard(self, text: str, now: float) -> bool:
+        room = list(collapse_repeats(_echo_keys(text), max_unigram=1, max_phrase=1).tokens)  # "Yes, yes."
+        if not room:
+            return False
+        for at, said in self._said:
+            age = now - at
+            if age > self.window_s or age < -self.window_s:
+                continue
+            if len(room) >= self.min_tokens and _contains(said, room):
+                return True
+            if len(room) < self.min_tokens and abs(age) <= self.short_window_s and _contains(said, room):
+                return True
+        return False
+
+
+def _echo_keys(text: str) -> list[str]:
+    """Comparison words, numbers spelled out in English ("17" and "seventeen" are the same words)."""
+    out: list[str] = []
+    for k in keys(tokenize(text.replace("-", " "))):
+        if k.isdigit() and len(k) <= 5:
+            out += english_number(int(k)).replace("-", " ").split()
+        else:
+            out.append(k)
+    return out
+
+
+def _contains(seq: tuple[str, ...], part: list[str]) -> bool:
+    n = len(part)
+    return any(list(seq[i : i + n]) == part for i in range(len(seq) - n + 1))
 
 
 class ChannelBackEnd:
@@ -191,16 +304,41 @@ class ChannelBackEnd:
         self.answers = 0
         self.unmatched = 0
         self.looped = 0
+        self.rescored = 0  # answers found by rescoring the answer space
+        self.echoes = 0  # room utterances dropped as the lead teacher's own words
+        self._last_final = ""
+        self._last_final_end = -math.inf
+
+    def prompt_for(self, job: AsrJob) -> str | None:
+        """The prompt for decoding `job`: the channel's previous final text if recent (see ChannelConfig)."""
+        if not self.config.prompt_with_previous or not self._last_final:
+            return None
+        start = job.audio_end - len(job.audio) / SAMPLE_RATE
+        return self._last_final if start - self._last_final_end <= self.config.prompt_within_s else None
+
+    def _remember(self, job: AsrJob, t: Transcript) -> None:
+        if job.final and self.config.prompt_with_previous and t.text and not t.looped:
+            self._last_final, self._last_final_end = t.text, job.audio_end
 
     def is_stale(self, job: AsrJob) -> bool:
         """A partial for an utterance that is already final (or older than the current one)."""
         return not job.final and (job.utterance in self._finalized or job.utterance < self._utterance)
 
-    def on_transcript(self, job: AsrJob, transcript: Transcript, now: float) -> list[ev.Event]:
+    def on_transcript(
+        self,
+        job: AsrJob,
+        transcript: Transcript,
+        now: float,
+        scorer: TextScorer | None = None,
+        echo: TeacherEcho | None = None,
+    ) -> list[ev.Event]:
+        """Events for one transcript. Room only: `scorer` rescores the answer space when the free text is no
+        answer; `echo` holds what the lead teacher said recently (its words are never a student's answer)."""
         if transcript.looped:
             self.looped += 1
+        self._remember(job, transcript)
         if self.config.source == "room":
-            return self._answer(job, transcript)
+            return self._answer(job, transcript, now, scorer, echo)
         return self._caption(job, transcript, now)
 
     def _caption(self, job: AsrJob, t: Transcript, now: float) -> list[ev.Event]:
@@ -220,11 +358,27 @@ class ChannelBackEnd:
             return []
         return [ev.CaptionUpdated(update.text, update.final, t.language, job.utterance, update.stable_text)]
 
-    def _answer(self, job: AsrJob, t: Transcript) -> list[ev.Event]:
-        if not job.final or job.request is None or not t.text:
+    def _answer(
+        self, job: AsrJob, t: Transcript, now: float, scorer: TextScorer | None, echo: TeacherEcho | None
+    ) -> list[ev.Event]:
+        if not job.final or job.request is None:
             return []
-        match = match_answer(t.text, job.request, t.confidence)
-        if match is None:
+        if echo is not None and t.text and echo.heard(t.text, now):
+            self.echoes += 1
+            return []
+        request = job.request
+        match = match_answer(t.text, request, t.confidence) if t.text else None
+        # a short answer outside the accepted words may be a mishearing of one of them ("好珠" for "豪猪")
+        outside = match is not None and request.qtype == "short_answer" and not in_space(match.answer, request)
+        if (match is None or outside) and scorer is not None and t.no_speech_prob < 0.9:
+            found = rescore_answer(scorer, job.audio, t.text, request)
+            if found.match is not None:
+                if echo is not None and found.phrase and echo.heard(found.phrase, now):
+                    self.echoes += 1  # what the model heard, read as an answer, is what the teacher just said
+                    return []
+                match = found.match
+                self.rescored += 1
+        if match is None or match.confidence < self.config.min_answer_confidence:
             self.unmatched += 1
             return []
         self.answers += 1
@@ -237,13 +391,22 @@ def transcribe_offline(
     vad: SileroVad,
     segmenter: SegmenterConfig | None = None,
     chunk_s: float = 0.1,
+    prompt_with_previous: bool = True,
+    full_window: bool = True,
 ) -> list[tuple[AsrJob, Transcript]]:
     """A recording through the same VAD gate, segmenter and transcriber as the live path (finals only).
 
     For evaluation and tests: what the stage would caption, without threads or partials.
     """
-    config = ChannelConfig("teacher", transcriber.options.language, segmenter or SegmenterConfig(), None)
+    config = ChannelConfig.teacher(transcriber.options.language)
+    config = dataclasses.replace(
+        config,
+        partial_every_s=None,
+        segmenter=segmenter or config.segmenter,
+        prompt_with_previous=prompt_with_previous,
+    )
     front = ChannelFrontEnd(config, vad)
+    back = ChannelBackEnd(config)
     n = max(1, round(chunk_s * SAMPLE_RATE))
     jobs: list[AsrJob] = []
     for i in range(0, len(audio), n):
@@ -252,4 +415,9 @@ def transcribe_offline(
         jobs += found
     found, _ = front.flush(len(audio) / SAMPLE_RATE, None)
     jobs += found
-    return [(job, transcriber.transcribe(job.audio)) for job in jobs]
+    out = []
+    for job in jobs:
+        transcript = transcriber.transcribe(job.audio, prompt=back.prompt_for(job), full_window=full_window)
+        back.on_transcript(job, transcript, job.audio_end)
+        out.append((job, transcript))
+    return out

@@ -55,3 +55,29 @@ def test_bench_asr_quick(tmp_path: Path) -> None:
         assert {"final_latency", "rtf"} <= set(row)
     assert {"answer_final_latency_p90_s", "caption_lag_shown_p90_s"} <= set(data["goals"])
     assert "RTF" in proc.stdout
+
+
+def test_bench_answers_quick(tmp_path: Path) -> None:
+    out = tmp_path / "answers.json"
+    proc = _run("bench_answers.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"summary", "trials", "config", "fingerprint"} <= set(data)
+    for lang in ("en", "zh"):
+        row = data["summary"][lang]
+        assert {"accuracy", "false_answers", "latency_p50_s", "latency_p90_s", "answer_clips"} <= set(row)
+        assert row["answer_clips"] >= 1 and row["non_answer_clips"] >= 1
+    assert {t["kind"] for t in data["trials"]} == {"answer", "non_answer"}
+    assert "false/non-answers" in proc.stdout
+
+
+def test_eval_asr_reports_parity_with_the_plain_library(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    proc = _run("eval_asr.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick", "--no-zh")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    parity = data["parity"]
+    assert parity["clips"] == data["en"]["clips"] >= 1
+    assert {"clip", "ours", "plain", "delta", "worse"} <= set(parity["rows"][0])
+    assert isinstance(data["en"]["plain_wer"], float)
+    assert "parity with the plain library" in proc.stdout

@@ -30,16 +30,16 @@ pytest.importorskip("faster_whisper", reason="the speech extra is not installed"
 
 PACK = """
 schema_version = 1
-id = "robot-walk"
-title = "How far did the robot go?"
+id = "counting"
+title = "Counting on"
 start = "q"
 
 [[nodes]]
 id = "q"
 kind = "question"
 qtype = "numeric"
-prompt = "How many meters should the robot go forward?"
-answer = 10
+prompt = "What number comes after sixteen?"
+answer = 17
 time_limit_s = 60
 channels = ["spoken", "teacher"]
 
@@ -81,16 +81,20 @@ def test_a_spoken_answer_reaches_the_lesson_engine(
     pack = load_pack(tmp_path / "pack")
     store = EventStore(tmp_path / "events.sqlite")
     clock = FakeClock()
-    stage = SpeechStage(room=_file("en_ps_goforward.wav", "room"), transcribers=transcribers, warm_up=False)
+    # a Mandarin-first child (speechocean762) reads "one seven" while the question is open
+    stage = SpeechStage(
+        room=_file("en_so762_001110040_one_seven.wav", "room"), transcribers=transcribers, warm_up=False
+    )
     stages.append(stage)
     session = ClassSession(pack, store, clock, inputs=[stage])
     session.start()
     session.tick()
     assert stage.listening is not None and stage.listening.node_id == "q"
-    stage.start()  # a child says "go forward ten meters" while the question is open
+    assert stage.listening.space == (("17", "17"),)
+    stage.start()
     assert stage.wait_idle(60)
     session.tick()
-    assert session.state.results["q"].counts == {"10": 1}
+    assert session.state.results["q"].counts == {"17": 1}
     assert session.state.results["q"].correct_count == 1
     session.submit(ev.TeacherSkippedQuestion())
     for _ in range(200):
@@ -102,7 +106,7 @@ def test_a_spoken_answer_reaches_the_lesson_engine(
     assert stage.stop()
     stored = list(store.events(session.session_id))
     heard = [e.payload for e in stored if e.type == "AnswerHeard"]
-    assert heard == [{"answer": "10", "confidence": heard[0]["confidence"], "source": "speech"}]
+    assert heard == [{"answer": "17", "confidence": heard[0]["confidence"], "source": "speech"}]
     assert 0 < heard[0]["confidence"] <= 1
     assert [e.payload["source"] for e in stored if e.type == "SpeechActivity"] == ["room"]
     assert not any(e.type == "CaptionUpdated" for e in stored)  # room speech is never captioned or stored
@@ -134,7 +138,7 @@ def test_the_lead_teacher_gets_partial_then_final_captions(
     activity = [e for e in events if isinstance(e, ev.SpeechActivity)]
     assert {a.source for a in activity} == {"teacher"}
     assert 5.0 < sum(a.seconds for a in activity) < 11.0
-    health = stage.health()
+    health = stage.speech_health()
     assert health.errors == 0 and health.audio_dropped == {"teacher": 0} and health.final_jobs_dropped == 0
     assert not any(isinstance(e, ev.AnswerHeard) for e in events)
 
@@ -187,3 +191,44 @@ def test_silence_and_room_noise_stay_silent(transcribers: dict[str, Transcriber]
     assert stage.transcriptions == 0
     assert stage.stop()
     assert _speech_threads() == []
+
+
+@needs_data
+def test_a_sentence_with_a_number_in_it_is_not_an_answer(
+    transcribers: dict[str, Transcriber], stages: list[SpeechStage]
+) -> None:
+    """ "go forward ten meters" said in the room during a numeric question is an instruction, not the answer 10:
+    the free text has no answer form and the answer space (10 and its neighbours) scores far below it."""
+    stage = SpeechStage(room=_file("en_ps_goforward.wav", "room"), transcribers=transcribers, warm_up=False)
+    stages.append(stage)
+    stage.handle(cmd.ListenForAnswer("q", "numeric", (), (("10", "10"),)), 0.0)
+    stage.start()
+    assert stage.wait_idle(60)
+    assert not [e for e in stage.poll(0.0) if isinstance(e, ev.AnswerHeard)]
+    assert stage.transcriptions == 1
+
+
+@needs_data
+def test_the_lead_teachers_own_words_never_count_as_an_answer(
+    transcribers: dict[str, Transcriber], stages: list[SpeechStage]
+) -> None:
+    """The room microphone hears the lesson video: its captions are known, so "the answer is ..." from the
+    teacher's narration is not a student answer, while the same clip with no such narration counts."""
+    heard: dict[bool, list[ev.AnswerHeard]] = {}
+    for playing in (False, True):
+        stage = SpeechStage(
+            room=_file("en_so762_001110040_one_seven.wav", "room"),
+            transcribers=transcribers,
+            warm_up=False,
+            captions=lambda item: [(0.5, "Count with me: fifteen, sixteen... one seven! The answer is seventeen.")],
+        )
+        stages.append(stage)
+        if playing:
+            stage.handle(cmd.PlayVideo("intro", "intro.mp4", 0.0, None), 0.0)
+        stage.handle(cmd.ListenForAnswer("q", "numeric", (), (("17", "17"),)), 0.0)
+        stage.start()
+        assert stage.wait_idle(60)
+        heard[playing] = [e for e in stage.poll(0.0) if isinstance(e, ev.AnswerHeard)]
+        assert stage.stop()
+    assert [e.answer for e in heard[False]] == ["17"]
+    assert heard[True] == []

@@ -224,7 +224,12 @@ ENTER_CASES = [
                 ("spoken", "teacher"),
             ),
             ev.QuestionAsked("n", "single_choice", "Pick one", ("A", "B", "C"), ("B",), 30.0),
-            cmd.ListenForAnswer("n", "single_choice", (("A", "choice A"), ("B", "choice B"), ("C", "choice C"))),
+            cmd.ListenForAnswer(
+                "n",
+                "single_choice",
+                (("A", "choice A"), ("B", "choice B"), ("C", "choice C")),
+                (("A", "choice A"), ("B", "choice B"), ("C", "choice C")),
+            ),
         ],
         id="question-spoken",
     ),
@@ -1174,3 +1179,22 @@ def test_short_answer_key_with_inner_whitespace_can_be_correct() -> None:
     key = engine.normalize(q, "new york")
     assert key is not None
     assert engine.is_correct(q, key)
+
+
+def test_the_answer_space_holds_every_language_variant() -> None:
+    from dual_teacher.lesson.engine import answer_space
+    from dual_teacher.lesson.schema import QuestionNode
+
+    q = QuestionNode.model_validate(
+        {
+            "kind": "question",
+            "id": "q",
+            "qtype": "single_choice",
+            "prompt": "?",
+            "answer": "B",
+            "choices": [{"key": "A", "text": {"en": "cat", "zh-Hans": "猫"}}, {"key": "B", "text": "8"}],
+        }
+    )
+    assert answer_space(q) == (("A", "cat"), ("A", "猫"), ("B", "8"))
+    n = QuestionNode.model_validate({"kind": "question", "id": "n", "qtype": "numeric", "prompt": "?", "answer": 13})
+    assert answer_space(n) == (("13", "13"),)

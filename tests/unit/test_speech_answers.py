@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dual_teacher.lesson.engine import LessonEngine
@@ -80,7 +82,21 @@ CASES = [
     (NUM, "minus three", "-3", 0.9),
     (NUM, "-3", "-3", 0.9),
     (NUM, "1,000", "1000", 0.9),
-    (NUM, "go forward 10 meters", "10", 0.9),
+    (NUM, "go forward 10 meters", None, 0),  # a number inside a sentence, with no cue, is not an answer
+    (NUM, "Good one.", None, 0),  # was counted as the answer 1
+    (NUM, "the answer is ten", "10", 0.9),
+    (NUM, "it's 12", "12", 0.9),
+    (NUM, "one seven", "17", 0.9),  # read digit by digit
+    (NUM, "6, 5,", "65", 0.9),
+    (NUM, "Eight zero two.", "802", 0.9),
+    (NUM, "八零二", "802", 0.9),
+    (NUM, "1, 7, 1, 7.", "17", 0.9),  # said twice: one answer
+    (NUM, "one one", "11", 0.9),
+    (NUM, "I have 3 apples and 2 pears", None, 0),
+    (ABC, "The child almost hurt the small dog, see", None, 0),  # a sentence is not a choice
+    (TF, "Yeah, so I think we should move the meeting to next week, right", None, 0),
+    (TF, "yes a lake", "true", 0.9),
+    (TF, "No, I am not.", "false", 0.9),
     (NUM, "seven plus six is thirteen", "13", 0.5),
     (NUM, "to", "2", 0.8),  # a lone sound-alike
     (NUM, "I want to go", None, 0),
@@ -107,6 +123,14 @@ CASES = [
     (SHORT, "I think it is a very big red dog today", None, 0),  # chatter, not an answer
     (SHORT, "猫", "猫", 0.8),
     (SHORT, "我觉得是猫", "猫", 0.8),
+    # a Mandarin channel: English words are not a Mandarin answer; choice letters and digits still are
+    (dataclasses.replace(NUM, language="zh"), "Good one.", None, 0),
+    (dataclasses.replace(NUM, language="zh"), "十三", "13", 0.9),
+    (dataclasses.replace(NUM, language="zh"), "13", "13", 0.9),
+    (dataclasses.replace(ABC, language="zh"), "选B", "B", 0.9),
+    (dataclasses.replace(ABC, language="zh"), "B", "B", 0.9),
+    (dataclasses.replace(TF, language="zh"), "Yes.", None, 0),
+    (dataclasses.replace(SHORT, language="zh"), "cat", None, 0),
 ]
 
 
@@ -181,3 +205,9 @@ def test_matched_answers_are_correct_keys_for_the_engine(
     assert match is not None
     key = engine.normalize(q, match.answer)  # type: ignore[arg-type]
     assert key is not None and engine.is_correct(q, key)  # type: ignore[arg-type]
+
+
+def test_a_choice_can_be_named_in_any_language_of_the_pack() -> None:
+    request = AnswerRequest("q", "single_choice", (("A", "porcupine"), ("B", "coffee")), (("A", "豪猪"), ("B", "咖啡")))
+    match = match_answer("豪猪", request)
+    assert match is not None and match.answer == "A"

@@ -23,12 +23,12 @@ CASES = [
     (
         "case and punctuation do not block agreement",
         ["And so, my", "and so my fellow", "And so my fellow Americans."],
-        ["", "and so my", "and so my fellow Americans."],
+        ["", "and so my", "And so my fellow Americans."],  # the final's own spelling
     ),
     (
-        "committed words never change when the final disagrees",
+        "the final hypothesis replaces committed words it disagrees with",
         ["we shall go", "we shall go on", "we will go on to the end"],
-        ["", "we shall go", "we shall go on to the end"],
+        ["", "we shall go", "we will go on to the end"],
     ),
     (
         "Chinese characters are tokens",
@@ -105,3 +105,20 @@ def test_update_after_finalize_is_refused_until_reset() -> None:
 def test_n_below_two_is_refused() -> None:
     with pytest.raises(ValueError):
         LocalAgreement(1)
+
+
+def test_final_revision_is_counted_and_kept_words_keep_their_commit_time() -> None:
+    p = LocalAgreement()
+    p.update(tokenize("we shall go"), 1.0)
+    p.update(tokenize("we shall go on"), 2.0)  # "we shall go" committed at 2.0
+    upd = p.finalize(tokenize("we will go on"), 3.0)
+    assert upd.stable_text == "we will go on" and upd.revised == 1
+    assert upd.new_stable == ("will", "on")
+    assert p.commit_times == [("we", 2.0), ("will", 3.0), ("go", 2.0), ("on", 3.0)]
+
+
+def test_an_empty_final_keeps_the_stable_text() -> None:
+    p = LocalAgreement()
+    p.update(tokenize("hello there"), 1.0)
+    p.update(tokenize("hello there"), 2.0)
+    assert p.finalize([], 3.0).stable_text == "hello there"

@@ -129,3 +129,56 @@ def test_replay_in_pieces_is_identical() -> None:
 def test_bad_configs_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         SegmenterConfig(**kwargs)
+
+
+def test_a_long_turn_is_cut_in_its_longest_pause_not_in_a_word() -> None:
+    cfg = SegmenterConfig(hangover_s=1.0, post_pad_s=0.4, max_utterance_s=10.0)
+    # speech 1-4 s, short pause, speech to 6 s, the longest pause (0.6 s), then speech to 14 s
+    p = probs((0.0, 1.0), (0.9, 3.0), (0.1, 0.2), (0.9, 1.8), (0.1, 0.6), (0.9, 7.4), (0.0, 2.0))
+    found = utterances(run(p, cfg))
+    assert [u.closed_by for u in found] == ["pause", "silence"]
+    first, second = found
+    assert first.end == pytest.approx(6.0, abs=0.05) and first.audio_end == pytest.approx(6.3, abs=0.05)
+    assert second.start == pytest.approx(6.6, abs=0.05)
+    assert second.audio_start == pytest.approx(6.3, abs=0.05)  # no overlap: pre-roll stops at the cut
+    assert second.end == pytest.approx(14.0, abs=0.05)
+
+
+def test_a_turn_without_pauses_is_still_cut_at_the_maximum_length() -> None:
+    cfg = SegmenterConfig(max_utterance_s=5.0)
+    found = utterances(run(probs((0.0, 1.0), (0.9, 7.0), (0.0, 1.0)), cfg))
+    assert [u.closed_by for u in found] == ["max_length", "silence"]
+
+
+EnergyRow = tuple[str, list[tuple[float, float, float]], int, int]
+ENERGY_CASES: list[EnergyRow] = [
+    # name, runs of (silero prob, level dB, seconds), windows raised to neg_threshold, windows raised to threshold
+    ("quiet room, nothing to raise", [(0.02, -70, 3.0)], 0, 0),
+    ("loud but Silero says no (a fan, hum)", [(0.02, -70, 1.0), (0.05, -30, 2.0)], 0, 0),
+    ("a short energetic blip only keeps speech going", [(0.02, -70, 1.0), (0.2, -30, 0.16)], 5, 0),
+    ("sustained energetic low-scored speech starts one", [(0.02, -70, 1.0), (0.2, -30, 0.64)], 7, 13),
+    ("energy under the absolute minimum does not count", [(0.02, -90, 1.0), (0.2, -60, 1.0)], 0, 0),
+    ("confident windows are left alone", [(0.02, -70, 1.0), (0.9, -30, 1.0)], 0, 0),
+]
+
+
+@pytest.mark.parametrize(("name", "runs", "to_neg", "to_start"), ENERGY_CASES, ids=[c[0] for c in ENERGY_CASES])
+def test_energy_assist(name: str, runs: list[tuple[float, float, float]], to_neg: int, to_start: int) -> None:
+    from dual_teacher.speech.vad import EnergyAssist
+
+    p = np.concatenate([np.full(round(s / W), pr, np.float32) for pr, _, s in runs])
+    db = np.concatenate([np.full(round(s / W), lv, np.float32) for _, lv, s in runs])
+    assist = EnergyAssist(0.5, 0.35)
+    out = assist.adjust(p, db)
+    assert int(np.sum(np.isclose(out, 0.35) & ~np.isclose(p, 0.35))) == to_neg
+    assert int(np.sum(np.isclose(out, 0.5) & ~np.isclose(p, 0.5))) == to_start
+    assert np.all(out >= p)
+
+
+def test_energy_floor_follows_a_rising_noise_slowly() -> None:
+    from dual_teacher.speech.vad import EnergyAssist
+
+    assist = EnergyAssist(0.5, 0.35)
+    n = round(30 / W)  # the room gets 20 dB louder and stays so for 30 s: after a while it is the floor
+    out = assist.adjust(np.full(n, 0.2, np.float32), np.concatenate([np.full(10, -70.0), np.full(n - 10, -50.0)]))
+    assert out[20] > 0.2 and out[-1] == pytest.approx(0.2)
