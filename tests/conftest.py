@@ -38,3 +38,25 @@ def demo_pack_dir() -> Path:
         spec.loader.exec_module(module)
         module.render_all(media)
     return DEMO_PACK
+
+
+# ---- exit: the results are final before Qt and PySide6 tear down ---------------------------------------------
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave with pytest's own exit status once the summary is written. A run whose failures kept Qt objects
+    alive in their tracebacks was seen to segfault in interpreter teardown (PySide6 destroying them in no
+    particular order), turning a report into a crash with no stacks; the product never exits that way, the test
+    process must not either. DUAL_TEACHER_TEST_NORMAL_EXIT=1 keeps the normal teardown (to debug it)."""
+    if _EXIT_STATUS and os.environ.get("DUAL_TEACHER_TEST_NORMAL_EXIT") != "1":
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])

@@ -149,6 +149,10 @@ class ClassSession:
         """Flush and stop the writer; returns False if some events could not be written in time."""
         if self._writer is None:
             return True
+        if self._store_alert == "full" and self._writer.flush(min(timeout, 3.0)):
+            # the disk came back but the class ended before the held events were written (a fast simulated
+            # clock can end a class within the writer's retry): they are in now, so the record says "resumed"
+            self._watch_store(self.clock.monotonic())
         self._writer.end_session(self.session_id, self.clock.wall(), self._end_reason or "interrupted")
         ok = self._writer.close(timeout)
         self._spilled = (self._writer.spilled, self._writer.spilled_to)
