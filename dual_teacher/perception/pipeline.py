@@ -267,6 +267,12 @@ def face_box_from_detection(box: npt.NDArray[np.float32]) -> Box:
     return float(box[0]), float(box[1]), float(box[2]), float(box[3])
 
 
+def face_cue(box: npt.NDArray[np.float32], score: float) -> HeadCue:
+    """A face detection (box in frame pixels) as a head cue: its centre and its longer side."""
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    return HeadCue((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0), float(score), "face")
+
+
 def face_box_from_landmarks(lm: PoseLandmarks) -> Box:
     """A square on the nose, side 1.2 x nose-to-mid-shoulder: about the size `pose_face_boxes` gives."""
     nx, ny = lm.xy(NOSE)
@@ -550,13 +556,7 @@ class RoomPerception:
         width, height = self._size if self._size is not None else (0, 0)
         min_face = 0.5 * 0.22 * min_person_px(width, height, c.tiling)  # half the smallest face looked for
         strong = [
-            HeadCue(
-                float((b[0] + b[2]) / 2),
-                float((b[1] + b[3]) / 2),
-                float(max(b[2] - b[0], b[3] - b[1])),
-                float(sc),
-                "face",
-            )
+            face_cue(b, sc)
             for b, sc in zip(faces.boxes, faces.scores, strict=True)
             if sc >= c.face_only_score and max(b[2] - b[0], b[3] - b[1]) >= min_face
         ]
@@ -606,12 +606,13 @@ class RoomPerception:
             out.append(Palm(float((b[0] + b[2]) / 2), float((b[1] + b[3]) / 2), float(b[2] - b[0]), float(sc)))
         return out
 
-    def _palm_checks(self, pyramid: FramePyramid, now: float, budget: int) -> set[int]:
+    def _palm_checks(
+        self, pyramid: FramePyramid, now: float, budget: int, pose: Sequence[tuple[_Person, HeadCue]]
+    ) -> set[int]:
         """Palm regions of up to `budget` people (round-robin over pose and face-only people): sets their
         `palm_up`; returns the ids checked."""
         if not self.config.palm_cue or self.models.palms is None or budget <= 0:
             return set()
-        pose = self._pose_heads()
         everyone: list[tuple[int, tuple[float, float, float]]] = [(p.track_id, (h.x, h.y, h.size)) for p, h in pose]
         everyone += [(f.track_id, f.head) for f in self._faces_only.values()]
         if not everyone:
@@ -700,31 +701,23 @@ class RoomPerception:
         ended = [*ended, *stale]
         face_regions: list[Tile] = []
         weak: list[HeadCue] = []
+        pose_heads = self._pose_heads()  # the pose people of this frame: the face step and palms do not change them
         if self.config.face_count and self.models.faces is not None:
             face_regions = list(face_tiles) if face_tiles is not None else face_schedule.next()
             found = self._scan_faces(pyramid, face_regions)
-            pose_cues = [h for _, h in self._pose_heads()]
-            ended += self._update_faces_only(found, pose_cues, now)
+            ended += self._update_faces_only(found, [h for _, h in pose_heads], now)
             for b, sc in zip(found.boxes, found.scores, strict=True):
                 if sc < self.config.face_only_score:
-                    weak.append(
-                        HeadCue(
-                            float((b[0] + b[2]) / 2),
-                            float((b[1] + b[3]) / 2),
-                            float(max(b[2] - b[0], b[3] - b[1])),
-                            float(sc),
-                            "face",
-                        )
-                    )
+                    weak.append(face_cue(b, sc))
         t5 = time.perf_counter()
         palm_checked = self._palm_checks(
-            pyramid, now, self.config.palms_per_frame if palm_budget is None else palm_budget
+            pyramid, now, self.config.palms_per_frame if palm_budget is None else palm_budget, pose_heads
         )
         t6 = time.perf_counter()
         people = []
         fresh = set(refreshed)
         cues: list[HeadCue] = []
-        for p, head in self._pose_heads():
+        for p, head in pose_heads:
             assert p.landmarks is not None
             x, y = raised_hand_position(p.landmarks)
             seat = (min(1.0, max(0.0, x / width)), min(1.0, max(0.0, y / height)))
