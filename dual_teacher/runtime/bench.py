@@ -51,7 +51,7 @@ from dual_teacher.inference.registry import ModelRegistry
 from dual_teacher.inference.runner import OnnxRunner, available_providers
 from dual_teacher.inference.silero import load_silero_vad
 from dual_teacher.media.audio import ArraySource
-from dual_teacher.media.camera import CaptureOptions, CaptureThread, frames_reader, open_camera, video_fps
+from dual_teacher.media.camera import CaptureConfig, CaptureThread, frames_reader, open_camera, video_fps
 from dual_teacher.perception.models import FACE_DETECTION, POSE_DETECTION, POSE_LANDMARKS
 from dual_teacher.perception.pipeline import FrameResult, PerceptionModels, RoomPerception, person_scale
 from dual_teacher.runtime import bench_gate as gate
@@ -688,7 +688,7 @@ class BenchRun:
         fps = float(self.profile.camera.fps)
         stream = next((s for s in self.streams if s.kind == "video"), self.streams[0])
         camera = CaptureThread(
-            "classroom", frames_reader(list(stream.frames)), CaptureOptions(fps=fps, loop=True, live=False)
+            "classroom", frames_reader(list(stream.frames)), CaptureConfig(fps=fps, loop=True, live=False)
         )
         perception = PerceptionStage(camera, RoomPerception(self.models), keep_records=1_000_000)
         signal_, spans = classroom_audio(self.clips, duration)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dual_teacher.core.errors import DeviceUnavailable
-from dual_teacher.media.camera import CaptureOptions, CaptureThread, open_camera
+from dual_teacher.media.camera import CaptureConfig, CaptureThread, open_camera
 from tests.conftest import SHARED_DATA
 
 GIF = SHARED_DATA / "video" / "classroom_omz_smart_classroom_demo.gif"
@@ -79,7 +79,7 @@ def test_a_lost_camera_is_retried_with_backoff_and_comes_back() -> None:
             raise OSError("device disconnected")
         yield from (np.zeros((4, 4, 3), np.uint8) for _ in range(5))
 
-    cam = CaptureThread("flaky", flaky, CaptureOptions(retry_initial_s=0.05, retry_max_s=1.0, live=True))
+    cam = CaptureThread("flaky", flaky, CaptureConfig(retry_initial_s=0.05, retry_max_s=1.0, live=True))
     cam.start()
     assert _wait(lambda: cam.status().frames >= 5)
     cam.stop()
@@ -94,7 +94,7 @@ def test_a_camera_that_never_works_gives_up_after_max_retries() -> None:
         raise OSError("no signal")
         yield np.zeros((1, 1, 3), np.uint8)
 
-    cam = CaptureThread("broken", broken, CaptureOptions(retry_initial_s=0.01, max_retries=2))
+    cam = CaptureThread("broken", broken, CaptureConfig(retry_initial_s=0.01, max_retries=2))
     cam.start()
     assert cam.join(5)
     status = cam.status()
