@@ -41,13 +41,14 @@ from dual_teacher.engagement.store import EventStore, space_warning
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
 from dual_teacher.qt.camera import CameraSetupModel
-from dual_teacher.qt.console import DISPLAY_WINDOW, ConsoleModel
+from dual_teacher.qt.console import ConsoleModel
 from dual_teacher.qt.display import DisplayModel
 from dual_teacher.qt.frames import FrameSource, register_qml_types
 from dual_teacher.qt.i18n import install_translators
 from dual_teacher.qt.live import LiveLink, redact
 from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
+from dual_teacher.runtime.console_state import DISPLAY_WINDOW
 from dual_teacher.runtime.freeze import GuiHeartbeat
 from dual_teacher.runtime.health import (
     GatedInput,
