@@ -401,8 +401,3 @@ class SpeechStage:
         self.errors += 1
         if self.errors <= 5 or self.errors % 100 == 0:
             self._outbox.put_nowait(ev.StageAlert("speech", f"{where}: {type(exc).__name__}: {exc}", "error"))
-
-
-def stage_info(stage: SpeechStage) -> dict[str, Any]:
-    """Health as a plain dict (console, benchmarks)."""
-    return dataclasses.asdict(stage.speech_health())
