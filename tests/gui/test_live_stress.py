@@ -63,7 +63,7 @@ def test_the_live_stream_flips_50_times_and_the_lesson_video_starts_every_time(
             qtbot.wait(300)
             # Keep the live lesson near the start of the planned timeline, so that every fallback lands in a
             # video segment (the first one is 21 s long) and the lesson video starts each time.
-            room._class_t0 = room.clock.monotonic() - 3.0 - flip % 5
+            room.air.class_t0 = room.clock.monotonic() - 3.0 - flip % 5
             cut = time.monotonic()
             hls.freeze() if stall else hls.stop()
 
