@@ -60,7 +60,7 @@ from dual_teacher.runtime.health import (
     is_simulated,
     session_health,
 )
-from dual_teacher.runtime.live import LessonTimeline, LivePolicyConfig
+from dual_teacher.runtime.live_policy import LessonTimeline, LivePolicyConfig
 from dual_teacher.runtime.session import STORE_STAGE, ClassSession, InputStage
 from dual_teacher.runtime.supervisor import Position, format_beat, parse_resume
 

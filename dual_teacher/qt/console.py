@@ -19,7 +19,7 @@ from dual_teacher.qt.viewmodel import ViewModel, prop
 from dual_teacher.runtime import console_state as cs
 from dual_teacher.runtime.console_state import clock_text
 from dual_teacher.runtime.health import StageHealth
-from dual_teacher.runtime.live import LessonTimeline
+from dual_teacher.runtime.live_policy import LessonTimeline
 from dual_teacher.runtime.session import ClassSession
 
 

@@ -22,7 +22,7 @@ from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
 from dual_teacher.core import events as ev
 from dual_teacher.core.clock import Clock
 from dual_teacher.qt.media import set_muted
-from dual_teacher.runtime.live import (
+from dual_teacher.runtime.live_policy import (
     Connect,
     Disconnect,
     LessonTimeline,

@@ -76,7 +76,7 @@ from dual_teacher.runtime.bench_stats import (
 )
 from dual_teacher.runtime.perception_stage import PerceptionStage
 from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber
 from dual_teacher.speech.plain_whisper import PlainWhisper, cuda_devices
 from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import SileroVad
@@ -356,7 +356,7 @@ class BenchRun:
                 if device == "cuda":
                     reasons.append("no CUDA device for CTranslate2: ASR on the CPU (int8)")
                 device, compute = "cpu", "int8"
-        options = AsrOptions.for_language("en", cpu_threads=profile.asr.threads, compute_type=compute, device=device)
+        options = AsrConfig.for_language("en", cpu_threads=profile.asr.threads, compute_type=compute, device=device)
         transcriber = FasterWhisperTranscriber(options)
         try:
             transcriber.load()

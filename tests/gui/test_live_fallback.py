@@ -16,7 +16,7 @@ from dual_teacher.core import events as ev
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.qt.classroom import Classroom
-from dual_teacher.runtime.live import LivePolicyConfig
+from dual_teacher.runtime.live_policy import LivePolicyConfig
 from tests.conftest import REPO
 from tests.live_hls import LiveHls, cut_segments
 
