@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dual_teacher.engagement import metrics as m
+from dual_teacher.engagement.recorded import decode_all
 from dual_teacher.engagement.store import EventStore, SessionRow, StoredEvent
 
 EXPORT_FORMATS = ("html", "json", "csv")
@@ -322,7 +323,7 @@ def build_report(
     if open_node is not None:
         segments.append(Segment(open_node[0], open_node[1], open_node[2], open_node[3], t_end - t0))
     roster = roster_size or roster_of(session)
-    sig = m.extract_signals(events)
+    sig = m.extract_signals(decode_all(events))
     whole = m.class_metrics(sig, roster)
     per_segment = tuple(
         m.window_metrics(sig, roster, seg.start_s, seg.end_s, seg.node_id)
