@@ -12,9 +12,10 @@ import pytest
 from dual_teacher.core.errors import DeviceUnavailable
 from dual_teacher.media.camera import CaptureOptions, CaptureThread, open_camera
 from tests.conftest import SHARED_DATA
+from tests.conftest import needs_data as _needs_data
 
 GIF = SHARED_DATA / "video" / "classroom_omz_smart_classroom_demo.gif"
-needs_data = pytest.mark.skipif(not GIF.is_file(), reason=f"shared evaluation data not found at {SHARED_DATA}")
+needs_data = _needs_data(GIF)
 
 
 def _wait(cond: object, timeout: float = 20.0) -> bool:
