@@ -197,8 +197,15 @@ class CaptureThread(CaptureWorker):
                 self._error = error
 
     def _wait(self, seconds: float) -> bool:
-        """Sleep (interruptibly); False when asked to stop."""
-        return not self._stop.wait(seconds)
+        """Wait `seconds` on the source's clock (so a simulated clock replays the backoff at once), in slices of
+        at most 50 ms so that a stop is seen within them; False when asked to stop."""
+        until = self.clock.monotonic() + seconds
+        while not self._stop.is_set():
+            left = until - self.clock.monotonic()
+            if left <= 0:
+                return True
+            self.clock.sleep(min(left, 0.05))
+        return False
 
     def _main(self) -> None:
         delay = self.options.retry_initial_s

@@ -10,26 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from dual_teacher.core.errors import ModelLoadError
-from dual_teacher.inference.registry import ModelRegistry
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import REPO, SHARED_DATA, needs_data, require_models
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not (SHARED_DATA / "images" / "ground_truth.tsv").is_file(),
-        reason=f"shared evaluation data not found at {SHARED_DATA}",
-    ),
+    needs_data(SHARED_DATA / "images" / "ground_truth.tsv"),
 ]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _models_built() -> None:
-    try:
-        for name in ("pose_detection", "pose_landmark_full", "face_detection_full_range_sparse"):
-            ModelRegistry().onnx_path(name)
-    except ModelLoadError as exc:
-        pytest.skip(f"perception models not built ({exc.message}): run `dual-teacher models build`")
+    require_models("pose_detection", "pose_landmark_full", "face_detection_full_range_sparse")
 
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
