@@ -46,7 +46,9 @@ from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
 from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
-from dual_teacher.perception.pipeline import PerceptionConfig, PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
+from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402
 from dual_teacher.runtime.perception_stage import PerceptionStage  # noqa: E402
 
 RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}

@@ -51,7 +51,9 @@ from dual_teacher.perception.evaluation import (  # noqa: E402
     score_raised,
     variant_config,
 )
-from dual_teacher.perception.pipeline import FrameResult, PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
+from dual_teacher.perception.results import FrameResult  # noqa: E402
 
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"
 

@@ -79,7 +79,8 @@ def open_device_stages(
     if camera is not None:
         try:
             from dual_teacher.media.camera import open_camera
-            from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception
+            from dual_teacher.perception.model_set import PerceptionModels
+            from dual_teacher.perception.pipeline import RoomPerception
             from dual_teacher.runtime.perception_stage import PerceptionStage
 
             models = PerceptionModels.load(
