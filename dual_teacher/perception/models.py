@@ -98,12 +98,10 @@ class SsdDetector:
         self.nms_iou = nms_iou
         self.rebox = rebox
         self.anchors = generate_anchors(info.anchors)
-        self.calls = 0
 
     def detect_tensor(self, rgb: npt.NDArray[np.uint8]) -> Detections:
         """Detections in the model input's normalised coordinates (before NMS across regions)."""
         out = self.runner.run({self.info.input_name: to_tensor(rgb, self.info.value_range)})
-        self.calls += 1
         raw_boxes, raw_scores = (out[0], out[1]) if out[0].shape[-1] > 1 else (out[1], out[0])
         size = (self.info.input_size, self.info.input_size)
         dets = decode(raw_boxes, raw_scores, self.anchors, self.info.num_keypoints, size, self.min_score)
@@ -172,12 +170,10 @@ class OnnxBlazePose:
         inputs = contract.get("inputs") or [{"shape": [1, 256, 256, 3]}]
         self.input_size = int(inputs[0]["shape"][1])
         self.value_range = _input_range(contract)
-        self.calls = 0
 
     def landmarks(self, pyramid: FramePyramid, roi: Roi) -> PoseLandmarks:
         crop = pyramid.crop(roi, self.input_size)
         out = self.runner.run({self.input_name: to_tensor(crop, self.value_range)})
-        self.calls += 1
         raw = next(o for o in out if o.size == 195).reshape(39, 5)
         presence_score = float(next(o for o in out if o.size == 1).reshape(-1)[0])
         norm = raw[:, :2] / float(self.input_size)

@@ -17,6 +17,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def region_threads(threads: int, providers: Sequence[str]) -> tuple[int, int]:
+    """(ONNX Runtime threads per session, region workers) for `threads` cores: on the CPU provider one
+    thread per run and `threads` runs side by side; on an accelerator the sessions keep their threads and two
+    workers overlap one region's crop with another's run."""
+    threads = max(1, int(threads))
+    if not providers or providers[0] == "CPUExecutionProvider":
+        return 1, threads
+    return threads, 2
+
+
 class ThreadFanout:
     """`map` over `workers` threads; one item or one worker runs on the caller's thread. `close()` ends it."""
 
