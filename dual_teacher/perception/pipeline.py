@@ -119,7 +119,8 @@ class RoomPerception:
     # ---- steps ------------------------------------------------------------------------------------------
     def _detect(self, pyramid: FramePyramid, tiles: Sequence[Tile]) -> Detections:
         det = self.models.detector
-        parts = self.fanout.map(lambda t: det.detect(pyramid, t.roi), tiles)
+        floor = self.config.detect_min_score
+        parts = self.fanout.map(lambda t: det.detect(pyramid, t.roi, floor), tiles)
         return weighted_nms(Detections.concat(parts, det.info.num_keypoints), det.nms_iou)
 
     def _associate(self, dets: Detections, now: float) -> list[int]:

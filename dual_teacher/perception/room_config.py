@@ -13,7 +13,7 @@ from dual_teacher.perception.tiling import TilingConfig
 class PerceptionConfig:
     tiling: TilingConfig = dataclasses.field(default_factory=TilingConfig)
     detect_every: int = 12  # each fine tile is scanned once per this many frames
-    detect_min_score: float = 0.5
+    detect_min_score: float = 0.4  # pose detector score a candidate person needs (landmarks then confirm it)
     landmarks_per_frame: int = 8  # people refreshed per frame (round-robin beyond that)
     faces_per_frame: int = 2
     presence_min: float = 0.7  # pose presence of the region (MediaPipe uses 0.5 for one person in view)
