@@ -122,3 +122,18 @@ def test_train_raise_classifier_quick(tmp_path: Path) -> None:
     assert {"classifier", "rule"} == set(data["leave_one_source_out"])
     assert isinstance(data["classifier_beats_rule"], bool)
     assert "leave-one-source-out F1" in proc.stdout
+
+
+def test_tune_perception_quick(tmp_path: Path) -> None:
+    out = tmp_path / "tune.json"
+    proc = _run("tune_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert list(data["settings"]) == ["default", "detector 0.3"]
+    frames = data["in_sample"]["default"]["frames"]
+    assert frames > 0 and data["loso"]["frames"] == frames  # every held-out frame scored once
+    assert set(data["chosen_per_source"]) == set(data["sources"])
+    assert sum(data["sources"].values()) == frames
+    beats = data["loso_objective"] > data["default_objective"]
+    assert data["verdict"] == ("the choice beats the default" if beats else "keep the default")
+    assert "leave-one-source-out" in proc.stdout

@@ -16,7 +16,8 @@ from dual_teacher.core.errors import ModelLoadError
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.media.camera import CaptureOptions, CaptureThread, frames_reader, open_camera
-from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception
+from dual_teacher.perception.model_set import PerceptionModels
+from dual_teacher.perception.pipeline import RoomPerception
 from dual_teacher.runtime.perception_stage import PerceptionStage
 from dual_teacher.runtime.session import ClassSession
 from tests.conftest import SHARED_DATA, missing, needs_data
