@@ -10,13 +10,13 @@ from dual_teacher.core.errors import ModelLoadError
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.pipeline import RoomPerception
 from dual_teacher.runtime.fanout_pool import ThreadFanout
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, missing, needs_data
 
 IMAGES = SHARED_DATA / "images"
 VIDEO = SHARED_DATA / "video"
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES.is_dir(), reason=f"shared evaluation data not found at {SHARED_DATA}"),
+    needs_data(IMAGES, VIDEO),
 ]
 
 
@@ -25,7 +25,7 @@ def models() -> PerceptionModels:
     try:
         return PerceptionModels.load(threads=1)
     except ModelLoadError as exc:
-        pytest.skip(f"perception models not built ({exc.message}): run `dual-teacher models build`")
+        missing(f"perception models not built ({exc.message}): run `dual-teacher models build`")
 
 
 Summary = tuple[int, int | None, int | None, tuple[tuple[int, bool | None, tuple[float, float, float]], ...]]
