@@ -6,8 +6,11 @@ Scenes are real photos from ../shared/data (`--data`), fitted into 1280x720 and 
 "1 person" (a man standing by a truck), "5 people" (the OpenVINO classroom photo) and "18 people" (a 2x2
 collage of the four classroom pictures: two photos and the first frames of the two GIFs). Each frame is
 analysed again and again as a video (`RoomPerception.process`: tracking, the tile schedule, landmarks
-round-robin) on `--threads` ONNX Runtime threads (default 2), after one warm-up tile cycle; per-frame latency
-p50/p90 and sustained frames/s over `--budget-s` seconds. Per person = p50 / people found.
+round-robin), after one warm-up tile cycle; per-frame latency p50/p90 and sustained frames/s over `--budget-s`
+seconds. Per person = p50 / people found. Pipelines side by side (`--variants`): `before` (the pose pipeline
+as it was: one region at a time on `--threads` ONNX Runtime threads), `all:serial` (every cue, one region at
+a time, as on main before the worker pool) and `all` (every cue, what a class runs: a step's regions on
+`--threads` workers with one ONNX Runtime thread each, `runtime.fanout_pool`).
 
 The peer: the same frames through MediaPipe 0.10.14 in its own venv (its protobuf pin cannot share ours),
 made on demand under the model cache (`--peer auto`; `--quick` only uses one that exists): the legacy
@@ -24,6 +27,7 @@ already tracked needs only the hysteresis); no real clip of a hand going up was 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -43,10 +47,14 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from dual_teacher.core import events as ev  # noqa: E402
+from dual_teacher.core.fanout import SERIAL, Fanout  # noqa: E402
 from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
 from dual_teacher.media.camera import CaptureConfig, CaptureThread  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
-from dual_teacher.perception.pipeline import PerceptionConfig, PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
+from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402
+from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads  # noqa: E402
 from dual_teacher.runtime.perception_stage import PerceptionStage  # noqa: E402
 
 RESOLUTIONS = {"720p": (1280, 720), "1080p": (1920, 1080)}
@@ -88,10 +96,37 @@ def scenes(data: Path) -> dict[str, tuple[int, Image.Image]]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """A pipeline to time: its settings, and its regions one at a time or on the worker pool."""
+
+    label: str
+    config: PerceptionConfig
+    parallel: bool
+
+
+def parse_variants(spec: str) -> list[Variant]:
+    """`name[:serial|:fanout]`, comma-separated; `before` is serial unless told, the rest use the pool."""
+    out = []
+    for item in (v.strip() for v in spec.split(",")):
+        if not item:
+            continue
+        name, _, mode = item.partition(":")
+        if mode not in ("", "serial", "fanout"):
+            raise SystemExit(f"unknown mode {mode!r} in {item!r}: serial or fanout")
+        parallel = mode == "fanout" or (mode == "" and name != "before")
+        out.append(Variant(f"{name}_{mode}" if mode else name, variant_config(name), parallel))
+    return out
+
+
 def time_ours(
-    models: PerceptionModels, frame: np.ndarray, budget_s: float, config: PerceptionConfig | None = None
+    models: PerceptionModels,
+    frame: np.ndarray,
+    budget_s: float,
+    config: PerceptionConfig | None = None,
+    fanout: Fanout = SERIAL,
 ) -> dict[str, Any]:
-    room = RoomPerception(models, config)
+    room = RoomPerception(models, config, fanout=fanout)
     warm = room.config.detect_every + 2
     for i in range(warm):
         room.process(frame, i / 15)
@@ -149,7 +184,12 @@ def run_peer(python: Path, frames: dict[str, np.ndarray], budget_s: float) -> di
 
 # ---- hand up -> HandRaised ---------------------------------------------------------------------------------
 def hand_up_latency(
-    models: PerceptionModels, data: Path, trials: int, fps: float = 15.0, config: PerceptionConfig | None = None
+    models: PerceptionModels,
+    data: Path,
+    trials: int,
+    fps: float = 15.0,
+    config: PerceptionConfig | None = None,
+    fanout: Fanout = SERIAL,
 ) -> dict[str, Any]:
     size = RESOLUTIONS["1080p"]
     with Image.open(data / "video" / "classroom_omz_smart_classroom_demo.gif") as gif:
@@ -174,7 +214,7 @@ def hand_up_latency(
                 yield f
 
         camera = CaptureThread("bench", reader, CaptureConfig(fps=fps, live=False))
-        stage = PerceptionStage(camera, RoomPerception(models, config), keep_records=10_000)
+        stage = PerceptionStage(camera, RoomPerception(models, config, fanout=fanout), keep_records=10_000)
         stage.start()
         raised_at = None
         while raised_at is None and not camera.finished:
@@ -209,11 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", type=int, default=None, help="hand-up trials (default 5, quick 1)")
     ap.add_argument(
         "--variants",
-        default="before,all",
-        help="pipelines side by side: before (pose only, old settings), faces, all (every cue: the default)",
+        default="before,all:serial,all",
+        help="pipelines side by side: before (pose only, old settings), faces, all (every cue: the default);"
+        " :serial or :fanout picks one region at a time or the worker pool (before: serial, others: fanout)",
     )
     args = ap.parse_args(argv)
-    variants = {v.strip(): variant_config(v.strip()) for v in args.variants.split(",") if v.strip()}
+    variants = {v.label: v for v in parse_variants(args.variants)}
     budget = args.budget_s if args.budget_s is not None else (0.5 if args.quick else 4.0)
     trials = args.trials if args.trials is not None else (1 if args.quick else 5)
     if not (args.data / "images" / "ground_truth.tsv").is_file():
@@ -221,7 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.threads:
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.threads])
-    models = PerceptionModels.load(threads=args.threads)
+    serial_models = PerceptionModels.load(threads=args.threads)
+    threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])
+    pool_models = PerceptionModels.load(threads=threads)
+    pool = ThreadFanout(workers, name="bench-regions")
+
+    def setup(v: Variant) -> tuple[PerceptionModels, Fanout]:
+        return (pool_models, pool) if v.parallel else (serial_models, SERIAL)
+
+    models = serial_models
     calibration = calibrate(models)
     print("bare model p50 ms: " + ", ".join(f"{k} {v:.1f}" for k, v in calibration.items()))
     picked = scenes(args.data)
@@ -236,8 +285,9 @@ def main(argv: list[str] | None = None) -> int:
             frame = fit(img, size)
             name = f"{scene.replace(' ', '_')}_{res}"
             row: dict[str, Any] = {"scene": f"{scene} @ {res}", "people_true": people}
-            for vname, vconfig in variants.items():  # the last variant's figures are the row's own
-                got_v = time_ours(models, frame, budget, vconfig)
+            for vname, v in variants.items():  # the last variant's figures are the row's own
+                vmodels, vfanout = setup(v)
+                got_v = time_ours(vmodels, frame, budget, v.config, vfanout)
                 row[f"{vname}_fps"] = got_v["fps"]
                 row[f"{vname}_p90_ms"] = got_v["p90_ms"]
                 row[f"{vname}_people"] = got_v["people_found"]
@@ -277,7 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "skipped" in peer or any(isinstance(v, dict) and "skipped" in v for v in peer.values()):
         print(f"MediaPipe peer: {peer.get('skipped') or {k: v for k, v in peer.items() if isinstance(v, dict)}}")
-    latencies = {v: hand_up_latency(models, args.data, trials, config=c) for v, c in variants.items()}
+    latencies = {
+        name: hand_up_latency(setup(v)[0], args.data, trials, config=v.config, fanout=setup(v)[1])
+        for name, v in variants.items()
+    }
+    pool.close()
     for v, lat in latencies.items():
         print(f"{v}: hand up -> HandRaised p50 {lat['p50_s']:.2f} s, p90 {lat['p90_s']:.2f} s ({lat['missed']} missed)")
     latency = latencies[list(variants)[-1]]
@@ -303,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
             "variants": list(variants),
             "goals": goals,
             "threads": args.threads,
+            "pool": {"workers": workers, "ort_threads": threads},
+            "variant_modes": {n: ("fanout" if v.parallel else "serial") for n, v in variants.items()},
             "model_p50_ms": calibration,
             "providers": models.providers_in_use(),
             "budget_s": budget,

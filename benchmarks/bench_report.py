@@ -15,6 +15,7 @@ import argparse
 import random
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ def measure(db: Path, out_dir: Path, runs: int) -> dict[str, list[float]]:
             t1 = time.perf_counter()
             report = rp.build_report(row, events)
             t2 = time.perf_counter()
-            rp.render_html(report)
+            rp.render_html(report, tz=UTC)
             t3 = time.perf_counter()
             rp.report_json(report)
             t4 = time.perf_counter()

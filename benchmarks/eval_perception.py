@@ -51,7 +51,9 @@ from dual_teacher.perception.evaluation import (  # noqa: E402
     score_raised,
     variant_config,
 )
-from dual_teacher.perception.pipeline import FrameResult, PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
+from dual_teacher.perception.results import FrameResult  # noqa: E402
 
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"
 
@@ -140,34 +142,18 @@ def subsets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
-    ap.add_argument("--out", type=Path, required=True, help="JSON results file")
-    ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
-    ap.add_argument("--variants", default="all", help="comma-separated: before, faces, all (the first is the baseline)")
-    ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--gif-frames", type=int, default=6, help="frames per GIF without annotations")
-    ap.add_argument("--per-frame", action="store_true", help="print the per-frame table")
-    ap.add_argument("--only", default="", help="only files whose name contains this (development)")
-    args = ap.parse_args(argv)
-
-    truth = read_truth(args.data)
-    if args.quick:
-        stills = [t for t in truth if not t["file"].lower().endswith(".gif")][:3]
-        gifs = [t for t in truth if t["file"].lower().endswith(".gif")][:1]
-        truth = stills + gifs
-    truth = [t for t in truth if args.only in t["file"]]
-    annotations = read_annotations(args.annotations)
-    names = [v.strip() for v in args.variants.split(",") if v.strip()]
-    configs = {n: variant_config(n) for n in names}
-    models = PerceptionModels.load(threads=args.threads, with_faces=True, with_palms=True)
-    rooms = {n: RoomPerception(models, c) for n, c in configs.items()}
-    rows: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
-    started = time.perf_counter()
+def evaluate(
+    data: Path,
+    truth: Sequence[dict[str, str]],
+    annotations: dict[str, dict[str, Any]],
+    rooms: dict[str, RoomPerception],
+    gif_frames: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Every frame of `truth` through each room's `analyse_still`: one row per frame and room (see the module
+    docstring for the fields)."""
+    rows: dict[str, list[dict[str, Any]]] = {n: [] for n in rooms}
     for t in truth:
-        path = args.data / t["file"]
+        path = data / t["file"]
         if not path.is_file():
             print(f"missing: {path}", file=sys.stderr)
             continue
@@ -177,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             if k.startswith(t["file"] + "#") and k.split("#", 1)[1].isdigit()
         )
         picks = set(ann_frames) if ann_frames else None
-        limit = 2 if args.quick else args.gif_frames
-        for index, frame in frames_of(path, picks, limit):
+        for index, frame in frames_of(path, picks, gif_frames):
             key = t["file"] if index is None else f"{t['file']}#{index}"
             entry = annotations.get(key)
             h, w = frame.shape[:2]
@@ -215,6 +200,35 @@ def main(argv: list[str] | None = None) -> int:
                     row["people_match"] = [pm.tp, pm.fp, pm.fn]
                     row["raised_match"] = [rm.tp, rm.fp, rm.fn]
                 rows[name].append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
+    ap.add_argument("--out", type=Path, required=True, help="JSON results file")
+    ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
+    ap.add_argument("--variants", default="all", help="comma-separated: before, faces, all (the first is the baseline)")
+    ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gif-frames", type=int, default=6, help="frames per GIF without annotations")
+    ap.add_argument("--per-frame", action="store_true", help="print the per-frame table")
+    ap.add_argument("--only", default="", help="only files whose name contains this (development)")
+    args = ap.parse_args(argv)
+
+    truth = read_truth(args.data)
+    if args.quick:
+        stills = [t for t in truth if not t["file"].lower().endswith(".gif")][:3]
+        gifs = [t for t in truth if t["file"].lower().endswith(".gif")][:1]
+        truth = stills + gifs
+    truth = [t for t in truth if args.only in t["file"]]
+    annotations = read_annotations(args.annotations)
+    names = [v.strip() for v in args.variants.split(",") if v.strip()]
+    configs = {n: variant_config(n) for n in names}
+    models = PerceptionModels.load(threads=args.threads, with_faces=True, with_palms=True)
+    rooms = {n: RoomPerception(models, c) for n, c in configs.items()}
+    started = time.perf_counter()
+    rows = evaluate(args.data, truth, annotations, rooms, 2 if args.quick else args.gif_frames)
     if args.per_frame:
         for name in names:
             print(f"\n== {name}: per frame (found / TSV true; raised tp/fp/fn where annotated)")

@@ -35,7 +35,8 @@ if str(REPO) not in sys.path:
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
 from dual_teacher.perception.evaluation import Annotation, MatchCounts, PredictedHead, score_raised  # noqa: E402
-from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
 from dual_teacher.perception.signals import RoomSignals  # noqa: E402
 
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"

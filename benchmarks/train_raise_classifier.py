@@ -37,6 +37,7 @@ if str(REPO) not in sys.path:
 
 from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
 from dual_teacher.perception.evaluation import Annotation, MatchCounts, PredictedHead, in_any, match  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.models import (  # noqa: E402
     LEFT_ELBOW,
     LEFT_INDEX,
@@ -49,7 +50,8 @@ from dual_teacher.perception.models import (  # noqa: E402
     RIGHT_WRIST,
     PoseLandmarks,
 )
-from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception, person_scale  # noqa: E402
+from dual_teacher.perception.people import person_scale  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
 
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"
 ARMS = ((LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST, LEFT_INDEX), (RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST, RIGHT_INDEX))

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -14,6 +15,56 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 DEMO_PACK = REPO / "lesson_packs" / "demo"
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+# ---- what a test needs: a skip on a developer's machine, a failure in CI ----------------------------------------
+def in_ci() -> bool:
+    """CI=true (or 1/yes), as CI services set it."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing(reason: str) -> NoReturn:
+    """Something the test needs (a built model, ../shared/data, the rendered demo media) is not here: skip the
+    test with `reason` locally; under CI=true fail it, so that a CI run without its models or data cannot pass
+    by skipping. Genuinely platform-specific skips (no display, no root, no camera) do not use this."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a missing model or data set fails the run instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_data(*paths: Path) -> None:
+    """The shared evaluation data (../shared/data, ../shared/h5p) a test reads: see `missing`."""
+    absent = [p for p in paths if not p.exists()]
+    if absent:
+        missing(f"shared evaluation data not found: {', '.join(str(p) for p in absent)}")
+
+
+def require_models(*names: str) -> None:
+    """The built ONNX models a test runs (`dual-teacher models build`): see `missing`."""
+    from dual_teacher.core.errors import ModelLoadError
+    from dual_teacher.inference.registry import ModelRegistry
+
+    registry = ModelRegistry()
+    for name in names:
+        try:
+            registry.onnx_path(name)
+        except ModelLoadError as exc:
+            missing(f"model {name} not built ({exc.message}): run `dual-teacher models build`")
+
+
+def needs_data(*paths: Path) -> pytest.MarkDecorator:
+    """Mark a test (or a module, as `pytestmark`) that reads these shared data paths: `require_data` runs
+    before it starts."""
+    return pytest.mark.needs_data(*paths)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_data(*paths): reads ../shared data; skipped locally, failed in CI")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_data"):
+        require_data(*mark.args)
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +80,7 @@ def demo_pack_dir() -> Path:
     media = DEMO_PACK / "media"
     if not any(media.glob("*.mp4")):
         if shutil.which("espeak-ng") is None:
-            pytest.skip("demo media not rendered and espeak-ng is missing: run `bash scripts/bootstrap.sh test`")
+            missing("demo media not rendered and espeak-ng is missing: run `bash scripts/bootstrap.sh test`")
         import importlib.util
 
         spec = importlib.util.spec_from_file_location("render_demo", REPO / "lesson_packs" / "render_demo.py")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 
@@ -39,6 +40,11 @@ class Event:
         names = {f.name for f in dataclasses.fields(target)}
         args = {k: _thaw(v) for k, v in payload.items() if k in names}
         return target(**args)
+
+
+def event_types() -> Mapping[str, type[Event]]:
+    """Every event class by its stored type name (what `Event.from_payload` decodes), read-only."""
+    return MappingProxyType(Event._registry)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Class engagement metrics: pure functions over stored events, each with its published formula.
+"""Class engagement metrics: pure functions over a session's decoded events, each with its published formula.
 
 Everything here is a class-level aggregate. Inputs are the room signals (`HeadCountReported`, `HandRaised`,
 `HandLowered`, `AttentionMeasured`, `SpeechActivity`) and the lesson facts (`NodeEntered`, `QuestionClosed`).
@@ -28,29 +28,21 @@ import dataclasses
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+
+from dual_teacher.core.events import (
+    AttentionMeasured,
+    HandLowered,
+    HandRaised,
+    HeadCountReported,
+    QuestionClosed,
+    SpeechActivity,
+)
+from dual_teacher.engagement.recorded import Recorded
 
 ROOM_TALK_TARGET = 0.25
 """Room share of all speech that earns the full talk component (a quarter of the talk time from the class)."""
 
 POINTS_PER_COMPONENT = 2.0
-
-SIGNAL_TYPES = frozenset(
-    {"HeadCountReported", "HandRaised", "HandLowered", "AttentionMeasured", "SpeechActivity", "QuestionClosed"}
-)
-
-
-class EventLike(Protocol):
-    """What the metrics read from a stored event (`engagement.store.StoredEvent` fits)."""
-
-    @property
-    def mono(self) -> float: ...
-
-    @property
-    def type(self) -> str: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
 
 
 # ---- signals: the room's time series, in lesson time ------------------------------------------------------
@@ -85,9 +77,9 @@ class Signals:
     questions: tuple[QuestionCount, ...]
 
 
-def extract_signals(events: Sequence[EventLike]) -> Signals:
-    """Pull the metric inputs out of a session's events (in stored order). A hand never lowered ends with the
-    lesson; a second raise of a track that is already up is ignored."""
+def extract_signals(events: Sequence[Recorded]) -> Signals:
+    """Pull the metric inputs out of a session's decoded events (in stored order). A hand never lowered ends
+    with the lesson; a second raise of a track that is already up is ignored."""
     if not events:
         return Signals(0.0, 0.0, (), (), (), (), ())
     t0 = events[0].mono
@@ -98,30 +90,24 @@ def extract_signals(events: Sequence[EventLike]) -> Signals:
     questions: list[QuestionCount] = []
     open_hands: dict[int, tuple[float, float, float]] = {}
     hands: list[HandInterval] = []
-    for e in events:
-        if e.type not in SIGNAL_TYPES:
-            continue
-        t = e.mono - t0
-        p = e.payload
-        if e.type == "HeadCountReported":
-            heads.append((t, max(0, int(p["count"]))))
-        elif e.type == "AttentionMeasured":
-            attention.append((t, _clip01(float(p["share"])), max(0, int(p["faces"]))))
-        elif e.type == "HandRaised":
-            track = int(p["track_id"])
-            if track not in open_hands:
-                open_hands[track] = (t, float(p.get("x", 0.5)), float(p.get("y", 0.5)))
-        elif e.type == "HandLowered":
-            track = int(p["track_id"])
-            if track in open_hands:
-                start, x, y = open_hands.pop(track)
-                hands.append(HandInterval(track, start, t, x, y))
-        elif e.type == "SpeechActivity":
-            speech.append((t, str(p["source"]), max(0.0, float(p["seconds"]))))
-        elif e.type == "QuestionClosed":
-            questions.append(
-                QuestionCount(p["node_id"], t, p.get("reason", ""), int(p["responses"]), int(p["correct_count"]))
-            )
+    for r in events:
+        t = r.mono - t0
+        match r.event:
+            case HeadCountReported() as e:
+                heads.append((t, max(0, int(e.count))))
+            case AttentionMeasured() as e:
+                attention.append((t, _clip01(float(e.share)), max(0, int(e.faces))))
+            case HandRaised() as e:
+                if e.track_id not in open_hands:
+                    open_hands[e.track_id] = (t, float(e.x), float(e.y))
+            case HandLowered() as e:
+                if e.track_id in open_hands:
+                    start, x, y = open_hands.pop(e.track_id)
+                    hands.append(HandInterval(e.track_id, start, t, x, y))
+            case SpeechActivity() as e:
+                speech.append((t, e.source, max(0.0, float(e.seconds))))
+            case QuestionClosed() as e:
+                questions.append(QuestionCount(e.node_id, t, e.reason, e.responses, e.correct_count))
     for track, (start, x, y) in open_hands.items():
         hands.append(HandInterval(track, start, duration, x, y))
     hands.sort(key=lambda h: (h.start, h.track_id))

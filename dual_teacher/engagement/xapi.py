@@ -31,6 +31,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from dual_teacher.core.events import (
+    AnswerHeard,
+    ClassEnded,
+    ClassStarted,
+    Event,
+    HandLowered,
+    HandRaised,
+    QuestionAsked,
+    QuestionClosed,
+)
+from dual_teacher.engagement.recorded import Recorded, decode
 from dual_teacher.engagement.store import SessionRow, StoredEvent
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dual-teacher/xapi/statement")
@@ -53,16 +64,24 @@ VERBS: dict[str, tuple[str, str]] = {
     "terminated": ("http://adlnet.gov/expapi/verbs/terminated", "terminated"),
 }
 
-# Only these stored events make statements (the outbox reads no others).
-SOURCE_TYPES = (
-    "ClassStarted",
-    "HandRaised",
-    "HandLowered",
-    "QuestionAsked",
-    "AnswerHeard",
-    "QuestionClosed",
-    "ClassEnded",
+# Only these stored events make statements (the outbox reads no others: it selects their stored type names).
+SOURCE_EVENTS: tuple[type[Event], ...] = (
+    ClassStarted,
+    HandRaised,
+    HandLowered,
+    QuestionAsked,
+    AnswerHeard,
+    QuestionClosed,
+    ClassEnded,
 )
+SOURCE_TYPES = tuple(kind.__name__ for kind in SOURCE_EVENTS)
+
+
+@dataclasses.dataclass(frozen=True)
+class _OpenQuestion:
+    node_id: str
+    qtype: str
+    activity: dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,7 +111,7 @@ def _duration(seconds: float) -> str:
 
 
 class StatementBuilder:
-    """Feeds on one session's stored events in order; returns the statements each event makes."""
+    """Feeds on one session's decoded events in order; returns the statements each event makes."""
 
     def __init__(self, session: SessionRow, options: XapiOptions | None = None) -> None:
         self.session = session
@@ -107,7 +126,7 @@ class StatementBuilder:
         }
         self._registration = str(uuid.uuid5(NAMESPACE, f"registration:{session.id}"))
         self._joined: set[int] = set()
-        self._open_question: dict[str, Any] | None = None
+        self._open_question: _OpenQuestion | None = None
         self._questions: dict[str, dict[str, Any]] = {}
         self._first_wall: float | None = None
 
@@ -153,7 +172,7 @@ class StatementBuilder:
 
     def _statement(
         self,
-        e: StoredEvent,
+        e: Recorded,
         k: int,
         verb: str,
         actor: dict[str, Any],
@@ -176,103 +195,107 @@ class StatementBuilder:
         return stmt
 
     # ---- events -> statements ---------------------------------------------------------------------------------
-    def feed(self, e: StoredEvent) -> list[dict[str, Any]]:
+    def feed(self, e: Recorded) -> list[dict[str, Any]]:
         if self._first_wall is None:
             self._first_wall = e.wall
-        p = e.payload
         out: list[dict[str, Any]] = []
-        if e.type == "ClassStarted":
-            out.append(
-                self._statement(
-                    e, 0, "initialized", self._agent("lead-teacher"), self._classroom, self._context(planned=True)
-                )
-            )
-            out.append(
-                self._statement(e, 1, "joined", self._agent("room"), self._classroom, self._context(planned=True))
-            )
-        elif e.type == "HandRaised":
-            track = int(p["track_id"])
-            actor = self._agent(f"track:{track}")
-            if track not in self._joined:
-                self._joined.add(track)
-                out.append(self._statement(e, 0, "joined", actor, self._classroom, self._context(planned=True)))
-            out.append(self._statement(e, 1, "raised-hand", actor, self._classroom, self._context()))
-        elif e.type == "HandLowered":
-            actor = self._agent(f"track:{int(p['track_id'])}")
-            out.append(self._statement(e, 0, "lowered-hand", actor, self._classroom, self._context()))
-        elif e.type == "QuestionAsked":
-            question = self._question(p["node_id"], p.get("prompt", ""))
-            self._questions[p["node_id"]] = question
-            self._open_question = {"node_id": p["node_id"], "qtype": p.get("qtype", ""), "object": question}
-            out.append(
-                self._statement(e, 0, "asked", self._agent("lead-teacher"), question, self._context(parent=True))
-            )
-        elif e.type == "AnswerHeard" and self._open_question is not None:
-            answer = str(p.get("answer", "")).strip()
-            if self._open_question["qtype"] == "short_answer" and not self.options.private_data:
-                answer = WITHHELD
-            if answer:
+        match e.event:
+            case ClassStarted():
                 out.append(
                     self._statement(
-                        e,
-                        0,
-                        "answered",
-                        self._agent("room"),
-                        self._open_question["object"],
-                        self._context(parent=True),
-                        {"response": answer},
+                        e, 0, "initialized", self._agent("lead-teacher"), self._classroom, self._context(planned=True)
                     )
                 )
-        elif e.type == "QuestionClosed":
-            node_id = p["node_id"]
-            question = self._questions.get(node_id) or self._question(node_id, "")
-            qtype = self._open_question["qtype"] if self._open_question else ""
-            if self._open_question is not None and self._open_question["node_id"] == node_id:
-                self._open_question = None
-            responses, correct = int(p["responses"]), int(p["correct_count"])
-            tally = {str(k): int(v) for k, v in dict(p.get("tally", {})).items()}
-            if qtype == "short_answer" and not self.options.private_data:
-                tally = {"correct": correct, "other": responses - correct}
-            result: dict[str, Any] = {
-                "completion": True,
-                "extensions": {
-                    self._ext("responses"): responses,
-                    self._ext("correct-count"): correct,
-                    self._ext("closed"): str(p.get("reason", "")),
-                    self._ext("tally"): tally,
-                },
-            }
-            if responses > 0:
-                result["score"] = {"scaled": round(correct / responses, 4), "raw": correct, "min": 0, "max": responses}
-            out.append(
-                self._statement(e, 0, "completed", self._agent("room"), question, self._context(parent=True), result)
-            )
-        elif e.type == "ClassEnded":
-            duration = _duration(e.wall - (self._first_wall or e.wall))
-            if p.get("reason") == "completed":
+                out.append(
+                    self._statement(e, 1, "joined", self._agent("room"), self._classroom, self._context(planned=True))
+                )
+            case HandRaised(track_id=track):
+                actor = self._agent(f"track:{track}")
+                if track not in self._joined:
+                    self._joined.add(track)
+                    out.append(self._statement(e, 0, "joined", actor, self._classroom, self._context(planned=True)))
+                out.append(self._statement(e, 1, "raised-hand", actor, self._classroom, self._context()))
+            case HandLowered(track_id=track):
+                actor = self._agent(f"track:{track}")
+                out.append(self._statement(e, 0, "lowered-hand", actor, self._classroom, self._context()))
+            case QuestionAsked() as asked:
+                question = self._question(asked.node_id, asked.prompt)
+                self._questions[asked.node_id] = question
+                self._open_question = _OpenQuestion(asked.node_id, asked.qtype, question)
+                out.append(
+                    self._statement(e, 0, "asked", self._agent("lead-teacher"), question, self._context(parent=True))
+                )
+            case AnswerHeard() as heard if self._open_question is not None:
+                out += self._answered(e, heard, self._open_question)
+            case QuestionClosed() as closed:
+                out.append(self._completed(e, closed))
+            case ClassEnded() as ended:
+                duration = _duration(e.wall - (self._first_wall or e.wall))
+                if ended.reason == "completed":
+                    out.append(
+                        self._statement(
+                            e,
+                            0,
+                            "completed",
+                            self._agent("room"),
+                            self._classroom,
+                            self._context(),
+                            {"completion": True, "duration": duration},
+                        )
+                    )
                 out.append(
                     self._statement(
                         e,
-                        0,
-                        "completed",
-                        self._agent("room"),
+                        1,
+                        "terminated",
+                        self._agent("lead-teacher"),
                         self._classroom,
-                        self._context(),
-                        {"completion": True, "duration": duration},
+                        self._context(planned=True),
+                        {"duration": duration},
                     )
                 )
-            out.append(
-                self._statement(
-                    e,
-                    1,
-                    "terminated",
-                    self._agent("lead-teacher"),
-                    self._classroom,
-                    self._context(planned=True),
-                    {"duration": duration},
-                )
-            )
         return out
+
+    def _answered(self, e: Recorded, heard: AnswerHeard, question: _OpenQuestion) -> list[dict[str, Any]]:
+        answer = heard.answer.strip()
+        if question.qtype == "short_answer" and not self.options.private_data:
+            answer = WITHHELD
+        if not answer:
+            return []
+        return [
+            self._statement(
+                e,
+                0,
+                "answered",
+                self._agent("room"),
+                question.activity,
+                self._context(parent=True),
+                {"response": answer},
+            )
+        ]
+
+    def _completed(self, e: Recorded, closed: QuestionClosed) -> dict[str, Any]:
+        node_id = closed.node_id
+        question = self._questions.get(node_id) or self._question(node_id, "")
+        qtype = self._open_question.qtype if self._open_question else ""
+        if self._open_question is not None and self._open_question.node_id == node_id:
+            self._open_question = None
+        responses, correct = closed.responses, closed.correct_count
+        tally = {str(k): int(v) for k, v in closed.tally.items()}
+        if qtype == "short_answer" and not self.options.private_data:
+            tally = {"correct": correct, "other": responses - correct}
+        result: dict[str, Any] = {
+            "completion": True,
+            "extensions": {
+                self._ext("responses"): responses,
+                self._ext("correct-count"): correct,
+                self._ext("closed"): closed.reason,
+                self._ext("tally"): tally,
+            },
+        }
+        if responses > 0:
+            result["score"] = {"scaled": round(correct / responses, 4), "raw": correct, "min": 0, "max": responses}
+        return self._statement(e, 0, "completed", self._agent("room"), question, self._context(parent=True), result)
 
 
 def statements(
@@ -280,8 +303,9 @@ def statements(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(event seq, statement) for every statement a session's events make, in order."""
     builder = StatementBuilder(session, options)
-    for e in events:
-        if e.type in SOURCE_TYPES:
+    for stored in events:
+        e = decode(stored)
+        if isinstance(e.event, SOURCE_EVENTS):
             for stmt in builder.feed(e):
                 yield e.seq, stmt
 

@@ -185,15 +185,16 @@ def _same_origin(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc == ws.headers.get("host")
 
 
-def create_app(db: Path, password: str | None = None) -> Starlette:
-    """The app on the store at `db`. The dashboard password: `password`, else $DUAL_TEACHER_LEAD_PASSWORD, else the
-    one set with `lead set-password` (scrypt hash in the store)."""
-    store = LeadStore(db)
-    secret = password or os.environ.get(PASSWORD_ENV)
-    hub = Hub(store, hash_password(secret) if secret else store.password_hash())
+class _LeadApp:
+    """The routes of the lead-teacher server over one `Hub` (see `create_app`)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        hub = self.hub
+
         async def flusher() -> None:
             while True:
                 await asyncio.sleep(FLUSH_S)
@@ -206,17 +207,18 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
         finally:
             task.cancel()
             hub.flush()
-            store.close()
+            hub.store.close()
 
-    def authed(request: Request) -> bool:
-        return hub.signed_in(request.cookies.get(COOKIE))
+    def authed(self, request: Request) -> bool:
+        return self.hub.signed_in(request.cookies.get(COOKIE))
 
-    async def index(request: Request) -> Response:
+    async def index(self, request: Request) -> Response:
         return FileResponse(
             STATIC / "index.html", headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
         )
 
-    async def login(request: Request) -> Response:
+    async def login(self, request: Request) -> Response:
+        hub = self.hub
         try:
             body = await request.json()
             given = str(body.get("password", ""))[:200]
@@ -241,26 +243,27 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
         )
         return resp
 
-    async def logout(request: Request) -> Response:
+    async def logout(self, request: Request) -> Response:
         token = request.cookies.get(COOKIE) or ""
-        hub.sessions.pop(token, None)
-        await asyncio.to_thread(hub.store.remove_dashboard_session, token)
+        self.hub.sessions.pop(token, None)
+        await asyncio.to_thread(self.hub.store.remove_dashboard_session, token)
         resp = JSONResponse({"ok": True})
         resp.delete_cookie(COOKIE)
         return resp
 
-    async def rooms(request: Request) -> Response:
-        if not authed(request):
+    async def rooms(self, request: Request) -> Response:
+        if not self.authed(request):
             return JSONResponse({"error": "sign in first"}, status_code=401)
-        hub.reload()
-        return JSONResponse({"rooms": [r.view() for r in hub.rooms.values()]})
+        self.hub.reload()
+        return JSONResponse({"rooms": [r.view() for r in self.hub.rooms.values()]})
 
-    async def stats(request: Request) -> Response:
-        if not authed(request):
+    async def stats(self, request: Request) -> Response:
+        if not self.authed(request):
             return JSONResponse({"error": "sign in first"}, status_code=401)
-        return JSONResponse(hub.stats())
+        return JSONResponse(self.hub.stats())
 
-    async def classroom_ws(ws: WebSocket) -> None:
+    async def classroom_ws(self, ws: WebSocket) -> None:
+        hub = self.hub
         auth = ws.headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
         classroom = hub.store.authenticate(token) if token else None
@@ -283,32 +286,10 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     break
-                text = msg.get("text")
-                if text is None or len(text) > MAX_MESSAGE_BYTES:
-                    key = "oversized_messages" if text is not None else "refused_messages"
-                    hub.counters[key] += 1
-                    await ws.close(code=1009 if text is not None else 1003)
+                close, has_snapshot = self._on_state(room, msg.get("text"), has_snapshot)
+                if close is not None:
+                    await ws.close(code=close)
                     break
-                try:
-                    data = StateMessage.model_validate_json(text)
-                except ValidationError:
-                    hub.counters["refused_messages"] += 1
-                    await ws.close(code=1008)
-                    break
-                if data.type == "snapshot":
-                    room.state = dict(data.state)
-                    has_snapshot = True
-                elif has_snapshot:
-                    room.state.update(data.state)
-                else:
-                    hub.counters["refused_messages"] += 1  # a delta before any snapshot: ignore it
-                    continue
-                room.ts, room.updated = data.ts, time.time()
-                room.messages += 1
-                room.bytes += len(text)
-                hub.counters["state_messages"] += 1
-                hub.dirty.add(room.id)
-                hub.broadcast(room, data.state if data.type == "delta" else room.state)
         except WebSocketDisconnect:
             pass
         finally:
@@ -316,7 +297,35 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
                 room.ws = None
                 hub.broadcast(room, {})
 
-    async def dashboard_ws(ws: WebSocket) -> None:
+    def _on_state(self, room: Room, text: str | None, has_snapshot: bool) -> tuple[int | None, bool]:
+        """One message of a classroom: (the close code when it is refused, else None; has a snapshot now)."""
+        hub = self.hub
+        if text is None or len(text) > MAX_MESSAGE_BYTES:
+            hub.counters["oversized_messages" if text is not None else "refused_messages"] += 1
+            return (1009 if text is not None else 1003), has_snapshot
+        try:
+            data = StateMessage.model_validate_json(text)
+        except ValidationError:
+            hub.counters["refused_messages"] += 1
+            return 1008, has_snapshot
+        if data.type == "snapshot":
+            room.state = dict(data.state)
+            has_snapshot = True
+        elif has_snapshot:
+            room.state.update(data.state)
+        else:
+            hub.counters["refused_messages"] += 1  # a delta before any snapshot: ignore it
+            return None, has_snapshot
+        room.ts, room.updated = data.ts, time.time()
+        room.messages += 1
+        room.bytes += len(text)
+        hub.counters["state_messages"] += 1
+        hub.dirty.add(room.id)
+        hub.broadcast(room, data.state if data.type == "delta" else room.state)
+        return None, has_snapshot
+
+    async def dashboard_ws(self, ws: WebSocket) -> None:
+        hub = self.hub
         if not hub.signed_in(ws.cookies.get(COOKIE)) or not _same_origin(ws):
             await ws.close(code=1008)
             return
@@ -331,14 +340,15 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     break
-                await _dashboard_command(ws, msg.get("text"))
+                await self._dashboard_command(ws, msg.get("text"))
         except WebSocketDisconnect:
             pass
         finally:
             hub.dashboards.discard(dash)
             sender.cancel()
 
-    async def _dashboard_command(ws: WebSocket, text: str | None) -> None:
+    async def _dashboard_command(self, ws: WebSocket, text: str | None) -> None:
+        hub = self.hub
         try:
             data = json.loads(text or "")
             room_id = str(data.pop("room"))
@@ -360,18 +370,25 @@ def create_app(db: Path, password: str | None = None) -> Starlette:
         await asyncio.to_thread(hub.store.log_command, room_id, command.model_dump(), delivered, time.time())
         await ws.send_text(json.dumps({"type": "ack", "id": command.id, "room": room_id, "delivered": delivered}))
 
+
+def create_app(db: Path, password: str | None = None) -> Starlette:
+    """The app on the store at `db`. The dashboard password: `password`, else $DUAL_TEACHER_LEAD_PASSWORD, else the
+    one set with `lead set-password` (scrypt hash in the store)."""
+    store = LeadStore(db)
+    secret = password or os.environ.get(PASSWORD_ENV)
+    lead = _LeadApp(Hub(store, hash_password(secret) if secret else store.password_hash()))
     routes = [
-        Route("/", index),
-        Route("/api/login", login, methods=["POST"]),
-        Route("/api/logout", logout, methods=["POST"]),
-        Route("/api/rooms", rooms),
-        Route("/api/stats", stats),
-        WebSocketRoute("/ws/classroom", classroom_ws),
-        WebSocketRoute("/ws/dashboard", dashboard_ws),
+        Route("/", lead.index),
+        Route("/api/login", lead.login, methods=["POST"]),
+        Route("/api/logout", lead.logout, methods=["POST"]),
+        Route("/api/rooms", lead.rooms),
+        Route("/api/stats", lead.stats),
+        WebSocketRoute("/ws/classroom", lead.classroom_ws),
+        WebSocketRoute("/ws/dashboard", lead.dashboard_ws),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.hub = hub
+    app = Starlette(routes=routes, lifespan=lead.lifespan)
+    app.state.hub = lead.hub
     return app
 
 

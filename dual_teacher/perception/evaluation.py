@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from dual_teacher.perception.pipeline import PerceptionConfig
+from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
 VARIANTS = ("before", "faces", "all")

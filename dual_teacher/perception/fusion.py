@@ -56,6 +56,7 @@ class FusedPerson:
     track_id: int | None
     raised: bool | None
     raised_by: tuple[str, ...]  # which cues said "raised" ("pose", "palm")
+    score: float = 0.0  # the surest cue's score
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,8 +193,9 @@ def fuse(
         raised: bool | None = bool(by) if (head.pose_raised is not None or head.source == "face") else None
         if raised is None and by:
             raised = True
-        people.append(FusedPerson(head.x, head.y, head.size, sources, head.track_id, raised, tuple(by)))
-        if len(sources) > 1 or max(h.score for h in g) >= c.sure_score:
+        score = max(h.score for h in g)
+        people.append(FusedPerson(head.x, head.y, head.size, sources, head.track_id, raised, tuple(by), score))
+        if len(sources) > 1 or score >= c.sure_score:
             low += 1
     extra = 0
     for w in weak_faces:

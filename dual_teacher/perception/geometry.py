@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -60,20 +61,24 @@ class Roi:
 
 
 class FramePyramid:
-    """An RGB frame (H, W, 3 uint8) as a Pillow image plus lazily built 2x reductions."""
+    """An RGB frame (H, W, 3 uint8) as a Pillow image plus lazily built 2x reductions. Crops may be taken
+    from several threads at once (a step's regions go through a `core.fanout.Fanout`): a level is built once."""
 
     def __init__(self, frame: npt.NDArray[np.uint8]) -> None:
         if frame.ndim != 3 or frame.shape[2] < 3:
             raise ValueError(f"expected an H x W x 3 RGB frame, got shape {frame.shape}")
         self.height, self.width = int(frame.shape[0]), int(frame.shape[1])
         self._levels: list[Image.Image] = [Image.fromarray(np.ascontiguousarray(frame[:, :, :3]), "RGB")]
+        self._lock = threading.Lock()
 
     def level(self, k: int) -> Image.Image:
-        while len(self._levels) <= k:
-            prev = self._levels[-1]
-            if prev.width < 4 or prev.height < 4:
-                break
-            self._levels.append(prev.reduce(2))
+        if k >= len(self._levels):
+            with self._lock:
+                while len(self._levels) <= k:
+                    prev = self._levels[-1]
+                    if prev.width < 4 or prev.height < 4:
+                        break
+                    self._levels.append(prev.reduce(2))
         return self._levels[min(k, len(self._levels) - 1)]
 
     def crop(self, roi: Roi, size: int) -> npt.NDArray[np.uint8]:

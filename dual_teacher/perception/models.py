@@ -98,22 +98,22 @@ class SsdDetector:
         self.nms_iou = nms_iou
         self.rebox = rebox
         self.anchors = generate_anchors(info.anchors)
-        self.calls = 0
 
-    def detect_tensor(self, rgb: npt.NDArray[np.uint8]) -> Detections:
-        """Detections in the model input's normalised coordinates (before NMS across regions)."""
+    def detect_tensor(self, rgb: npt.NDArray[np.uint8], min_score: float | None = None) -> Detections:
+        """Detections in the model input's normalised coordinates (before NMS across regions), scoring at
+        least `min_score` (default: the detector's own)."""
         out = self.runner.run({self.info.input_name: to_tensor(rgb, self.info.value_range)})
-        self.calls += 1
         raw_boxes, raw_scores = (out[0], out[1]) if out[0].shape[-1] > 1 else (out[1], out[0])
         size = (self.info.input_size, self.info.input_size)
-        dets = decode(raw_boxes, raw_scores, self.anchors, self.info.num_keypoints, size, self.min_score)
+        floor = self.min_score if min_score is None else min_score
+        dets = decode(raw_boxes, raw_scores, self.anchors, self.info.num_keypoints, size, floor)
         if self.rebox is not None:
             dets = self.rebox(dets)
         return weighted_nms(dets, self.nms_iou)
 
-    def detect(self, pyramid: FramePyramid, roi: Roi) -> Detections:
+    def detect(self, pyramid: FramePyramid, roi: Roi, min_score: float | None = None) -> Detections:
         """Detections in frame pixels for one (square, unrotated) region."""
-        dets = self.detect_tensor(pyramid.crop(roi, self.info.input_size))
+        dets = self.detect_tensor(pyramid.crop(roi, self.info.input_size), min_score)
         if len(dets) == 0:
             return dets
         return Detections(roi.boxes_to_frame(dets.boxes), roi.to_frame(dets.keypoints), dets.scores)
@@ -172,12 +172,10 @@ class OnnxBlazePose:
         inputs = contract.get("inputs") or [{"shape": [1, 256, 256, 3]}]
         self.input_size = int(inputs[0]["shape"][1])
         self.value_range = _input_range(contract)
-        self.calls = 0
 
     def landmarks(self, pyramid: FramePyramid, roi: Roi) -> PoseLandmarks:
         crop = pyramid.crop(roi, self.input_size)
         out = self.runner.run({self.input_name: to_tensor(crop, self.value_range)})
-        self.calls += 1
         raw = next(o for o in out if o.size == 195).reshape(39, 5)
         presence_score = float(next(o for o in out if o.size == 1).reshape(-1)[0])
         norm = raw[:, :2] / float(self.input_size)

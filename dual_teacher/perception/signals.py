@@ -19,7 +19,7 @@ import dataclasses
 from dual_teacher.core import events as ev
 from dual_teacher.perception.aggregates import AttentionAggregate, HeadCountSmoother, RaiseQueue
 from dual_teacher.perception.handraise import HysteresisConfig, RaiseHysteresis
-from dual_teacher.perception.pipeline import FrameResult
+from dual_teacher.perception.results import FrameResult
 
 
 @dataclasses.dataclass(frozen=True)

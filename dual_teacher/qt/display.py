@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
@@ -176,11 +177,16 @@ class DisplayModel(ViewModel):
 
     # ---- Display protocol ----------------------------------------------------------------------------------------
     def present(self, command: cmd.Command, now: float) -> None:
+        """Show `command` (`SHOWS` names the handler of each kind); the input stages' commands show nothing, and
+        a command the display has no handler for is an error (a test checks that every command has one)."""
         self.last_command = command
-        handler = getattr(self, f"_show_{type(command).__name__}", None)
-        if handler is not None:
-            handler(command, now)
-            self.refresh()
+        if type(command) in FOR_THE_INPUTS:
+            return
+        show = SHOWS.get(type(command))
+        if show is None:
+            raise TypeError(f"the classroom display has no handler for {type(command).__name__}")
+        show(self, command, now)
+        self.refresh()
 
     def _clear_card(self) -> None:
         self._set(
@@ -367,3 +373,34 @@ class DisplayModel(ViewModel):
     def stop(self) -> None:
         self._timer.stop()
         self.player.setSource(QUrl())
+
+
+_C = TypeVar("_C", bound=cmd.Command)
+_Show = Callable[[DisplayModel, Any, float], None]
+
+
+def _shows(kind: type[_C], show: Callable[[DisplayModel, _C, float], None]) -> tuple[type[cmd.Command], _Show]:
+    """A command class and its handler (typed together: the handler must take that class)."""
+    return kind, show
+
+
+# What the classroom display does with each command of the lesson engine.
+SHOWS: dict[type[cmd.Command], _Show] = dict(
+    [
+        _shows(cmd.PlayVideo, DisplayModel._show_PlayVideo),
+        _shows(cmd.ShowSlide, DisplayModel._show_ShowSlide),
+        _shows(cmd.ShowQuestion, DisplayModel._show_ShowQuestion),
+        _shows(cmd.RevealAnswer, DisplayModel._show_RevealAnswer),
+        _shows(cmd.ShowHandPoll, DisplayModel._show_ShowHandPoll),
+        _shows(cmd.UpdateCount, DisplayModel._show_UpdateCount),
+        _shows(cmd.ShowTimer, DisplayModel._show_ShowTimer),
+        _shows(cmd.ExtendDeadline, DisplayModel._show_ExtendDeadline),
+        _shows(cmd.PauseMedia, DisplayModel._show_PauseMedia),
+        _shows(cmd.ResumeMedia, DisplayModel._show_ResumeMedia),
+        _shows(cmd.ShowSummary, DisplayModel._show_ShowSummary),
+    ]
+)
+# Commands for perception and speech (count hands, listen for answers): nothing to show.
+FOR_THE_INPUTS: frozenset[type[cmd.Command]] = frozenset(
+    {cmd.OpenPoll, cmd.ClosePoll, cmd.ListenForAnswer, cmd.StopListening}
+)

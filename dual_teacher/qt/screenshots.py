@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 
@@ -28,6 +29,9 @@ from dual_teacher.lesson.schema import HandPollNode, QuestionNode, VideoNode
 from dual_teacher.qt.frames import LatestFrame
 from dual_teacher.runtime.live_policy import LivePolicyConfig
 from dual_teacher.runtime.session import InputStage
+
+if TYPE_CHECKING:
+    from dual_teacher.qt.classroom import Classroom
 
 log = logging.getLogger(__name__)
 
@@ -63,25 +67,8 @@ class _Step:
     after: Callable[[], None] = lambda: None
 
 
-def run_screenshots(
-    pack: LoadedPack, store: EventStore, inputs: Sequence[InputStage], lang: str, out_dir: Path
-) -> tuple[str, list[Shot]]:
-    """Run the tour; returns the session id and the shots (also listed in `out_dir/shots.json`)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from dual_teacher.qt.classroom import Classroom
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    room = Classroom(
-        pack,
-        store,
-        inputs,
-        lang=lang,
-        live_config=LivePolicyConfig(backoff_s=(120.0,)),  # stay in the fallback state for the picture
-        frame_painter=True,
-        meta={"screenshots": True, "practice": "screenshots"},
-    )
-    room.display_window.resize(*DISPLAY_SIZE)
-    room.console_window.resize(*CONSOLE_SIZE)
+def _tour_steps(room: Classroom, pack: LoadedPack) -> list[_Step]:
+    """The moments of the tour this pack has (a question, a hand poll, a video for the live stand-in)."""
     nodes = pack.manifest.nodes
     question = next((n for n in nodes if isinstance(n, QuestionNode) and n.choices), None) or next(
         (n for n in nodes if isinstance(n, QuestionNode)), None
@@ -176,6 +163,29 @@ def run_screenshots(
             windows=("console",),
         ),
     ]
+    return steps
+
+
+def run_screenshots(
+    pack: LoadedPack, store: EventStore, inputs: Sequence[InputStage], lang: str, out_dir: Path
+) -> tuple[str, list[Shot]]:
+    """Run the tour; returns the session id and the shots (also listed in `out_dir/shots.json`)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from dual_teacher.qt.classroom import Classroom
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    room = Classroom(
+        pack,
+        store,
+        inputs,
+        lang=lang,
+        live_config=LivePolicyConfig(backoff_s=(120.0,)),  # stay in the fallback state for the picture
+        frame_painter=True,
+        meta={"screenshots": True, "practice": "screenshots"},
+    )
+    room.display_window.resize(*DISPLAY_SIZE)
+    room.console_window.resize(*CONSOLE_SIZE)
+    steps = _tour_steps(room, pack)
 
     shots: list[Shot] = []
     tour = _TourState()

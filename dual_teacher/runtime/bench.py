@@ -52,8 +52,11 @@ from dual_teacher.inference.runner import OnnxRunner, available_providers
 from dual_teacher.inference.silero import load_silero_vad
 from dual_teacher.media.audio import ArraySource
 from dual_teacher.media.camera import CaptureConfig, CaptureThread, frames_reader, open_camera, video_fps
+from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.models import FACE_DETECTION, POSE_DETECTION, POSE_LANDMARKS
-from dual_teacher.perception.pipeline import FrameResult, PerceptionModels, RoomPerception, person_scale
+from dual_teacher.perception.people import person_scale
+from dual_teacher.perception.pipeline import RoomPerception
+from dual_teacher.perception.results import FrameResult
 from dual_teacher.runtime import bench_gate as gate
 from dual_teacher.runtime.bench_data import Clip, Stream, camera_streams, classroom_audio, display_video, speech_clips
 from dual_teacher.runtime.bench_html import SUMMARY_COLUMNS, render, summary_rows

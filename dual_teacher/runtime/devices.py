@@ -28,6 +28,7 @@ class DeviceStages:
     stages: list[Any]
     notes: list[str]
     profile: str
+    closers: list[Callable[[], None]] = dataclasses.field(default_factory=list)  # after the stages stop
 
     def stop(self) -> None:
         for stage in reversed(self.stages):
@@ -35,6 +36,8 @@ class DeviceStages:
                 stage.stop()
             except DualTeacherError as exc:
                 log.warning("stopping %s: %s", getattr(stage, "name", stage), exc)
+        for close in self.closers:
+            close()
 
 
 def speech_plan(config: AppConfig, pack_language: str, cli_lang: str | None = None) -> dict[Channel, ChannelPlan]:
@@ -76,19 +79,22 @@ def open_device_stages(
     notes = [f"hardware profile: {profile.name}"]
     notes += [f"  not {name}: {why}" for name, why in choice.passed_over if not why.startswith("needs")]
     stages: list[Any] = []
+    closers: list[Callable[[], None]] = []
     if camera is not None:
         try:
             from dual_teacher.media.camera import open_camera
-            from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception
+            from dual_teacher.perception.model_set import PerceptionModels
+            from dual_teacher.perception.pipeline import RoomPerception
+            from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads
             from dual_teacher.runtime.perception_stage import PerceptionStage
 
-            models = PerceptionModels.load(
-                threads=profile.threads,
-                providers=profile.ort_providers(),
-                variant=profile.model_variant,
-            )
+            providers = profile.ort_providers()
+            threads, workers = region_threads(profile.threads, [p for p, _ in providers])
+            models = PerceptionModels.load(threads=threads, providers=providers, variant=profile.model_variant)
             cam = open_camera(camera, fps=profile.camera.fps, width=profile.camera.width, height=profile.camera.height)
-            stage = PerceptionStage(cam, RoomPerception(models))
+            fanout = ThreadFanout(workers, name="perception-regions")
+            stage = PerceptionStage(cam, RoomPerception(models, fanout=fanout))
+            closers.append(fanout.close)
             stage.start()
             stages.append(stage)
             notes.append(f"camera {camera}: analysing on {', '.join(models.providers_in_use())}")
@@ -115,7 +121,7 @@ def open_device_stages(
             notes += [f"  {channels[c].describe()}" for c in ("room", "teacher") if c in speech.sources]
         except DualTeacherError as exc:
             notes.append(f"speech not used: {exc}")
-    return DeviceStages(stages, notes, profile.name)
+    return DeviceStages(stages, notes, profile.name, closers)
 
 
 def _device(spec: str) -> int | str:

@@ -35,7 +35,8 @@ from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.queues import DropOldestQueue
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.media.camera import CameraSource, CameraState, Frame
-from dual_teacher.perception.pipeline import FrameResult, RoomPerception, preview_poses
+from dual_teacher.perception.pipeline import RoomPerception
+from dual_teacher.perception.results import FrameResult, preview_poses
 from dual_teacher.perception.signals import RoomSignals, SignalsConfig
 from dual_teacher.runtime.health import HealthState, StageHealth
 

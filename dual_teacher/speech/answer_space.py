@@ -25,7 +25,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, format_number, match_answer
+from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, match_answer
+from dual_teacher.speech.spoken_numbers import format_number
 
 _EN_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _EN_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",

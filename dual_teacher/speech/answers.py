@@ -30,10 +30,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
-import unicodedata
 
 from dual_teacher.speech.guard import collapse_repeats
+from dual_teacher.speech.spoken_numbers import (
+    ALONE_ONLY,
+    CN_DIGITS,
+    UNITS,
+    SpokenNumber,
+    Token,
+    digit_value,
+    find_numbers,
+    format_number,
+    numbers_in,
+    without_fillers,
+    word_tokens,
+)
 from dual_teacher.speech.text import detokenize, is_cjk, tokenize
 
 
@@ -56,219 +67,6 @@ class AnswerMatch:
     confidence: float
 
 
-# ---- tokens -------------------------------------------------------------------------------------------
-_WORD = re.compile(r"-?\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Tok:
-    text: str  # case-folded
-    raw: str  # as written
-    pos: int  # order in the utterance
-    punct_after: bool
-
-
-def _tokens(text: str) -> list[_Tok]:
-    """Latin words and numbers (hyphens split "twenty-one"), single CJK characters."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
-    out: list[_Tok] = []
-    for m in _WORD.finditer(text):
-        raw = m.group(0)
-        after = text[m.end() : m.end() + 1]
-        punct = bool(after) and not after.isspace() and not after.isalnum()
-        if any(is_cjk(ch) for ch in raw):
-            for ch in raw:
-                out.append(_Tok(ch.casefold(), ch, len(out), False))
-            continue
-        out.append(_Tok(raw.casefold(), raw, len(out), punct))
-    return out
-
-
-_FILLERS = {"um", "uh", "er", "erm", "hmm", "mm", "ah", "oh", "嗯", "啊", "呃", "哦"}
-
-
-def _content(toks: list[_Tok]) -> list[_Tok]:
-    return [t for t in toks if t.text not in _FILLERS]
-
-
-# ---- numbers ------------------------------------------------------------------------------------------
-_UNITS = {
-    "zero": 0, "nought": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9,
-}  # fmt: skip
-_TEENS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-    "ninety": 90,
-}  # fmt: skip
-_SCALES = {"thousand": 1_000, "million": 1_000_000}
-_ALONE_ONLY = {"won": 1, "to": 2, "too": 2, "for": 4, "ate": 8}  # sound-alikes, accepted as a whole utterance
-_NEG = {"minus", "negative"}
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_CHARS = set(_CN_DIGITS) | set(_CN_UNITS) | {"万", "点", "负"}
-
-
-@dataclasses.dataclass(frozen=True)
-class _Num:
-    value: float
-    pos: int  # token index where it starts
-    end: int = -1  # token index after it (-1: pos + 1)
-
-    @property
-    def stop(self) -> int:
-        return self.pos + 1 if self.end < 0 else self.end
-
-
-def _is_num_word(t: str) -> bool:
-    return t in _UNITS or t in _TEENS or t in _TENS or t in _SCALES or t == "hundred"
-
-
-def _parse_english(toks: list[_Tok], i: int) -> tuple[float, int] | None:
-    """Parse an English number starting at token i; returns (value, next index)."""
-    j = i
-    sign = 1.0
-    if toks[j].text in _NEG and j + 1 < len(toks) and (_is_num_word(toks[j + 1].text) or _digit(toks[j + 1].text)):
-        sign, j = -1.0, j + 1
-        if (d := _digit(toks[j].text)) is not None:
-            return -d, j + 1
-    if toks[j].text == "a" and j + 1 < len(toks) and toks[j + 1].text in ("hundred", "thousand"):
-        j += 1
-    total, current, last, start = 0, 0, "", j
-    while j < len(toks):
-        t = toks[j].text
-        if t in _UNITS and last in ("", "ten", "hundred", "scale"):
-            current += _UNITS[t]
-            last = "unit"
-        elif t in _TEENS and last in ("", "hundred", "scale"):
-            current += _TEENS[t]
-            last = "teen"
-        elif t in _TENS and last in ("", "hundred", "scale"):
-            current += _TENS[t]
-            last = "ten"
-        elif t == "hundred" and last in ("", "unit", "teen", "ten"):
-            current = (current or 1) * 100
-            last = "hundred"
-        elif t in _SCALES and last in ("", "unit", "teen", "ten", "hundred"):
-            total += (current or 1) * _SCALES[t]
-            current, last = 0, "scale"
-        elif t == "and" and last in ("hundred", "scale") and j + 1 < len(toks) and _is_num_word(toks[j + 1].text):
-            pass
-        else:
-            break
-        j += 1
-    if j == start:
-        return None
-    value = float(total + current)
-    if j + 1 < len(toks) and toks[j].text == "point":
-        digits = []
-        k = j + 1
-        while k < len(toks) and toks[k].text in _UNITS:
-            digits.append(str(_UNITS[toks[k].text]))
-            k += 1
-        if digits:
-            value += float("0." + "".join(digits))
-            j = k
-    return sign * value, j
-
-
-def _digit(t: str) -> float | None:
-    if not t or not (t[0].isdigit() or (t[0] == "-" and len(t) > 1)):
-        return None
-    try:
-        return float(t.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _parse_chinese(s: str) -> float | None:
-    """A run of Chinese numeral characters: 十三, 一百零五, 两百, 三点五, 负三, 二零二五 (digit by digit)."""
-    sign = 1.0
-    if s.startswith("负"):
-        sign, s = -1.0, s[1:]
-    whole, _, frac = s.partition("点")
-    if not whole and not frac:
-        return None
-    if frac and any(ch not in _CN_DIGITS for ch in frac):
-        return None
-    if whole and all(ch in _CN_DIGITS for ch in whole) and len(whole) > 1:
-        value = float("".join(str(_CN_DIGITS[ch]) for ch in whole))
-    else:
-        total = section = number = 0
-        for ch in whole:
-            if ch in _CN_DIGITS:
-                number = _CN_DIGITS[ch]
-            elif ch in _CN_UNITS:
-                section += (number or 1) * _CN_UNITS[ch]
-                number = 0
-            elif ch == "万":
-                total += (section + number or 1) * 10_000
-                section = number = 0
-            else:
-                return None
-        value = float(total + section + number)
-    if frac:
-        value += float("0." + "".join(str(_CN_DIGITS[ch]) for ch in frac))
-    return sign * value
-
-
-def find_numbers(text: str) -> list[float]:
-    """Every number said in `text`, in order."""
-    return [n.value for n in _numbers(_tokens(text))]
-
-
-def _numbers(toks: list[_Tok]) -> list[_Num]:
-    out: list[_Num] = []
-    i = 0
-    while i < len(toks):
-        t = toks[i].text
-        if (d := _digit(t)) is not None:
-            out.append(_Num(d, i))
-            i += 1
-            continue
-        if t in _CN_CHARS and len(t) == 1:
-            j = i
-            while j < len(toks) and toks[j].text in _CN_CHARS:
-                j += 1
-            value = _parse_chinese("".join(x.text for x in toks[i:j]))
-            if value is not None:
-                out.append(_Num(value, i, j))
-                i = j
-                continue
-            i += 1
-            continue
-        parsed = _parse_english(toks, i)
-        if parsed is not None:
-            out.append(_Num(parsed[0], i, parsed[1]))
-            i = parsed[1]
-            continue
-        i += 1
-    content = _content(toks)
-    if not out and len(content) == 1 and content[0].text in _ALONE_ONLY:
-        out.append(_Num(float(_ALONE_ONLY[content[0].text]), content[0].pos))
-    return out
-
-
-def format_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 # ---- yes / no -----------------------------------------------------------------------------------------
 _YES_WORDS = {"yes", "yeah", "yep", "yup", "true", "right", "correct", "sure", "ok", "okay"}
 _NO_WORDS = {"no", "nope", "nah", "false", "wrong", "incorrect"}
@@ -280,7 +78,7 @@ _CN_TF: list[tuple[str, bool | None]] = [  # longest first; scanned over the Chi
 ]  # fmt: skip
 
 
-def _true_false(toks: list[_Tok]) -> list[tuple[bool, int]]:
+def _true_false(toks: list[Token]) -> list[tuple[bool, int]]:
     found: list[tuple[bool, int]] = []
     i = 0
     while i < len(toks):
@@ -317,10 +115,10 @@ _SOUNDALIKE = {
 }
 
 
-def _letter_mentions(toks: list[_Tok], keys: list[str]) -> list[tuple[str, int, float]]:
+def _letter_mentions(toks: list[Token], keys: list[str]) -> list[tuple[str, int, float]]:
     """(key, position, confidence) for each choice letter said."""
     lower = {k.casefold(): k for k in keys}
-    content = _content(toks)
+    content = without_fillers(toks)
     short = len(content) <= 2
     found: list[tuple[str, int, float]] = []
     for idx, tok in enumerate(content):
@@ -342,13 +140,13 @@ def _letter_mentions(toks: list[_Tok], keys: list[str]) -> list[tuple[str, int, 
     return found
 
 
-def _choice_text_mentions(toks: list[_Tok], choices: tuple[tuple[str, str], ...]) -> list[tuple[str, int, float]]:
-    nums = _numbers(toks)
+def _choice_text_mentions(toks: list[Token], choices: tuple[tuple[str, str], ...]) -> list[tuple[str, int, float]]:
+    nums = numbers_in(toks)
     words = [t.text for t in toks]
     found: list[tuple[str, int, float]] = []
     for k, text in choices:
         target_nums = find_numbers(text)
-        choice_toks = [t.text for t in _tokens(text)]
+        choice_toks = [t.text for t in word_tokens(text)]
         if len(target_nums) == 1 and len(choice_toks) <= 3:
             found += [(k, n.pos, 0.9) for n in nums if math.isclose(n.value, target_nums[0])]
             continue
@@ -367,12 +165,12 @@ _NUM_CUES = [
     ["i", "think", "it's"], ["i", "think"], ["答", "案", "是"], ["是"], ["等", "于"], ["得"],
 ]  # fmt: skip
 _MEASURE = {"个", "只", "本", "块", "张", "条", "米", "岁", "次", "支", "颗", "朵", "天", "点"}
-_DIGIT_WORDS = {**{k: v for k, v in _UNITS.items() if k != "nought"}, "oh": 0}
+_DIGIT_WORDS = {**{k: v for k, v in UNITS.items() if k != "nought"}, "oh": 0}
 SHORT_WORDS = 6  # yes/no and choices count in utterances this short, or after a cue
 SHORT_CJK = 10
 
 
-def _digit_sequence(content: list[_Tok]) -> float | None:
+def _digit_sequence(content: list[Token]) -> float | None:
     """A number read digit by digit ("one seven", "6, 5", "八零二"): every content token one digit, 2-6 of them."""
     if not 2 <= len(content) <= 6:
         return None
@@ -382,28 +180,28 @@ def _digit_sequence(content: list[_Tok]) -> float | None:
             digits.append(str(_DIGIT_WORDS[t.text]))
         elif t.text.rstrip(",").isdigit() and len(t.text.rstrip(",")) == 1:
             digits.append(t.text.rstrip(","))
-        elif t.text in _CN_DIGITS and t.text != "两":
-            digits.append(str(_CN_DIGITS[t.text]))
+        elif t.text in CN_DIGITS and t.text != "两":
+            digits.append(str(CN_DIGITS[t.text]))
         else:
             return None
     return float("".join(digits))
 
 
-def _cued(toks: list[_Tok], pos: int) -> bool:
+def _cued(toks: list[Token], pos: int) -> bool:
     """True when the content words just before token `pos` end with a cue ("the answer is", "是")."""
-    before = [t.text for t in _content(toks) if t.pos < pos]
+    before = [t.text for t in without_fillers(toks) if t.pos < pos]
     return any(len(before) >= len(c) and before[-len(c) :] == c for c in _NUM_CUES)
 
 
-def _answer_numbers(toks: list[_Tok]) -> list[_Num]:
+def _answer_numbers(toks: list[Token]) -> list[SpokenNumber]:
     """The numbers that are an answer: the whole utterance, digit by digit, or after a cue."""
-    content = _content(toks)
+    content = without_fillers(toks)
     if not content:
         return []
     seq = _digit_sequence(content)
     if seq is not None:
-        return [_Num(seq, content[0].pos, content[-1].pos + 1)]
-    nums = _numbers(toks)
+        return [SpokenNumber(seq, content[0].pos, content[-1].pos + 1)]
+    nums = numbers_in(toks)
     first = content[0].pos
     out = []
     for n in nums:
@@ -411,29 +209,29 @@ def _answer_numbers(toks: list[_Tok]) -> list[_Num]:
         whole = n.pos <= first and (not tail or (len(tail) == 1 and tail[0].text in _MEASURE))
         if whole or _cued(toks, n.pos):
             out.append(n)
-    if not out and len(content) == 1 and content[0].text in _ALONE_ONLY:
-        out.append(_Num(float(_ALONE_ONLY[content[0].text]), content[0].pos))
+    if not out and len(content) == 1 and content[0].text in ALONE_ONLY:
+        out.append(SpokenNumber(float(ALONE_ONLY[content[0].text]), content[0].pos))
     return out
 
 
-def _is_short(toks: list[_Tok]) -> bool:
-    content = _content(toks)
+def _is_short(toks: list[Token]) -> bool:
+    content = without_fillers(toks)
     cjk = sum(1 for t in content if is_cjk(t.text))
     return len(content) - cjk <= SHORT_WORDS and cjk <= SHORT_CJK
 
 
-def _has_cue(toks: list[_Tok]) -> bool:
+def _has_cue(toks: list[Token]) -> bool:
     """A choice cue word ("option", "answer", "选") anywhere: "the answer is B" even in a longer sentence."""
     return any(t.text in _CUES or t.text in _CUE_NOUNS for t in toks)
 
 
-def _english_on_mandarin(toks: list[_Tok], request: AnswerRequest) -> bool:
+def _english_on_mandarin(toks: list[Token], request: AnswerRequest) -> bool:
     """English words heard on a Mandarin channel (choice letters and digits excepted)."""
     if request.language != "zh":
         return False
     keys = {k.casefold() for k, _ in request.choices}
-    for t in _content(toks):
-        if is_cjk(t.text) or _digit(t.text) is not None:
+    for t in without_fillers(toks):
+        if is_cjk(t.text) or digit_value(t.text) is not None:
             continue
         if t.text in keys and len(t.text) == 1:
             continue
@@ -450,8 +248,8 @@ def _last(found: list[tuple[str, int, float]]) -> AnswerMatch | None:
     return AnswerMatch(key, conf if len(distinct) == 1 else conf * 0.7)
 
 
-def _short_answer(toks: list[_Tok]) -> AnswerMatch | None:
-    content = _content(toks)
+def _short_answer(toks: list[Token]) -> AnswerMatch | None:
+    content = without_fillers(toks)
     words = [t.text for t in content]
     for prefix in (
         ["the", "answer", "is"], ["i", "think", "it's"], ["i", "think", "it", "is"], ["i", "think"], ["it's"],
@@ -471,8 +269,8 @@ def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0)
     """The answer heard in `text` for `request`, or None (see the module docstring)."""
     # a phrase said twice is one answer ("1, 7, 1, 7" is 17, "B B" is B)
     text = detokenize(collapse_repeats(tokenize(text), max_unigram=2, max_phrase=1).tokens)
-    toks = _tokens(text)
-    if not _content(toks) or _english_on_mandarin(toks, request):
+    toks = word_tokens(text)
+    if not without_fillers(toks) or _english_on_mandarin(toks, request):
         return None
     match: AnswerMatch | None
     if request.qtype in ("single_choice", "multiple_choice", "true_false") and not (_is_short(toks) or _has_cue(toks)):

@@ -46,6 +46,10 @@ def test_stream_lost_mid_lesson_falls_back_then_returns_to_live(qtbot, hls: Live
         assert room.display.onAir == "live"
         assert room.session.state.status == "paused"  # the AI lesson waits while the live teacher leads
         qtbot.wait(6_000)  # mid-lesson
+        # The planned lesson position the live teacher has reached, set rather than waited for: 10 s into the
+        # first segment (21 s long), so the fallback must land at 10 s or later in it, never at the start.
+        room._class_t0 = room.clock.monotonic() - 10.0
+        qtbot.wait(1_000)  # live frames after that moment: the last one before the cut is later than 10 s
 
         killed = time.monotonic()
         hls.stop()
@@ -56,7 +60,7 @@ def test_stream_lost_mid_lesson_falls_back_then_returns_to_live(qtbot, hls: Live
         lost = next(e for e in seen if isinstance(e, ev.LiveStreamLost))
         switched = next(e for e in seen if isinstance(e, ev.SourceSwitched) and e.source == "lesson")
         assert switched.reason == "fallback"
-        assert switched.node_id == "intro" and switched.offset_s > 3.0  # the matching position, not the start
+        assert switched.node_id == "intro" and switched.offset_s >= 10.0  # the matching position, not the start
         assert room.session.state.status == "running" and room.session.state.node_id == "intro"
         assert room.display.mode == "video"
         qtbot.waitUntil(lambda: any(a["kind"] == "stream_lost" for a in room.console.alerts), timeout=2_000)
@@ -113,8 +117,11 @@ def test_a_silently_stalled_stream_is_caught_by_the_frame_watchdog(
         stall_fallback_s = room.display.lesson_ready_at - frozen
         lost = next(e for e in seen if isinstance(e, ev.LiveStreamLost))
         assert lost.reason == "stalled"
-        gaps = list(room.tick_gap_ms)[-40:]
-        assert max(gaps) < 2_000  # the GUI loop kept ticking through the stall and the switch
+        # The GUI loop kept ticking through the stall and the switch: its own freeze watchdog (runtime/freeze.py,
+        # a pure FreezeClock) never counted a blocked GUI thread. The longest gap between ticks is a measurement,
+        # written to the artifact below, not asserted here.
+        assert room.heartbeat.clock.freezes == 0
+        max_tick_gap_ms = max(list(room.tick_gap_ms)[-40:])
     finally:
         hls.thaw()
         room.close()
@@ -125,5 +132,6 @@ def test_a_silently_stalled_stream_is_caught_by_the_frame_watchdog(
     path = out / "live_fallback.json"
     result = json.loads(path.read_text()) if path.exists() else {}
     result["stall_fallback_s"] = round(stall_fallback_s, 3)
+    result["stall_max_tick_gap_ms"] = round(max_tick_gap_ms, 1)
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nstalled stream fallback: {stall_fallback_s:.2f} s")

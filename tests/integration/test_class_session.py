@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def test_simulated_class_is_deterministic_and_labelled(demo_pack_dir: Path, tmp_
         runs.append([(e.type, e.payload) for e in store.events(session.session_id)])
         report = build_report(store.session(session.session_id), store.events(session.session_id))  # type: ignore[arg-type]
         assert report.simulated_inputs
-        assert "simulated class" in render_html(report)
+        assert "simulated class" in render_html(report, tz=dt.UTC)
     assert runs[0] == runs[1]
 
 

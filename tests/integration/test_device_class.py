@@ -10,17 +10,16 @@ from dual_teacher.cli import main
 from dual_teacher.config import models_cache_dir
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.inference.registry import ModelRegistry
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, missing, require_data
 
 
 def test_camera_class_stores_room_signals(
     demo_pack_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     gif = SHARED_DATA / "video" / "classroom_omz_smart_classroom_demo.gif"
-    if not gif.is_file():
-        pytest.skip(f"shared evaluation data not found at {gif}")
+    require_data(gif)
     if ModelRegistry(models_cache_dir()).variants("pose_detection", False)[0].state != "ok":
-        pytest.skip("models are not built: run `dual-teacher models build`")
+        missing("models are not built: run `dual-teacher models build`")
     code = main(["--data-dir", str(tmp_path), "demo", "--headless", "--camera", str(gif), "--stop-after", "12"])
     out = capsys.readouterr().out
     assert code == 0, out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dual_teacher.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, needs_data
 from tests.unit.test_pack_validate import write_mp4
 
 H5P_DIR = REPO.parent / "shared" / "h5p"
@@ -26,7 +26,7 @@ EXPECTED: dict[str, tuple[str | None, int]] = {
     "interactive-content-2260.h5p": (None, 9),
     "invalid-language-file-json.h5p": ("H5P.GreetingCard-1.0/language/fr.json:1: library file is not valid JSON", 0),
 }
-pytestmark = pytest.mark.skipif(not H5P_DIR.is_dir(), reason=f"no H5P fixtures at {H5P_DIR}")
+pytestmark = needs_data(H5P_DIR)
 
 
 @pytest.fixture(scope="module")

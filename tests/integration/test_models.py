@@ -16,7 +16,7 @@ from dual_teacher.inference.registry import ModelRegistry, load_manifest
 from dual_teacher.inference.runner import OnnxRunner
 from dual_teacher.inference.whisper_models import expected_vocabulary
 from dual_teacher.runtime.model_verify import verify_models
-from tests.conftest import REPO
+from tests.conftest import REPO, missing
 
 BUILT = models_cache_dir()
 
@@ -29,7 +29,7 @@ def _built() -> ModelRegistry:
         for v in registry.variants(s.name, False)
         if v.variant == "fp32"
     ):
-        pytest.skip(f"models are not built in {BUILT}: run `dual-teacher models build` (the set-up commands do)")
+        missing(f"models are not built in {BUILT}: run `dual-teacher models build` (the set-up commands do)")
     return registry
 
 

@@ -10,26 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from dual_teacher.core.errors import ModelLoadError
-from dual_teacher.inference.registry import ModelRegistry
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import REPO, SHARED_DATA, needs_data, require_models
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not (SHARED_DATA / "images" / "ground_truth.tsv").is_file(),
-        reason=f"shared evaluation data not found at {SHARED_DATA}",
-    ),
+    needs_data(SHARED_DATA / "images" / "ground_truth.tsv"),
 ]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _models_built() -> None:
-    try:
-        for name in ("pose_detection", "pose_landmark_full", "face_detection_full_range_sparse"):
-            ModelRegistry().onnx_path(name)
-    except ModelLoadError as exc:
-        pytest.skip(f"perception models not built ({exc.message}): run `dual-teacher models build`")
+    require_models("pose_detection", "pose_landmark_full", "face_detection_full_range_sparse")
 
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -131,3 +122,18 @@ def test_train_raise_classifier_quick(tmp_path: Path) -> None:
     assert {"classifier", "rule"} == set(data["leave_one_source_out"])
     assert isinstance(data["classifier_beats_rule"], bool)
     assert "leave-one-source-out F1" in proc.stdout
+
+
+def test_tune_perception_quick(tmp_path: Path) -> None:
+    out = tmp_path / "tune.json"
+    proc = _run("tune_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert list(data["settings"]) == ["default", "detector 0.3"]
+    frames = data["in_sample"]["default"]["frames"]
+    assert frames > 0 and data["loso"]["frames"] == frames  # every held-out frame scored once
+    assert set(data["chosen_per_source"]) == set(data["sources"])
+    assert sum(data["sources"].values()) == frames
+    beats = data["loso_objective"] > data["default_objective"]
+    assert data["verdict"] == ("the choice beats the default" if beats else "keep the default")
+    assert "leave-one-source-out" in proc.stdout

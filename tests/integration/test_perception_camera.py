@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dual_teacher.core.clock import FakeClock
 from dual_teacher.core.errors import DeviceUnavailable
 from dual_teacher.media.camera import CaptureConfig, CaptureThread, open_camera
 from tests.conftest import SHARED_DATA
+from tests.conftest import needs_data as _needs_data
 
 GIF = SHARED_DATA / "video" / "classroom_omz_smart_classroom_demo.gif"
-needs_data = pytest.mark.skipif(not GIF.is_file(), reason=f"shared evaluation data not found at {SHARED_DATA}")
+needs_data = _needs_data(GIF)
 
 
 def _wait(cond: object, timeout: float = 20.0) -> bool:
@@ -71,22 +73,25 @@ def test_missing_devices_fail_fast_with_advice(spec: str, message: str) -> None:
 
 
 def test_a_lost_camera_is_retried_with_backoff_and_comes_back() -> None:
+    """On a simulated clock the retry delays are exact: 0.5 s, doubled, capped at 1.5 s; once the camera has
+    delivered frames, the next loss starts the backoff again at 0.5 s."""
+    clock = FakeClock(start_monotonic=100.0)
     calls: list[float] = []
 
     def flaky() -> Iterator[np.ndarray]:
-        calls.append(time.monotonic())
-        if len(calls) <= 3:
+        calls.append(clock.monotonic())
+        if len(calls) <= 4:
             raise OSError("device disconnected")
         yield from (np.zeros((4, 4, 3), np.uint8) for _ in range(5))
 
-    cam = CaptureThread("flaky", flaky, CaptureConfig(retry_initial_s=0.05, retry_max_s=1.0, live=True))
+    options = CaptureConfig(retry_initial_s=0.5, retry_max_s=1.5, live=True)
+    cam = CaptureThread("flaky", flaky, options, clock)
     cam.start()
-    assert _wait(lambda: cam.status().frames >= 5)
+    assert _wait(lambda: cam.status().frames >= 5 and len(calls) >= 6)
     cam.stop()
     assert cam.join(5)
-    gaps = np.diff(calls[:4])
-    assert len(calls) >= 4 and gaps[1] > gaps[0] * 1.5  # backoff doubles
-    assert cam.status().attempts >= 4
+    assert np.diff(calls[:6]).tolist() == pytest.approx([0.5, 1.0, 1.5, 1.5, 0.5], abs=1e-9)
+    assert cam.status().attempts >= 6
 
 
 def test_a_camera_that_never_works_gives_up_after_max_retries() -> None:

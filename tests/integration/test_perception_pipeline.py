@@ -16,16 +16,17 @@ from dual_teacher.core.errors import ModelLoadError
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.media.camera import CaptureConfig, CaptureThread, frames_reader, open_camera
-from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception
+from dual_teacher.perception.model_set import PerceptionModels
+from dual_teacher.perception.pipeline import RoomPerception
 from dual_teacher.runtime.perception_stage import PerceptionStage
 from dual_teacher.runtime.session import ClassSession
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, missing, needs_data
 
 IMAGES = SHARED_DATA / "images"
 VIDEO = SHARED_DATA / "video"
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES.is_dir(), reason=f"shared evaluation data not found at {SHARED_DATA}"),
+    needs_data(IMAGES),
 ]
 
 
@@ -34,7 +35,7 @@ def models() -> PerceptionModels:
     try:
         return PerceptionModels.load(threads=2)
     except ModelLoadError as exc:
-        pytest.skip(f"perception models not built ({exc.message}): run `dual-teacher models build`")
+        missing(f"perception models not built ({exc.message}): run `dual-teacher models build`")
 
 
 def _rgb(path: Path) -> np.ndarray:

@@ -3,6 +3,7 @@ reasons in plain words, never node ids or rule ids."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -38,7 +39,7 @@ def test_report_in_the_lessons_language_without_ids(
     store = EventStore(tmp_path / "events.sqlite")
     row = store.session(session_id)
     assert row is not None
-    page = render_html(build_report(row, store.events(row.id)))
+    page = render_html(build_report(row, store.events(row.id)), tz=dt.UTC)
     store.close()
     text = _visible_text(page)
     for w in words:

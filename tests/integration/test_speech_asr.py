@@ -17,11 +17,10 @@ from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, to_simp
 from dual_teacher.speech.pipeline import transcribe_offline
 from dual_teacher.speech.vad import SileroVad
 from tests.conftest import SHARED_DATA
+from tests.conftest import needs_data as _needs_data
 
 SPEECH = SHARED_DATA / "speech"
-needs_data = pytest.mark.skipif(
-    not (SPEECH / "references.tsv").is_file(), reason=f"shared evaluation data not found at {SPEECH}"
-)
+needs_data = _needs_data(SPEECH / "references.tsv")
 pytest.importorskip("faster_whisper", reason="the speech extra is not installed")
 
 

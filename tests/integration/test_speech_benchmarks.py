@@ -9,14 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import REPO, SHARED_DATA, needs_data
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not (SHARED_DATA / "speech" / "references.tsv").is_file(),
-        reason=f"shared evaluation data not found at {SHARED_DATA}",
-    ),
+    needs_data(SHARED_DATA / "speech" / "references.tsv"),
 ]
 pytest.importorskip("faster_whisper", reason="the speech extra is not installed")
 

@@ -19,12 +19,10 @@ from dual_teacher.runtime.session import ClassSession
 from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
 from dual_teacher.speech.asr import FasterWhisperTranscriber
 from dual_teacher.speech.text import is_cjk
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, needs_data
 
 SPEECH = SHARED_DATA / "speech"
-pytestmark = pytest.mark.skipif(
-    not (SPEECH / "references.tsv").is_file(), reason=f"shared evaluation data not found at {SPEECH}"
-)
+pytestmark = needs_data(SPEECH / "references.tsv")
 pytest.importorskip("faster_whisper", reason="the speech extra is not installed")
 
 PACK = """

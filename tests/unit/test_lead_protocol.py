@@ -90,7 +90,7 @@ def test_published_payload_keys_are_whitelisted() -> None:
     text = json.dumps(d)
     assert "41" not in text  # the anonymous track id stays inside the classroom
     assert "the lead teacher says" not in text and "eight" not in text  # no captions, no student speech
-    assert isinstance(d["attention"]["faces"], int)  # a count of faces looking at the display, nothing per face
+    assert d["attention"] == {"share": 0.8, "faces": 20}  # a count of faces looking at the display, nothing per face
     for word in FORBIDDEN_WORDS:
         assert not any(word in p.split(".")[-1] for p in paths), word
 

@@ -95,18 +95,9 @@ def test_lead_config_defaults_off() -> None:
     assert cfg.lead.remote_control is True and AppConfig().lead.url is None
 
 
-def test_cli_unwritable_store_and_busy_port_are_clear_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import socket
-
+def test_cli_unwritable_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     assert main(["lead", "classrooms", "--db", str(blocker / "lead.sqlite")]) == 2
     assert "pass --db with a writable file" in capsys.readouterr().err
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        assert main(["lead", "serve", "--port", str(port), "--db", str(tmp_path / "lead.sqlite")]) == 2
-    assert "choose another --port" in capsys.readouterr().err
+    # a busy --port: tests/integration/test_lead_cli_port.py (it binds a socket)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import pytest
 
+from dual_teacher.core import events as ev
 from dual_teacher.engagement import metrics as m
+from dual_teacher.engagement.recorded import Recorded
 
 
-@dataclasses.dataclass(frozen=True)
-class E:
-    mono: float
-    type: str
-    payload: dict[str, Any]
-
-
-def heads(*counts: int, every: float = 2.0) -> list[E]:
-    return [E(i * every, "HeadCountReported", {"count": c, "source": "t"}) for i, c in enumerate(counts)]
+def at(mono: float, event: ev.Event) -> Recorded:
+    return Recorded(0, mono, 1000.0 + mono, event)
 
 
 @pytest.mark.parametrize(
@@ -135,19 +127,39 @@ def test_nothing_measured_gives_no_score() -> None:
 
 def test_extract_signals_pairs_hands_and_closes_open_ones_at_the_end() -> None:
     events = [
-        E(10.0, "ClassStarted", {}),
-        E(11.0, "HandRaised", {"track_id": 1, "x": 0.2, "y": 0.3}),
-        E(12.0, "HandRaised", {"track_id": 1, "x": 0.2, "y": 0.3}),  # already up: ignored
-        E(13.0, "HandRaised", {"track_id": 2, "x": 0.7, "y": 0.1}),
-        E(15.0, "HandLowered", {"track_id": 1}),
-        E(16.0, "HandLowered", {"track_id": 9}),  # never raised: ignored
-        E(20.0, "AttentionMeasured", {"share": 1.7, "faces": 3}),  # clipped to [0, 1]
-        E(30.0, "ClassEnded", {"reason": "completed"}),
+        at(10.0, ev.ClassStarted("p", "t", 3)),
+        at(11.0, ev.HandRaised(1, 0.2, 0.3)),
+        at(12.0, ev.HandRaised(1, 0.2, 0.3)),  # already up: ignored
+        at(13.0, ev.HandRaised(2, 0.7, 0.1)),
+        at(15.0, ev.HandLowered(1)),
+        at(16.0, ev.HandLowered(9)),  # never raised: ignored
+        at(20.0, ev.AttentionMeasured(1.7, 3)),  # clipped to [0, 1]
+        at(30.0, ev.ClassEnded("completed")),
     ]
     sig = m.extract_signals(events)
     assert sig.duration_s == 20.0
-    assert [(h.track_id, h.start, h.end) for h in sig.hands] == [(1, 1.0, 5.0), (2, 3.0, 20.0)]
+    assert [(h.track_id, h.start, h.end, h.x, h.y) for h in sig.hands] == [
+        (1, 1.0, 5.0, 0.2, 0.3),
+        (2, 3.0, 20.0, 0.7, 0.1),
+    ]
     assert sig.attention == ((10.0, 1.0, 3),)
+
+
+def test_extract_signals_reads_head_counts_speech_and_closed_questions() -> None:
+    events = [
+        at(5.0, ev.HeadCountReported(-2)),  # never below 0
+        at(6.0, ev.HeadCountReported(21, low=20, high=22)),
+        at(7.0, ev.SpeechActivity("room", -1.0)),  # never below 0 s
+        at(8.0, ev.SpeechActivity("teacher", 4.5)),
+        at(9.0, ev.QuestionAsked("q", "numeric", "7 + 6?", (), ("13",), 20.0)),
+        at(12.0, ev.QuestionClosed("q", "time_up", 10, 7, 0.7, {"13": 7, "12": 3})),
+        at(13.0, ev.UnknownEvent("RetiredEvent", {"count": 99})),  # no reader matches it
+    ]
+    sig = m.extract_signals(events)
+    assert sig.head_counts == ((0.0, 0), (1.0, 21))
+    assert sig.speech == ((2.0, "room", 0.0), (3.0, "teacher", 4.5))
+    assert sig.questions == (m.QuestionCount("q", 7.0, "time_up", 10, 7),)
+    assert sig.duration_s == 8.0
 
 
 def test_timeline_counts_the_most_hands_up_at_once_per_step() -> None:
@@ -177,3 +189,19 @@ def test_window_metrics_counts_the_question_closing_at_the_window_end() -> None:
     assert inside.participation.questions == 1 and after.participation.questions == 0
     assert inside.attendance.median_head_count == 10.0  # no head count inside: the lesson's
     assert inside.attendance.rate is None
+
+
+def test_a_stored_event_its_class_cannot_rebuild_is_decoded_as_unknown() -> None:
+    from dual_teacher.engagement.recorded import decode_all
+    from dual_teacher.engagement.store import StoredEvent
+
+    stored = [
+        StoredEvent(1, "s", 1.0, 11.0, "HandRaised", {"track_id": 4, "x": 0.5, "y": 0.25}),
+        StoredEvent(2, "s", 2.0, 12.0, "QuestionClosed", {"node_id": "q"}),  # fields missing (another version)
+        StoredEvent(3, "s", 3.0, 13.0, "NoLongerAnEvent", {"a": 1}),
+    ]
+    decoded = decode_all(stored)
+    assert decoded[0] == Recorded(1, 1.0, 11.0, ev.HandRaised(4, 0.5, 0.25))
+    assert decoded[1].event == ev.UnknownEvent("QuestionClosed", {"node_id": "q"})
+    assert decoded[2].event == ev.UnknownEvent("NoLongerAnEvent", {"a": 1})
+    assert m.extract_signals(decoded).questions == ()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageSequence
 
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import REPO, SHARED_DATA, needs_data
 
 PATH = REPO / "benchmarks" / "annotations" / "perception.json"
 SCENES = {"classroom_front", "cctv_ceiling", "from_behind", "low_resolution", "hard_negative", "other"}
@@ -71,7 +71,7 @@ def _size(key: str) -> tuple[int, int]:
         return img.size
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "images").is_dir(), reason="../shared/data is not present")
+@needs_data(SHARED_DATA / "images")
 def test_sizes_and_coverage() -> None:
     images = _doc()["images"]
     for key, entry in images.items():

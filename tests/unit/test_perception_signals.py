@@ -10,7 +10,7 @@ from dual_teacher.perception.aggregates import AttentionAggregate, HeadCountSmoo
 from dual_teacher.perception.geometry import Roi
 from dual_teacher.perception.handraise import HysteresisConfig
 from dual_teacher.perception.models import PoseLandmarks
-from dual_teacher.perception.pipeline import FrameResult, PersonResult
+from dual_teacher.perception.results import FrameResult, PersonResult
 from dual_teacher.perception.signals import RoomSignals, SignalsConfig
 
 

@@ -38,7 +38,7 @@ def test_number_words(n: int, en: str, zh: str) -> None:
 
 
 def test_number_words_round_trip_through_the_matcher() -> None:
-    from dual_teacher.speech.answers import find_numbers
+    from dual_teacher.speech.spoken_numbers import find_numbers
 
     for n in (0, 3, 12, 17, 40, 99, 105, 802, 1000, 2025):
         assert find_numbers(english_number(n)) == [n]

@@ -8,7 +8,8 @@ import pytest
 
 from dual_teacher.lesson.engine import LessonEngine
 from dual_teacher.lesson.schema import LessonPack
-from dual_teacher.speech.answers import AnswerRequest, find_numbers, match_answer
+from dual_teacher.speech.answers import AnswerRequest, match_answer
+from dual_teacher.speech.spoken_numbers import find_numbers
 
 ABC = AnswerRequest("q", "single_choice", (("A", "7"), ("B", "8"), ("C", "9")))
 WORDS = AnswerRequest("q", "single_choice", (("A", "apple"), ("B", "banana"), ("C", "ice cream"), ("D", "pear")))

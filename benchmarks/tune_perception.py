@@ -1,0 +1,162 @@
+"""Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
+
+    python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
+
+Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of
+`SETTINGS` (overrides of the pipeline's `PerceptionConfig`). Then, for each source (the repository or photo
+series a frame comes from, `source` in the annotations), the setting with the best objective on the *other*
+sources is chosen and scored on the held-out source; the held-out frames of all sources, pooled, give the
+leave-one-source-out figures of the tuning procedure. They are printed next to the default's figures on the
+same frames, with the setting each fold chose. Objective: people F1 (per-person matching) + raised-hand F1.
+The product changes a default only when the leave-one-source-out figures beat the default's; this script
+reports and changes nothing. Frames stay in memory; only the JSON is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+for p in (REPO, REPO / "benchmarks"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+from eval_perception import DEFAULT_ANNOTATIONS, evaluate, read_annotations, read_truth, summarise  # noqa: E402
+
+from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
+from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
+from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402
+from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads  # noqa: E402
+
+# name -> overrides of PerceptionConfig; "default" first. Kept small: every setting costs a full evaluation.
+SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "detector 0.3": {"detect_min_score": 0.3},
+    "detector 0.25": {"detect_min_score": 0.25},
+    "lone face 0.5": {"face_only_score": 0.5},
+    "presence 0.6": {"presence_min": 0.6},
+    "detector 0.3 + lone face 0.5": {"detect_min_score": 0.3, "face_only_score": 0.5},
+}
+
+
+def objective(rows: Sequence[dict[str, Any]]) -> float:
+    s = summarise(rows)
+    if not s.get("frames"):
+        return 0.0
+    p, r = s["people_precision"] or 0.0, s["people_recall"] or 0.0
+    people_f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return people_f1 + (s["raised_f1"] or 0.0)
+
+
+def loso(rows: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The held-out rows of every source under the setting chosen without it, and each source's choice."""
+    names = list(rows)
+    sources = sorted({r["source"] for r in rows[names[0]]})
+    held: list[dict[str, Any]] = []
+    chosen: dict[str, str] = {}
+    for src in sources:
+        scores = {n: objective([r for r in rows[n] if r["source"] != src]) for n in names}
+        best = max(names, key=lambda n: (scores[n], n == "default"))  # ties keep the default
+        chosen[src] = best
+        held += [r for r in rows[best] if r["source"] == src]
+    return held, chosen
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _line(label: str, s: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "figures": label,
+        "frames": s["frames"],
+        "people MAE": _fmt(s["people_mae"]),
+        "people P": _fmt(s["people_precision"]),
+        "people R (n)": f"{_fmt(s['people_recall'])} ({s['people_marked']})",
+        "raised P": _fmt(s["raised_precision"]),
+        "raised R": _fmt(s["raised_recall"]),
+        "raised F1": _fmt(s["raised_f1"]),
+        "raised (n)": s["raised_true"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
+    ap.add_argument("--out", type=Path, required=True, help="JSON results file")
+    ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
+    ap.add_argument("--quick", action="store_true", help="6 images, 2 settings (smoke run)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    truth = read_truth(args.data)
+    settings = dict(SETTINGS)
+    if args.quick:
+        truth = [t for t in truth if not t["file"].lower().endswith(".gif")][:6]
+        settings = dict(list(SETTINGS.items())[:2])
+    annotations = read_annotations(args.annotations)
+    started = time.perf_counter()
+    threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])
+    models = PerceptionModels.load(threads=threads)
+    with ThreadFanout(workers) as fan:
+        rooms = {
+            n: RoomPerception(models, dataclasses.replace(PerceptionConfig(), **o), fanout=fan)
+            for n, o in settings.items()
+        }
+        rows = evaluate(args.data, truth, annotations, rooms, 2 if args.quick else 6)
+    # per-person matched frames only: the objective and the folds need annotated frames with a source
+    rows = {n: [r for r in rs if r["matching"] == "per_person" and r["source"]] for n, rs in rows.items()}
+    held, chosen = loso(rows)
+    default_rows = rows["default"]
+    held_sources = Counter(r["source"] for r in held)
+    in_sample = {n: summarise(rs) for n, rs in rows.items()}
+    table = [_line(f"in-sample: {n}", s) for n, s in in_sample.items()]
+    table.append(_line("leave-one-source-out choice", summarise(held)))
+    print_table(
+        table,
+        [
+            "figures",
+            "frames",
+            "people MAE",
+            "people P",
+            "people R (n)",
+            "raised P",
+            "raised R",
+            "raised F1",
+            "raised (n)",
+        ],
+    )
+    picks = Counter(chosen.values())
+    print(f"{len(held_sources)} sources; each fold's choice: " + ", ".join(f"{n} x{k}" for n, k in picks.items()))
+    loso_obj, default_obj = objective(held), objective(default_rows)
+    verdict = "the choice beats the default" if loso_obj > default_obj else "keep the default"
+    print(
+        f"objective (people F1 + raised F1): leave-one-source-out {loso_obj:.3f}, default {default_obj:.3f}: {verdict}"
+    )
+    write_json(
+        args.out,
+        {
+            "settings": settings,
+            "in_sample": in_sample,
+            "loso": summarise(held),
+            "loso_objective": loso_obj,
+            "default_objective": default_obj,
+            "chosen_per_source": chosen,
+            "sources": dict(held_sources),
+            "verdict": verdict,
+            "quick": args.quick,
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

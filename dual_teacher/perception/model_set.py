@@ -1,0 +1,98 @@
+"""The perception models of one camera, each with its own ONNX Runtime session (made by the inference layer)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dual_teacher.inference.registry import ModelRegistry
+from dual_teacher.inference.runner import OnnxRunner
+from dual_teacher.perception.models import (
+    FACE_DETECTION,
+    PALM_DETECTION,
+    POSE_DETECTION,
+    POSE_LANDMARKS,
+    FaceOrientation,
+    OnnxBlazePose,
+    SsdDetector,
+    SsdModelInfo,
+    load_contracts,
+    pose_face_boxes,
+)
+
+
+class PerceptionModels:
+    """The three models, each with its own ONNX Runtime session (created by the inference layer)."""
+
+    def __init__(
+        self,
+        detector: SsdDetector,
+        landmarker: OnnxBlazePose,
+        faces: FaceOrientation | None,
+        runners: Sequence[OnnxRunner],
+        palms: SsdDetector | None = None,
+    ) -> None:
+        self.detector = detector
+        self.landmarker = landmarker
+        self.faces = faces
+        self.palms = palms
+        self.runners = list(runners)
+
+    @classmethod
+    def load(
+        cls,
+        registry: ModelRegistry | None = None,
+        threads: int = 2,
+        providers: Sequence[str | tuple[str, dict[str, Any]]] = ("CPUExecutionProvider",),
+        detect_min_score: float = 0.4,
+        with_faces: bool = True,
+        variant: str = "fp32",
+        allow_spinning: bool = True,
+        with_palms: bool = True,
+    ) -> PerceptionModels:
+        registry = registry or ModelRegistry()
+        names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
+        names += [PALM_DETECTION] if with_palms else []
+        contracts = load_contracts(names)
+        # allow_spinning=False: no spin-waiting between runs. Spinning is faster on idle cores (pose_detection
+        # 13 vs 21 ms here) but much slower when other work (speech recognition) shares the 2 cores.
+        config = {} if allow_spinning else {"session.intra_op.allow_spinning": "0"}
+        runners = {
+            n: OnnxRunner(
+                registry.onnx_path(n, variant),
+                providers=tuple(providers),
+                threads=threads,
+                name=n,
+                session_config=config,
+            )
+            for n in names
+        }
+        for r in runners.values():
+            r.warmup(2)
+        detector = SsdDetector(
+            runners[POSE_DETECTION],
+            SsdModelInfo.from_contract(contracts[POSE_DETECTION]),
+            min_score=detect_min_score,
+            rebox=pose_face_boxes,
+        )
+        landmarker = OnnxBlazePose(runners[POSE_LANDMARKS], contracts[POSE_LANDMARKS])
+        faces = None
+        if with_faces:
+            face_info = SsdModelInfo.from_contract(contracts[FACE_DETECTION])
+            faces = FaceOrientation(SsdDetector(runners[FACE_DETECTION], face_info, min_score=0.45))
+        palms = None
+        if with_palms:
+            palm_info = SsdModelInfo.from_contract(contracts[PALM_DETECTION])
+            palms = SsdDetector(runners[PALM_DETECTION], palm_info, min_score=0.5)
+        return cls(detector, landmarker, faces, list(runners.values()), palms)
+
+    def providers_in_use(self) -> list[str]:
+        used: list[str] = []
+        for r in self.runners:
+            for p in r.providers_in_use()[:1]:
+                if p not in used:
+                    used.append(p)
+        return used
+
+    def fell_back(self) -> bool:
+        return any(r.fell_back for r in self.runners)

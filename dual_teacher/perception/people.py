@@ -1,0 +1,120 @@
+"""One tracked pose person and the geometry that says whether landmarks are a person, and which one.
+
+Pure helpers of `RoomPerception` (pipeline.py): no models, no state beyond the `PoseTrack` record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from dual_teacher.perception.fusion import HeadCue
+from dual_teacher.perception.geometry import Roi
+from dual_teacher.perception.handraise import RaiseRule, raised_hand_position
+from dual_teacher.perception.models import LEFT_SHOULDER, NOSE, RIGHT_SHOULDER, PoseLandmarks
+from dual_teacher.perception.tracker import Box
+
+
+@dataclasses.dataclass
+class PoseTrack:
+    """A person the pose models follow: the region for their next landmarks, their last landmarks and
+    when, and the verdicts of the cues that look at them."""
+
+    track_id: int
+    roi: Roi
+    landmarks: PoseLandmarks | None = None
+    landmarks_at: float = -math.inf
+    face_at: float = -math.inf
+    raised: bool = False
+    confirmed: bool = False
+    face_tries: int = 0
+    best_presence: float = 0.0
+    palm_up: bool = False
+    palm_at: float = -math.inf
+
+
+def face_box_from_detection(box: npt.NDArray[np.float32]) -> Box:
+    return float(box[0]), float(box[1]), float(box[2]), float(box[3])
+
+
+def face_cue(box: npt.NDArray[np.float32], score: float) -> HeadCue:
+    """A face detection (box in frame pixels) as a head cue: its centre and its longer side."""
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    return HeadCue((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0), float(score), "face")
+
+
+def face_box_from_landmarks(lm: PoseLandmarks) -> Box:
+    """A square on the nose, side 1.2 x nose-to-mid-shoulder: about the size `pose_face_boxes` gives."""
+    nx, ny = lm.xy(NOSE)
+    mx = (lm.xy(LEFT_SHOULDER)[0] + lm.xy(RIGHT_SHOULDER)[0]) / 2
+    my = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
+    half = max(0.6 * math.hypot(nx - mx, ny - my), 2.0)
+    return nx - half, ny - half, nx + half, ny + half
+
+
+def person_scale(lm: PoseLandmarks) -> float:
+    shoulders = math.dist(lm.xy(LEFT_SHOULDER), lm.xy(RIGHT_SHOULDER))
+    mx = (lm.xy(LEFT_SHOULDER)[0] + lm.xy(RIGHT_SHOULDER)[0]) / 2
+    my = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
+    return max(shoulders, 1.6 * math.dist(lm.xy(NOSE), (mx, my)), 1.0)
+
+
+def same_person(a: PoseLandmarks, b: PoseLandmarks, tolerance: float = 0.35) -> bool:
+    """Two landmark sets on one person: the noses are within `tolerance` x the larger body scale.
+
+    Two people cannot share a nose position (neighbours sit about a shoulder width apart or more), while one
+    person found twice (in two tiles, or once more at a wrong scale around the head) keeps the nose in place
+    even when the rest of the second skeleton is off.
+    """
+    scale = max(person_scale(a), person_scale(b))
+    return math.dist(a.xy(NOSE), b.xy(NOSE)) < tolerance * scale
+
+
+def is_upright_person(lm: PoseLandmarks, presence_min: float, visibility: float, min_scale: float) -> bool:
+    """Presence high enough, head and shoulders seen, head above the shoulders, and a body scale of at least
+    `min_scale` pixels.
+
+    The region-based landmark model says "someone is here" with high presence on textures and on the
+    parts of a person (a hand, a back) too; requiring the nose and both shoulders to be visible, and a
+    plausible size, keeps the head count to people.
+    """
+    if lm.score < presence_min:
+        return False
+    if not all(lm.visible(i, visibility) for i in (NOSE, LEFT_SHOULDER, RIGHT_SHOULDER)):
+        return False
+    shoulders_y = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
+    if lm.xy(NOSE)[1] >= shoulders_y:  # head below the shoulders: not an upright (seated or standing) person
+        return False
+    return person_scale(lm) >= min_scale
+
+
+def nested_in(head: tuple[float, float, float], other: tuple[float, float, float]) -> bool:
+    """A head (x, y, size) inside another person's body below their head and smaller than it: a part of
+    them (hands held together, a forearm), the same test lone faces pass (fusion.plausible_lone_faces)."""
+    x, y, size = head
+    ox, oy, osize = other
+    return size < osize and 0.5 < (y - oy) / osize < 4.0 and abs(x - ox) < 1.2 * osize
+
+
+def rule_for(
+    rule: RaiseRule,
+    teacher_zone: tuple[float, float, float, float] | None,
+    lm: PoseLandmarks,
+    width: int,
+    height: int,
+) -> RaiseRule:
+    """The raise rule for one person: the "facing the camera" test only inside the teacher zone (someone
+    writing on the board); students seen from the side or above still raise hands."""
+    if teacher_zone is None:
+        return dataclasses.replace(rule, require_facing=False)
+    x, y = raised_hand_position(lm)
+    inside = teacher_zone[0] <= x / width <= teacher_zone[2] and teacher_zone[1] <= y / height <= teacher_zone[3]
+    return dataclasses.replace(rule, require_facing=inside)
+
+
+def seat_of(x: float, y: float, width: int, height: int) -> tuple[float, float]:
+    """A point in frame pixels as an anonymous seat position normalised to the frame (0..1)."""
+    return min(1.0, max(0.0, x / width)), min(1.0, max(0.0, y / height))

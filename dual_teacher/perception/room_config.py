@@ -1,0 +1,41 @@
+"""What `RoomPerception` looks for and how much work it does per frame (budgets, thresholds, which cues)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dual_teacher.perception.fusion import FusionConfig
+from dual_teacher.perception.handraise import RaiseRule
+from dual_teacher.perception.tiling import TilingConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class PerceptionConfig:
+    tiling: TilingConfig = dataclasses.field(default_factory=TilingConfig)
+    detect_every: int = 12  # each fine tile is scanned once per this many frames
+    detect_min_score: float = 0.4  # pose detector score a candidate person needs (landmarks then confirm it)
+    landmarks_per_frame: int = 8  # people refreshed per frame (round-robin beyond that)
+    faces_per_frame: int = 2
+    presence_min: float = 0.7  # pose presence of the region (MediaPipe uses 0.5 for one person in view)
+    upper_body_visibility: float = 0.5  # nose and both shoulders must be this visible to count a person
+    min_scale_fraction: float = 0.15  # body scale (shoulders) at least this x the smallest person findable
+    require_face: bool = False  # count a new track only once the face detector finds a face in its head region
+    confirm_tries: int = 3  # face checks before an unconfirmed track is dropped
+    confirm_per_frame: int = 4  # face checks of new tracks per frame (on top of faces_per_frame)
+    max_track_age_s: float = 1.5
+    rule: RaiseRule = dataclasses.field(default_factory=RaiseRule)
+    attention: bool = True
+    drop_nested: bool = True  # a pose "person" inside another person's body and smaller is a part of them
+    roi_from_detections: bool = True  # a tracked person found by the detector again takes the detection's region
+    roi_scale: float = 1.25  # landmark region around the body (MediaPipe's; 1.5 added false raises, see README)
+    face_count: bool = True  # faces from the full-range detector over face-sized tiles count people too
+    face_weak_score: float = 0.45  # unconfirmed faces between this and face_only_score widen the uncertainty
+    face_track_age_s: float = 5.0  # a face-only person is kept this long without being seen again
+    palm_cue: bool = True  # the palm detector above each head: raised hands the pose misses
+    palm_min_score: float = 0.6
+    shared_arm_reach: float = 1.0  # two raised wrists closer than this x the smaller body scale: one arm
+    palm_upright: float = 1.0  # fingers point up: wrist-to-finger rise >= this x sideways offset (45 deg)
+    face_only_score: float = 0.6  # a face no pose person confirms must be this sure to count on its own
+    palms_per_frame: int = 6  # heads whose palm region is checked per frame (round-robin), live
+    teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
+    fusion: FusionConfig = dataclasses.field(default_factory=FusionConfig)
