@@ -17,6 +17,7 @@ import dataclasses
 from typing import Any
 
 from dual_teacher.core import events as ev
+from dual_teacher.runtime.class_state import Hand
 from dual_teacher.runtime.session import STORE_STAGE
 from dual_teacher.speech.caption_safety import mask_unsafe_words
 
@@ -31,15 +32,6 @@ _SIDE_BY_SIDE = ("stage", "lead")  # alert kinds that do not replace each other
 def clock_text(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 60}:{s % 60:02d}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Hand:
-    track_id: int
-    x: float
-    y: float
-    since: float  # the clock's `now` when it rose
-    called: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +73,9 @@ class ConsoleState:
     lead_linked: bool = False
     remote_control: bool = True
 
+    def lesson_s(self, now: float) -> float:
+        return 0.0 if self.started_at is None else round(max(0.0, now - self.started_at), 1)
+
     def elapsed(self, now: float) -> str:
         return clock_text(now - self.started_at) if self.started_at is not None else "0:00"
 
@@ -95,7 +90,7 @@ def reduce(state: ConsoleState, event: ev.Event, now: float) -> ConsoleState:
         approx = event.source != "simulated" and (event.low is None or event.uncertain)
         return r(state, head_count=event.count, head_count_approx=approx)
     if isinstance(event, ev.HandRaised):
-        return r(state, hands=_raised(state.hands, event, now))
+        return r(state, hands=_raised(state.hands, event, state.lesson_s(now)))
     if isinstance(event, ev.HandLowered):
         return r(state, hands=tuple(h for h in state.hands if h.track_id != event.track_id))
     if isinstance(event, ev.TeacherCalledOnHand):
@@ -138,11 +133,11 @@ def talk_last_minute(state: ConsoleState, now: float, window_s: float = 60.0) ->
     return talk
 
 
-def _raised(hands: tuple[Hand, ...], e: ev.HandRaised, now: float) -> tuple[Hand, ...]:
+def _raised(hands: tuple[Hand, ...], e: ev.HandRaised, since: float) -> tuple[Hand, ...]:
     for i, h in enumerate(hands):
         if h.track_id == e.track_id:  # moved: keep its place in the queue
             return (*hands[:i], dataclasses.replace(h, x=e.x, y=e.y), *hands[i + 1 :])
-    return (*hands, Hand(e.track_id, e.x, e.y, now))
+    return (*hands, Hand(e.track_id, e.x, e.y, since))
 
 
 def _result(results: tuple[Result, ...], new: Result) -> tuple[Result, ...]:

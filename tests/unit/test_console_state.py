@@ -10,6 +10,7 @@ import pytest
 
 from dual_teacher.core import events as ev
 from dual_teacher.runtime import console_state as cs
+from dual_teacher.runtime.class_state import Hand
 from dual_teacher.runtime.console_state import DISPLAY_WINDOW, ConsoleState
 from dual_teacher.runtime.session import STORE_STAGE
 
@@ -65,8 +66,9 @@ def test_hand_queue(events: list[tuple[float, ev.Event]], expected: list[tuple[i
 
 
 def test_a_moved_hand_takes_its_new_seat_and_keeps_when_it_rose() -> None:
-    state = run([(1.0, ev.HandRaised(7, 0.2, 0.3)), (5.0, ev.HandRaised(7, 0.4, 0.6))])
-    assert state.hands == (cs.Hand(7, 0.4, 0.6, 1.0),)
+    started = [(10.0, ev.ClassStarted("p", "L", 1))]
+    state = run([*started, (11.0, ev.HandRaised(7, 0.2, 0.3)), (15.0, ev.HandRaised(7, 0.4, 0.6))])
+    assert state.hands == (Hand(7, 0.4, 0.6, 1.0),)  # rose 1 s into the lesson
 
 
 def kinds(state: ConsoleState) -> list[str]:
