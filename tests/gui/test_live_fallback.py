@@ -48,7 +48,7 @@ def test_stream_lost_mid_lesson_falls_back_then_returns_to_live(qtbot, hls: Live
         qtbot.wait(6_000)  # mid-lesson
         # The planned lesson position the live teacher has reached, set rather than waited for: 10 s into the
         # first segment (21 s long), so the fallback must land at 10 s or later in it, never at the start.
-        room._class_t0 = room.clock.monotonic() - 10.0
+        room.air.class_t0 = room.clock.monotonic() - 10.0
         qtbot.wait(1_000)  # live frames after that moment: the last one before the cut is later than 10 s
 
         killed = time.monotonic()
