@@ -45,7 +45,7 @@ from dual_teacher.lesson.engine import LessonEngine, answer_space
 from dual_teacher.lesson.schema import LessonPack, QuestionNode, text_in
 from dual_teacher.media.audio import ArraySource, decode_audio
 from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber
 from dual_teacher.speech.routing import plan_channels
 
 RATE = 16_000
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     try:
         for lang in args.lang:
-            transcriber = FasterWhisperTranscriber(AsrOptions.for_language(lang, cpu_threads=args.threads))
+            transcriber = FasterWhisperTranscriber(AsrConfig.for_language(lang, cpu_threads=args.threads))
             transcriber.warmup()
             print(f"\n{lang}: {'kind':10} {'clip':42} {'expected':>10} {'heard':>10} {'conf':>5} {'latency':>8}")
             for i, trial in enumerate(trials(lang, args.quick)):

@@ -43,7 +43,7 @@ from dual_teacher.inference.silero import load_silero_vad
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.media.audio import ArraySource, decode_audio
 from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber
 from dual_teacher.speech.text import key, tokenize
 from dual_teacher.speech.vad import SileroVad
 
@@ -248,20 +248,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--beam", type=int, default=5, help="beam size of final transcriptions")
     parser.add_argument(
-        "--encoder-context", type=float, default=AsrOptions().encoder_context_s, help="seconds; 30 = Whisper's window"
+        "--encoder-context", type=float, default=AsrConfig().encoder_context_s, help="seconds; 30 = Whisper's window"
     )
     parser.add_argument("--no-perception", action="store_true", help="skip the runs under perception load")
     args = parser.parse_args(argv)
     if not (args.data / "speech").is_dir():
         parser.error(f"{args.data}/speech not found (the shared evaluation data)")
     t_start = time.perf_counter()
-    options = AsrOptions.for_language(
+    options = AsrConfig.for_language(
         "en", cpu_threads=args.threads, beam_size=args.beam, encoder_context_s=args.encoder_context
     )
     transcriber = FasterWhisperTranscriber(options)
     transcriber.load()
     transcriber.warmup()
-    reference = FasterWhisperTranscriber(AsrOptions.for_language("en", cpu_threads=args.threads))
+    reference = FasterWhisperTranscriber(AsrConfig.for_language("en", cpu_threads=args.threads))
     vad_runner = load_silero_vad()
     utterances = load_utterances(args.data, args.quick)
     alignments = {name: reference.word_times(audio) for group in utterances.values() for name, audio in group}

@@ -49,7 +49,7 @@ if str(REPO) not in sys.path:
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.core.fanout import SERIAL, Fanout  # noqa: E402
 from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
-from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
+from dual_teacher.media.camera import CaptureConfig, CaptureThread  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
@@ -213,7 +213,7 @@ def hand_up_latency(
                     cut.append(time.monotonic())
                 yield f
 
-        camera = CaptureThread("bench", reader, CaptureOptions(fps=fps, live=False))
+        camera = CaptureThread("bench", reader, CaptureConfig(fps=fps, live=False))
         stage = PerceptionStage(camera, RoomPerception(models, config, fanout=fanout), keep_records=10_000)
         stage.start()
         raised_at = None

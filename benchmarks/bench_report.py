@@ -21,8 +21,9 @@ from typing import Any
 
 from dual_teacher.core import events as ev
 from dual_teacher.engagement import report as rp
-from dual_teacher.engagement.store import EventStore, StoreWriter
+from dual_teacher.engagement.store import EventStore
 from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json
+from dual_teacher.runtime.store_writer import StoreWriter
 
 SESSION = "bench-45min"
 CLASS_SIZE = 40

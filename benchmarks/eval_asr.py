@@ -3,7 +3,7 @@
     python benchmarks/eval_asr.py --data ../shared/data --out asr_eval.json [--quick]
 
 Each clip of DIR/speech/references.tsv goes through the live path's VAD gate, segmenter, faster-whisper
-adapter and guards (`dual_teacher.speech.stage.transcribe_offline`): finals only, on the CPU.
+adapter and guards (`dual_teacher.speech.pipeline.transcribe_offline`): finals only, on the CPU.
 
 Text normalisation (stated, applied to reference and hypothesis alike):
 - en: case-folded; "Mr./Mrs./Dr./St." spelled out; digits to English words ("8" -> "eight"); hyphens split;
@@ -52,9 +52,9 @@ from _common import (
 
 from dual_teacher.media.audio import decode_audio
 from dual_teacher.runtime.bench_stats import word_error_counts
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, to_simplified
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, to_simplified
+from dual_teacher.speech.pipeline import transcribe_offline
 from dual_teacher.speech.plain_whisper import PlainWhisper
-from dual_teacher.speech.stage import transcribe_offline
 from dual_teacher.speech.text import tokenize
 from dual_teacher.speech.vad import SileroVad
 
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for CTranslate2 (default 2)")
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument(
-        "--encoder-context", type=float, default=AsrOptions().encoder_context_s, help="seconds; 30 = Whisper's window"
+        "--encoder-context", type=float, default=AsrConfig().encoder_context_s, help="seconds; 30 = Whisper's window"
     )
     parser.add_argument("--no-zh", action="store_true", help="skip Mandarin (saves loading the base model)")
     parser.add_argument("--no-plain", action="store_true", help="skip the plain-library parity decode")
@@ -338,8 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
     common = {"cpu_threads": args.threads, "beam_size": args.beam, "encoder_context_s": args.encoder_context}
     transcribers = {
-        "en": FasterWhisperTranscriber(AsrOptions.for_language("en", **common)),
-        "zh": FasterWhisperTranscriber(AsrOptions.for_language("zh", **common)),
+        "en": FasterWhisperTranscriber(AsrConfig.for_language("en", **common)),
+        "zh": FasterWhisperTranscriber(AsrConfig.for_language("zh", **common)),
     }
     plains: dict[str, PlainWhisper | None] = {
         lang: None

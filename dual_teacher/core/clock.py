@@ -18,6 +18,10 @@ class Clock(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Wait up to `seconds` for `event` (a stop request); True when it is set."""
+        ...
+
 
 class RealClock:
     def monotonic(self) -> float:
@@ -29,6 +33,9 @@ class RealClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        return event.wait(max(0.0, seconds))
 
 
 class FakeClock:
@@ -56,6 +63,13 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.advance(max(0.0, seconds))
 
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Instant: the whole wait passes unless `event` is set already."""
+        if event.is_set():
+            return True
+        self.advance(max(0.0, seconds))
+        return event.is_set()
+
 
 class ScaledClock:
     """Real time sped up by `speed` (speed 10 = ten simulated seconds per real second)."""
@@ -76,3 +90,6 @@ class ScaledClock:
 
     def sleep(self, seconds: float) -> None:
         self._base.sleep(seconds / self._speed)
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        return self._base.wait(event, seconds / self._speed)

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import logging
 import sqlite3
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+from dual_teacher.core.backoff import Backoff
+from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.engagement import xapi
-from dual_teacher.engagement.store import SessionRow, StoredEvent, _session_row, connect
+from dual_teacher.engagement.store import SessionRow, connect, session_row, stored_event, transaction
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,7 @@ CREATE TABLE IF NOT EXISTS xapi_cursor (
 
 _COLUMNS = "id pack_id pack_title pack_path mode started_wall ended_wall end_reason app_version meta"
 SESSION_COLUMNS = ", ".join(f"s.{c}" for c in _COLUMNS.split())
-BACKOFF_BASE_S = 2.0
-BACKOFF_CAP_S = 300.0
-
-
-def backoff_s(attempts: int, base: float = BACKOFF_BASE_S, cap: float = BACKOFF_CAP_S) -> float:
-    """Wait before the next try after `attempts` failed ones: base x 2^(attempts-1), at most `cap`."""
-    return float(min(cap, base * 2.0 ** max(0, attempts - 1)))
+RETRY = Backoff(initial_s=2.0, cap_s=300.0)  # after n failed tries: 2 x 2^(n-1) s, at most 5 minutes
 
 
 class LrsError(Exception):
@@ -124,25 +118,20 @@ class DrainResult:
 
 
 class Outbox:
-    def __init__(self, path: Path, options: xapi.XapiOptions | None = None, wall: Callable[[], float] = time.time):
+    """`clock`: its wall time stamps and schedules the rows, its monotonic time is what `drain`'s deadline is on."""
+
+    def __init__(self, path: Path, options: xapi.XapiOptions | None = None, clock: Clock | None = None):
         self.path = path
         self.options = options or xapi.XapiOptions()
-        self._wall = wall
+        self.clock = clock or RealClock()
         self._conn = connect(path)
         self._conn.executescript(OUTBOX_SCHEMA)
 
     def close(self) -> None:
         self._conn.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._conn)
 
     # ---- stored events -> statements ---------------------------------------------------------------------------
     def enqueue(self, session_id: str | None = None, include_practice: bool = False) -> int:
@@ -158,7 +147,7 @@ class Outbox:
         ).fetchall()
         added = 0
         for r in rows:
-            row = _session_row(r[:11])
+            row = session_row(r[:11])
             if row.practice and not include_practice and session_id is None:
                 continue
             added += self._enqueue_session(row, int(r[11]))
@@ -167,8 +156,8 @@ class Outbox:
     def _enqueue_session(self, session: SessionRow, cursor: int) -> int:
         marks = ",".join("?" * len(xapi.SOURCE_TYPES))
         events = [
-            StoredEvent(seq, sid, mono, wall, etype, json.loads(payload))
-            for seq, sid, mono, wall, etype, payload in self._conn.execute(
+            stored_event(r)
+            for r in self._conn.execute(
                 "SELECT seq, session_id, mono, wall, type, payload FROM events"
                 f" WHERE session_id = ? AND type IN ({marks}) ORDER BY seq",
                 (session.id, *xapi.SOURCE_TYPES),
@@ -179,7 +168,7 @@ class Outbox:
         # The builder replays the whole session (its state: tracks seen, the open question); only statements of
         # events after the cursor are new. INSERT OR IGNORE: ids are deterministic, a repeat changes nothing.
         new = [(seq, s) for seq, s in xapi.statements(session, events, self.options) if seq > cursor]
-        now = self._wall()
+        now = self.clock.wall()
         with self._tx() as conn:
             before = conn.total_changes
             conn.executemany(
@@ -199,7 +188,7 @@ class Outbox:
     def stats(self) -> OutboxStats:
         counts = dict(self._conn.execute("SELECT state, COUNT(*) FROM xapi_outbox GROUP BY state").fetchall())
         due = self._conn.execute(
-            "SELECT COUNT(*) FROM xapi_outbox WHERE state = 'pending' AND next_attempt_wall <= ?", (self._wall(),)
+            "SELECT COUNT(*) FROM xapi_outbox WHERE state = 'pending' AND next_attempt_wall <= ?", (self.clock.wall(),)
         ).fetchone()[0]
         last = self._conn.execute(
             "SELECT last_error FROM xapi_outbox WHERE state = 'pending' AND last_error IS NOT NULL"
@@ -214,7 +203,7 @@ class Outbox:
         )
 
     def _due(self, limit: int, ignore_schedule: bool) -> list[tuple[str, str, int]]:
-        when = float("inf") if ignore_schedule else self._wall()
+        when = float("inf") if ignore_schedule else self.clock.wall()
         rows = self._conn.execute(
             "SELECT statement_id, body, attempts FROM xapi_outbox WHERE state = 'pending' AND next_attempt_wall <= ?"
             " ORDER BY event_seq, statement_id LIMIT ?",
@@ -223,7 +212,7 @@ class Outbox:
         return [(str(a), str(b), int(c)) for a, b, c in rows]
 
     def _mark_sent(self, ids: Sequence[str]) -> None:
-        now = self._wall()
+        now = self.clock.wall()
         with self._tx() as conn:
             conn.executemany(
                 "UPDATE xapi_outbox SET state = 'sent', sent_wall = ?, last_error = NULL WHERE statement_id = ?",
@@ -231,11 +220,11 @@ class Outbox:
             )
 
     def _mark_failed(self, rows: Sequence[tuple[str, str, int]], error: str) -> None:
-        now = self._wall()
+        now = self.clock.wall()
         with self._tx() as conn:
             conn.executemany(
                 "UPDATE xapi_outbox SET attempts = ?, next_attempt_wall = ?, last_error = ? WHERE statement_id = ?",
-                [(a + 1, now + backoff_s(a + 1), error, i) for i, _, a in rows],
+                [(a + 1, now + RETRY.delay(a + 1), error, i) for i, _, a in rows],
             )
 
     def _mark_rejected(self, statement_id: str, error: str) -> None:
@@ -254,9 +243,9 @@ class Outbox:
         deadline: float | None = None,
     ) -> DrainResult:
         """Send due statements in batches until none is due, a batch fails (then stop: the LRS is away), or
-        `deadline` (time.monotonic) passes. `ignore_schedule` sends what waits for its backoff too."""
+        `deadline` (the clock's monotonic time) passes. `ignore_schedule` sends what waits for its backoff too."""
         result = DrainResult()
-        while deadline is None or time.monotonic() < deadline:
+        while deadline is None or self.clock.monotonic() < deadline:
             rows = self._due(batch_size, ignore_schedule)
             if not rows:
                 break

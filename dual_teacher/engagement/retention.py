@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dual_teacher.engagement.outbox import OUTBOX_SCHEMA
-from dual_teacher.engagement.store import connect
+from dual_teacher.engagement.store import connect, transaction
 
 DAY_S = 86_400.0
 DEFAULT_RETENTION_DAYS = 140  # one school term
@@ -53,8 +53,7 @@ def purge_sessions(db: Path, session_ids: Sequence[str], reports_dir: Path | Non
         conn.executescript(OUTBOX_SCHEMA)
         conn.execute("PRAGMA secure_delete=ON")
         marks = ",".join("?" * len(session_ids))
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             found = [r[0] for r in conn.execute(f"SELECT id FROM sessions WHERE id IN ({marks})", tuple(session_ids))]
             events = conn.execute(f"DELETE FROM events WHERE session_id IN ({marks})", tuple(session_ids)).rowcount
             statements = conn.execute(
@@ -62,10 +61,6 @@ def purge_sessions(db: Path, session_ids: Sequence[str], reports_dir: Path | Non
             ).rowcount
             conn.execute(f"DELETE FROM xapi_cursor WHERE session_id IN ({marks})", tuple(session_ids))
             conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", tuple(session_ids))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         with contextlib.suppress(sqlite3.OperationalError):  # a reader holds the WAL: a later checkpoint does it
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

@@ -1,18 +1,17 @@
-"""The event store: SQLite in WAL mode, one row per event, written by one thread in batched commits.
+"""The event store: SQLite in WAL mode, one row per event. Storage only: no thread lives here.
 
-Durability: `synchronous=FULL` so a committed batch survives a killed process and a power cut. The
-writer never blocks the class: producers append to a bounded in-memory queue (drop-oldest, counted, at
-100 000 pending events: about 18 hours of a class with camera and microphone); a failing write (disk
-full, locked database) is rolled back and retried with backoff while the class goes on, and reported
-through `health()`.
+Durability: `synchronous=FULL` so a committed batch survives a killed process and a power cut. Events are
+written in batched commits by one writer thread, `runtime.store_writer.StoreWriter`, through this module's
+thread-free pieces: `write_pending` (one batch, one transaction), `spill_pending` (what could not be written,
+as JSON lines), the reserve file, `is_disk_full` and `describe_failure`.
 
 A full disk: the writer keeps a reserve file (`events.sqlite.reserve`, `RESERVE_BYTES`) beside the store
 and deletes it at the first "disk full", which gives the class room to go on recording; if the disk is
 still full, events wait in memory and are written when space returns. Whatever is still unwritten when
 the writer closes is spilled as JSON lines to the first folder that takes it (`spill_folders`), never
-dropped silently. Sizes measured with benchmarks/bench_report.py's 45-minute class (5,623 events): the
-store grew by 0.71 MB and the report took 0.18 MB; SQLite's write-ahead log can hold up to ~4 MB more
-between checkpoints, hence `CLASS_NEEDS_BYTES`.
+dropped silently; `import_spilled` (`dual-teacher data import`) puts them back. Sizes measured with
+benchmarks/bench_report.py's 45-minute class (5,623 events): the store grew by 0.71 MB and the report took
+0.18 MB; SQLite's write-ahead log can hold up to ~4 MB more between checkpoints, hence `CLASS_NEEDS_BYTES`.
 """
 
 from __future__ import annotations
@@ -26,14 +25,13 @@ import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from dual_teacher.core.errors import StorageError
 from dual_teacher.core.events import Event
-from dual_teacher.core.queues import DropOldestQueue
 
 log = logging.getLogger(__name__)
 
@@ -99,33 +97,40 @@ class StoredEvent:
         return Event.from_payload(self.type, self.payload)
 
 
+# ---- what waits to be written -------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
-class _Record:
+class PendingEvent:
     session_id: str
     mono: float
     wall: float
     type: str
-    payload: str
+    payload: str  # JSON
+
+    @classmethod
+    def of(cls, session_id: str, event: Event, mono: float, wall: float) -> PendingEvent:
+        payload = json.dumps(event.payload(), ensure_ascii=False, allow_nan=False)
+        return cls(session_id, mono, wall, event.kind, payload)
 
 
 @dataclasses.dataclass(frozen=True)
-class _SessionStart:
+class PendingSessionStart:
     """A session row that could not be written when the class opened (a full disk): written first, later."""
 
     values: tuple[Any, ...]
 
 
 @dataclasses.dataclass(frozen=True)
-class _SessionEnd:
+class PendingSessionEnd:
     session_id: str
     wall: float
     reason: str
 
 
-_Item = _Record | _SessionStart | _SessionEnd
+Pending = PendingEvent | PendingSessionStart | PendingSessionEnd
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the store at `path` (created with its schema if new), usable from any one thread."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -135,8 +140,20 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back when the body raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class EventStore:
-    """Reading side plus session bookkeeping. Writes of events go through `StoreWriter`."""
+    """Reading side plus session bookkeeping. Events are written in batches by `runtime.store_writer.StoreWriter`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -155,14 +172,8 @@ class EventStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self._lock, transaction(self._conn) as conn:
+            yield conn
 
     def create_session(
         self,
@@ -206,7 +217,7 @@ class EventStore:
                 "SELECT s.*, (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) FROM sessions s "
                 "ORDER BY started_wall DESC"
             ).fetchall()
-        return [_session_row(r) for r in rows]
+        return [session_row(r) for r in rows]
 
     def session(self, session_id: str, include_practice: bool = True) -> SessionRow | None:
         """The session with this id, or with this unique id prefix, or the newest for 'latest' (the newest real
@@ -227,7 +238,7 @@ class EventStore:
                 "SELECT seq, session_id, mono, wall, type, payload FROM events WHERE session_id = ? ORDER BY seq",
                 (session_id,),
             ).fetchall()
-        return [StoredEvent(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+        return [stored_event(r) for r in rows]
 
 
 _INSERT_SESSION = (
@@ -332,47 +343,132 @@ def import_spilled(db: Path, spill: Path) -> Imported:
     if spill.name.endswith(IMPORTED_SUFFIX):
         raise ValueError("this file was imported already")
     rows = [json.loads(line) for line in spill.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [item for item in map(pending_from_spill_row, rows) if item is not None]
     conn = connect(db)
-    added = 0
-    sessions: list[str] = []
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        for row in rows:
-            if "session" in row:
-                conn.execute(_INSERT_SESSION, tuple(row["session"]))
-            elif "session_end" in row:
-                end = row["session_end"]
-                conn.execute(
-                    "UPDATE sessions SET ended_wall = ?, end_reason = ? WHERE id = ?",
-                    (end["wall"], end["reason"], end["session_id"]),
-                )
-            elif "type" in row:
-                payload = json.dumps(row["payload"], ensure_ascii=False, allow_nan=False)
-                conn.execute(
-                    "INSERT INTO events (session_id, mono, wall, type, payload) VALUES (?, ?, ?, ?, ?)",
-                    (row["session_id"], row["mono"], row["wall"], row["type"], payload),
-                )
-                added += 1
-                if row["session_id"] not in sessions:
-                    sessions.append(row["session_id"])
-        conn.execute("COMMIT")
+        write_pending(conn, items)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     finally:
         conn.close()
+    events = [item for item in items if isinstance(item, PendingEvent)]
     moved = spill.with_name(spill.name + IMPORTED_SUFFIX)
     spill.rename(moved)
-    return Imported(added, tuple(sessions), moved)
+    return Imported(len(events), tuple(dict.fromkeys(e.session_id for e in events)), moved)
 
 
-def _is_full(exc: BaseException) -> bool:
+# ---- writing a batch (the writer thread's storage side) ---------------------------------------------------------
+def write_pending(conn: sqlite3.Connection, batch: Sequence[Pending]) -> None:
+    """Write `batch` in one transaction (rolled back if a row fails; a failed COMMIT leaves it to the caller)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for item in batch:
+            if isinstance(item, PendingEvent):
+                conn.execute(
+                    "INSERT INTO events (session_id, mono, wall, type, payload) VALUES (?, ?, ?, ?, ?)",
+                    (item.session_id, item.mono, item.wall, item.type, item.payload),
+                )
+            elif isinstance(item, PendingSessionStart):
+                conn.execute(_INSERT_SESSION, item.values)
+            else:
+                conn.execute(
+                    "UPDATE sessions SET ended_wall = ?, end_reason = ? WHERE id = ?",
+                    (item.wall, item.reason, item.session_id),
+                )
+    except BaseException:
+        with closing(conn.cursor()) as cur:
+            cur.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Close a transaction a failed COMMIT (SQLITE_FULL) can leave open: every later BEGIN would fail even
+    after space returns."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        log.debug("rollback after a failed write: %s", exc)
+
+
+def spill_row(item: Pending) -> dict[str, Any]:
+    """One line of a spill file."""
+    if isinstance(item, PendingEvent):
+        return {
+            "session_id": item.session_id,
+            "mono": item.mono,
+            "wall": item.wall,
+            "type": item.type,
+            "payload": json.loads(item.payload),
+        }
+    if isinstance(item, PendingSessionStart):
+        return {"session": list(item.values)}
+    return {"session_end": {"session_id": item.session_id, "wall": item.wall, "reason": item.reason}}
+
+
+def pending_from_spill_row(row: dict[str, Any]) -> Pending | None:
+    """The inverse of `spill_row` (None for a line of a kind it does not know)."""
+    if "session" in row:
+        return PendingSessionStart(tuple(row["session"]))
+    if "session_end" in row:
+        end = row["session_end"]
+        return PendingSessionEnd(end["session_id"], end["wall"], end["reason"])
+    if "type" in row:
+        payload = json.dumps(row["payload"], ensure_ascii=False, allow_nan=False)
+        return PendingEvent(row["session_id"], row["mono"], row["wall"], row["type"], payload)
+    return None
+
+
+def spill_pending(db: Path, items: Sequence[Pending], wall: float) -> tuple[Path, int] | None:
+    """Save what could not be written to `<store>-unsaved-<local time of wall>-<pid>.jsonl` in the first of
+    `spill_folders(db)` that takes it (fsynced). Returns the file and the number of events in it; None when
+    there was nothing to save or no folder took it."""
+    if not items:
+        return None
+    lines = [json.dumps(spill_row(item), ensure_ascii=False) for item in items]
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(wall))
+    name = f"{db.stem}-unsaved-{stamp}-{os.getpid()}.jsonl"
+    for folder in spill_folders(db):
+        target = folder / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with target.open("w", encoding="utf-8") as f:
+                f.write("\n".join(lines) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            log.warning("cannot spill unwritten events to %s: %s", target, exc)
+            with suppress(OSError):
+                target.unlink(missing_ok=True)
+            continue
+        count = sum(isinstance(i, PendingEvent) for i in items)
+        log.error("event store unwritable: %d events saved to %s", count, target)
+        return target, count
+    log.error("event store unwritable and no folder takes the %d unwritten events", len(items))
+    return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "full" in text or "no space" in text
 
 
-def _session_row(r: Sequence[Any]) -> SessionRow:
+def describe_failure(exc: sqlite3.Error) -> str:
+    """A failed write, in words for the console."""
+    text = str(exc)
+    if "full" in text.lower():
+        return "the disk is full: events are kept in memory until space is freed"
+    if "locked" in text.lower() or "busy" in text.lower():
+        return "the event store is busy (another program has it open); retrying"
+    return f"cannot write events ({text}); retrying"
+
+
+# ---- reading rows ---------------------------------------------------------------------------------------------
+def session_row(r: Sequence[Any]) -> SessionRow:
+    """A `SessionRow` from `SELECT s.*, <event count>` over the sessions table."""
     return SessionRow(
         id=r[0],
         pack_id=r[1],
@@ -388,238 +484,6 @@ def _session_row(r: Sequence[Any]) -> SessionRow:
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class WriterHealth:
-    pending: int
-    committed: int
-    dropped: int
-    failing_since: float | None
-    last_error: str | None
-    rejected: int = 0
-    disk_full: bool = False  # the last failure was a full disk
-    reserve_released: bool = False  # the reserve file was deleted to make room
-
-
-class StoreWriter:
-    """Owns one connection and one thread; batches everything queued in a short window into one commit."""
-
-    def __init__(
-        self,
-        path: Path,
-        max_pending: int = 100_000,
-        batch_window_s: float = 0.05,
-        on_commit: Callable[[int], None] | None = None,
-        reserve_bytes: int = RESERVE_BYTES,
-    ) -> None:
-        self.path = path
-        self._queue: DropOldestQueue[_Item] = DropOldestQueue(max_pending)
-        self._window = batch_window_s
-        self._on_commit = on_commit
-        self._committed = 0
-        self._failing_since: float | None = None
-        self._last_error: str | None = None
-        self._stop = threading.Event()
-        self._idle = threading.Condition()
-        self._in_flight = 0
-        self._retrying = 0
-        self._rejected_now = 0
-        self.rejected = 0  # events the database refused (constraint violations); logged, never retried
-        self._disk_full = False
-        self.reserve_released = False
-        self.spilled_to: Path | None = None  # where unwritten events went at close (a disk that stayed full)
-        self.spilled = 0
-        self._batch: list[_Item] = []
-        self._has_reserve = reserve_bytes > 0 and make_reserve(path, reserve_bytes)
-        self._thread = threading.Thread(target=self._run, name="event-store", daemon=True)
-        self._conn = connect(path)
-        self._thread.start()
-
-    def append(self, session_id: str, event: Event, mono: float, wall: float) -> None:
-        payload = json.dumps(event.payload(), ensure_ascii=False, allow_nan=False)
-        with self._idle:
-            self._in_flight += 1
-        self._queue.put_nowait(_Record(session_id, mono, wall, event.kind, payload))
-
-    def start_session(self, values: tuple[Any, ...]) -> None:
-        """Queue the session row (when `EventStore.create_session` failed on a full disk)."""
-        with self._idle:
-            self._in_flight += 1
-        self._queue.put_nowait(_SessionStart(values))
-
-    def end_session(self, session_id: str, wall: float, reason: str) -> None:
-        with self._idle:
-            self._in_flight += 1
-        self._queue.put_nowait(_SessionEnd(session_id, wall, reason))
-
-    def health(self) -> WriterHealth:
-        """`pending` counts queued events plus the batch being written or retried."""
-        return WriterHealth(
-            len(self._queue) + self._retrying,
-            self._committed,
-            self._queue.dropped,
-            self._failing_since,
-            self._last_error,
-            self.rejected,
-            self._disk_full,
-            self.reserve_released,
-        )
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything appended so far is committed; False on timeout (storage failing)."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._in_flight > self._queue.dropped and not self._stop.is_set():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(min(left, 0.1))
-        return True
-
-    def close(self, timeout: float = 10.0) -> bool:
-        """Write what is queued (waiting up to `timeout` for a failing disk), then stop. Anything still
-        unwritten is spilled to a JSON-lines file (`spilled_to`); False when that happened."""
-        ok = self.flush(timeout)
-        self._stop.set()
-        self._thread.join(timeout=timeout)
-        self._conn.close()
-        if not ok:
-            self._spill([*self._batch, *self._queue.drain()])
-        return ok
-
-    def _spill(self, items: list[_Item]) -> None:
-        if not items:
-            return
-        lines = [json.dumps(_spill_row(item), ensure_ascii=False) for item in items]
-        name = f"{self.path.stem}-unsaved-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.jsonl"
-        for folder in spill_folders(self.path):
-            target = folder / name
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                with target.open("w", encoding="utf-8") as f:
-                    f.write("\n".join(lines) + "\n")
-                    f.flush()
-                    os.fsync(f.fileno())
-            except OSError as exc:
-                log.warning("cannot spill unwritten events to %s: %s", target, exc)
-                with suppress(OSError):
-                    target.unlink(missing_ok=True)
-                continue
-            self.spilled_to, self.spilled = target, sum(isinstance(i, _Record) for i in items)
-            log.error("event store unwritable: %d events saved to %s", self.spilled, target)
-            return
-        log.error("event store unwritable and no folder takes the %d unwritten events", len(items))
-
-    def _rollback(self) -> None:
-        # A failed COMMIT (SQLITE_FULL) can leave the transaction open; every later BEGIN would then fail
-        # even after space returns.
-        try:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            log.debug("rollback after a failed write: %s", exc)
-
-    def _run(self) -> None:
-        backoff = 0.2
-        batch: list[_Item] = []
-        while True:
-            self._batch = batch
-            if not batch:
-                first = self._queue.get(timeout=0.1)
-                if first is None:
-                    if self._stop.is_set():
-                        return
-                    continue
-                time.sleep(self._window)
-                batch = [first, *self._queue.drain(5000)]
-                self._batch = batch
-            self._retrying = len(batch)
-            try:
-                try:
-                    self._write(batch)
-                except sqlite3.IntegrityError:
-                    # One bad row must not block the rest: write them one by one, refusing only the bad ones.
-                    self._write_each(batch)
-            except sqlite3.Error as exc:
-                self._rollback()
-                self._disk_full = _is_full(exc)
-                if self._disk_full and self._has_reserve and release_reserve(self.path):
-                    self._has_reserve = False
-                    self.reserve_released = True
-                    log.warning("disk full: released the reserve file beside %s, recording goes on", self.path)
-                    continue
-                if self._failing_since is None:
-                    self._failing_since = time.monotonic()
-                    log.error("event store write failed, will retry: %s", exc)
-                self._last_error = _describe(exc)
-                if self._stop.wait(backoff):
-                    return
-                backoff = min(backoff * 2, 5.0)
-                continue
-            backoff = 0.2
-            self._retrying = 0
-            self._failing_since = None
-            self._last_error = None
-            self._disk_full = False
-            self._committed += sum(1 for b in batch if isinstance(b, _Record)) - self._rejected_now
-            self._rejected_now = 0
-            with self._idle:
-                self._in_flight -= len(batch)
-                self._idle.notify_all()
-            if self._on_commit is not None:
-                self._on_commit(self._committed)
-            batch = []
-
-    def _write_each(self, batch: list[_Item]) -> None:
-        for item in batch:
-            try:
-                self._write([item])
-            except sqlite3.IntegrityError as exc:
-                self.rejected += 1
-                self._rejected_now += isinstance(item, _Record)
-                log.error("event store refused %s: %s", item, exc)
-
-    def _write(self, batch: list[_Item]) -> None:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for item in batch:
-                if isinstance(item, _Record):
-                    conn.execute(
-                        "INSERT INTO events (session_id, mono, wall, type, payload) VALUES (?, ?, ?, ?, ?)",
-                        (item.session_id, item.mono, item.wall, item.type, item.payload),
-                    )
-                elif isinstance(item, _SessionStart):
-                    conn.execute(_INSERT_SESSION, item.values)
-                else:
-                    conn.execute(
-                        "UPDATE sessions SET ended_wall = ?, end_reason = ? WHERE id = ?",
-                        (item.wall, item.reason, item.session_id),
-                    )
-        except BaseException:
-            with closing(conn.cursor()) as cur:
-                cur.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-
-def _spill_row(item: _Item) -> dict[str, Any]:
-    if isinstance(item, _Record):
-        return {
-            "session_id": item.session_id,
-            "mono": item.mono,
-            "wall": item.wall,
-            "type": item.type,
-            "payload": json.loads(item.payload),
-        }
-    if isinstance(item, _SessionStart):
-        return {"session": list(item.values)}
-    return {"session_end": {"session_id": item.session_id, "wall": item.wall, "reason": item.reason}}
-
-
-def _describe(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "full" in text.lower():
-        return "the disk is full: events are kept in memory until space is freed"
-    if "locked" in text.lower() or "busy" in text.lower():
-        return "the event store is busy (another program has it open); retrying"
-    return f"cannot write events ({text}); retrying"
+def stored_event(r: Sequence[Any]) -> StoredEvent:
+    """A `StoredEvent` from `SELECT seq, session_id, mono, wall, type, payload FROM events`."""
+    return StoredEvent(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]))

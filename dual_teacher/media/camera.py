@@ -5,7 +5,8 @@ Every source runs one named capture thread that decodes frames and puts them int
 the newest frame when it is ready, so a slow consumer never builds a backlog and always sees the present.
 
 A camera that fails to open or stops delivering is retried with exponential backoff (`retry_initial_s`
-doubling to `retry_max_s`); the capture thread never raises into the class. Its `status()` says what is
+doubling to `retry_max_s`, `core.backoff`), waited out on the source's clock; the capture thread never raises
+into the class. Its `status()` says what is
 happening (connecting, streaming, retrying, ended) with the last error, for the console and stage health.
 `check_available()` fails fast at start-up with `DeviceUnavailable` and advice when a device path or file
 does not exist.
@@ -31,6 +32,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from dual_teacher.core.backoff import Backoff
 from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.errors import DeviceUnavailable
 from dual_teacher.core.queues import LatestSlot
@@ -147,13 +149,17 @@ def video_fps(path: Path, default: float = 25.0) -> float:
 
 # ---- the capture thread ------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
-class CaptureOptions:
+class CaptureConfig:
     fps: float | None = None  # pace a file at this rate (None: as fast as decoded; live sources pace themselves)
     loop: bool = False  # replay a file or folder from the start when it ends
     retry_initial_s: float = 0.5
     retry_max_s: float = 10.0
     max_retries: int | None = None  # None: keep trying for as long as the class runs
     live: bool = True  # a live device or stream: losing it is retried; a file that ends just ends
+
+    @property
+    def retry(self) -> Backoff:
+        return Backoff(self.retry_initial_s, self.retry_max_s)
 
 
 class CaptureThread(CaptureWorker):
@@ -162,11 +168,11 @@ class CaptureThread(CaptureWorker):
     thread_prefix = "camera"
 
     def __init__(
-        self, name: str, reader: Reader, options: CaptureOptions | None = None, clock: Clock | None = None
+        self, name: str, reader: Reader, config: CaptureConfig | None = None, clock: Clock | None = None
     ) -> None:
         self.name = name
         self.reader = reader
-        self.options = options or CaptureOptions()
+        self.config = config or CaptureConfig()
         self.clock = clock or RealClock()
         self.slot: LatestSlot[Frame] = LatestSlot()
         CaptureWorker.__init__(self)
@@ -196,19 +202,7 @@ class CaptureThread(CaptureWorker):
             if error is not None:
                 self._error = error
 
-    def _wait(self, seconds: float) -> bool:
-        """Wait `seconds` on the source's clock (so a simulated clock replays the backoff at once), in slices of
-        at most 50 ms so that a stop is seen within them; False when asked to stop."""
-        until = self.clock.monotonic() + seconds
-        while not self._stop.is_set():
-            left = until - self.clock.monotonic()
-            if left <= 0:
-                return True
-            self.clock.sleep(min(left, 0.05))
-        return False
-
     def _main(self) -> None:
-        delay = self.options.retry_initial_s
         failures = 0
         while not self._stop.is_set():
             with self._lock:
@@ -224,27 +218,25 @@ class CaptureThread(CaptureWorker):
                 error = ""
             if self._stop.is_set():
                 break
-            if delivered >= 0 and not self.options.live:
-                if self.options.loop and delivered > 0:
+            if delivered >= 0 and not self.config.live:
+                if self.config.loop and delivered > 0:
                     continue
                 self._set("ended", error or None)
                 return
             if delivered > 0:  # it worked for a while: start the backoff again
-                delay = self.options.retry_initial_s
                 failures = 0
             failures += 1
-            if self.options.max_retries is not None and failures > self.options.max_retries:
+            if self.config.max_retries is not None and failures > self.config.max_retries:
                 self._set("ended", error or "stream ended")
                 return
             self._set("retrying", error or "stream ended")
-            if not self._wait(delay):
+            if self.clock.wait(self._stop, self.config.retry.delay(failures)):
                 break
-            delay = min(self.options.retry_max_s, delay * 2)
         self._set("stopped")
 
     def _pump(self) -> int:
         """Deliver frames until the reader ends; returns how many were delivered."""
-        interval = 1.0 / self.options.fps if self.options.fps else 0.0
+        interval = 1.0 / self.config.fps if self.config.fps else 0.0
         next_at: float | None = None
         delivered = 0
         for image in self.reader():
@@ -306,7 +298,7 @@ def open_camera(
     fps: float | None = None,
     loop: bool = False,
     clock: Clock | None = None,
-    options: CaptureOptions | None = None,
+    config: CaptureConfig | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> CaptureThread:
@@ -314,7 +306,7 @@ def open_camera(
     device or file is missing."""
     check_available(spec)
     device = parse_device(spec)
-    base = options or CaptureOptions()
+    base = config or CaptureConfig()
     if device is not None:
         opts = {"framerate": str(int(fps or 30))}
         if width and height:

@@ -41,13 +41,14 @@ from dual_teacher.engagement.store import EventStore, space_warning
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
 from dual_teacher.qt.camera import CameraSetupModel
-from dual_teacher.qt.console import DISPLAY_WINDOW, ConsoleModel
+from dual_teacher.qt.console import ConsoleModel
 from dual_teacher.qt.display import DisplayModel
 from dual_teacher.qt.frames import FrameSource, register_qml_types
 from dual_teacher.qt.i18n import install_translators
-from dual_teacher.qt.live import LiveLink, redact
+from dual_teacher.qt.live import LiveLink, OnAir
 from dual_teacher.qt.media import make_player
 from dual_teacher.resources import resource_dir
+from dual_teacher.runtime.console_state import DISPLAY_WINDOW
 from dual_teacher.runtime.freeze import GuiHeartbeat
 from dual_teacher.runtime.health import (
     GatedInput,
@@ -59,7 +60,7 @@ from dual_teacher.runtime.health import (
     is_simulated,
     session_health,
 )
-from dual_teacher.runtime.live import LessonTimeline, LinkDown, LinkUp, LivePolicyConfig, Retrying
+from dual_teacher.runtime.live_policy import LessonTimeline, LivePolicyConfig
 from dual_teacher.runtime.session import STORE_STAGE, ClassSession, InputStage
 from dual_teacher.runtime.supervisor import Position, format_beat, parse_resume
 
@@ -196,9 +197,7 @@ class Classroom(QObject):
         self.live = LiveLink(
             live_url or "", self.clock, make_player(self.engine, self, muted=True), live_config, parent=self
         )
-        self.live.on_up = self._live_up
-        self.live.on_down = self._live_down
-        self.live.on_retry = self._live_retry
+        self.air = OnAir(self.session, self.display, self.live, self.timeline, pack.manifest.start_id)
         analytic = [s for s in inputs if getattr(s, "gated", True)]  # the lead link is no camera or microphone
         simulated = bool(analytic) and all(is_simulated(s) for s in analytic)
         self.console = ConsoleModel(self, text_in(pack.manifest.title, lang), simulated)
@@ -208,11 +207,8 @@ class Classroom(QObject):
         self.camera = CameraSetupModel(camera_source)
         self.analytics_on = True
         self.captions_on = True
-        self._on_air = "lesson"
         if self.lead is not None and hasattr(self.lead, "lesson_controls_allowed"):
-            self.lead.lesson_controls_allowed = lambda: self._on_air == "lesson"
-        self._live_available = False
-        self._class_t0: float | None = None
+            self.lead.lesson_controls_allowed = lambda: self.air.source == "lesson"
         self._started = False
         self._ended_handled = False
         self.on_ended: Callable[[], None] = lambda: None
@@ -297,24 +293,22 @@ class Classroom(QObject):
         if self._resume is not None:
             self._start_resumed(self._resume)
         elif not self.live.configured:
-            self._start_lesson()
+            self.air.start_lesson()
         else:
-            self.session.open()
-            self._set_on_air("starting")
-            self.live.start()
+            self.air.start_live()
         low = space_warning(self.session.store.path.parent)  # the pre-flight check, shown on the console
         if low is not None:
             self.session.record(ev.StageAlert(STORE_STAGE, low, "warning"))
 
     def _start_resumed(self, at: Position) -> None:
         """Go on with a session after the display was restarted: the same node, the video at the same offset."""
-        self._start_lesson()
+        self.air.start_lesson()
         now = self.clock.monotonic()
         self.display.arm_offset(at.node_id, at.offset_s)
         self.session.submit(ev.TeacherJumped(at.node_id))
         self.session.tick()
         self._beat_node, self._node_since = at.node_id, now - at.offset_s
-        self._class_t0 = now - at.offset_s
+        self.air.class_t0 = now - at.offset_s
         text = "The classroom display froze and was restarted; the lesson goes on from where it was."
         self.session.record(ev.StageAlert("display", text, "warning"))
         if self.live.configured:
@@ -344,14 +338,8 @@ class Classroom(QObject):
         if self._started and not self.session.ended:
             self.live.start()
 
-    def _start_lesson(self) -> None:
-        self.session.start()
-        self._class_t0 = self.clock.monotonic()
-        self._set_on_air("lesson")
-        self.session.tick()
-
     def lesson_event(self, event: ev.Event) -> None:
-        if self._on_air != "lesson" and isinstance(event, _LESSON_CONTROLS):
+        if self.air.source != "lesson" and isinstance(event, _LESSON_CONTROLS):
             return  # the live teacher leads; the AI lesson waits
         self.session.submit(event)
 
@@ -359,14 +347,7 @@ class Classroom(QObject):
         self.session.submit(ev.TeacherCalledOnHand(track_id))
 
     def switch_source(self, source: str) -> None:
-        if source == self._on_air or self.session.ended or not self.live.configured:
-            return
-        if source == "live" and self._live_available:
-            self.session.submit(ev.TeacherSwitchedSource("live"))
-            self._go_live("teacher")
-        elif source == "lesson" and self._on_air == "live":
-            self.session.submit(ev.TeacherSwitchedSource("lesson"))
-            self._fall_back("teacher", self.clock.monotonic())
+        self.air.switch(source)
 
     def set_remote_control(self, on: bool) -> None:
         set_remote = getattr(self.lead, "set_remote_control", None)
@@ -380,11 +361,8 @@ class Classroom(QObject):
         for stage in self.gated:
             stage.set_analytics_enabled(on)
         self.session.submit(ev.TeacherResumedAnalytics() if on else ev.TeacherPausedAnalytics())
-        self.display.set_indicator(self._indicator() if on else "")
+        self.display.set_indicator(analytics_indicator(self.gated) if on else "")
         self.console.set_switches(self.analytics_on, self.captions_on)
-
-    def _indicator(self) -> str:
-        return analytics_indicator(self.gated)
 
     def set_captions(self, on: bool) -> None:
         self.captions_on = on
@@ -443,85 +421,22 @@ class Classroom(QObject):
         w.showNormal() if w.visibility() == QQuickWindow.Visibility.FullScreen else w.showFullScreen()
 
     def on_air(self) -> str:
-        return self._on_air
+        return self.air.source
 
     def live_status(self) -> dict[str, Any]:
-        if not self.live.configured:
-            return {"configured": False}
-        now = self.clock.monotonic()
-        retry = self.live.policy.retry_in(now)
-        status: dict[str, Any] = {
-            "configured": True,
-            "state": self.live.state,
-            "available": self._live_available,
-            "retry_in": -1 if retry is None else int(retry + 0.999),
-        }
-        if self._on_air == "live" and self._class_t0 is not None:
-            pos = self.timeline.locate(now - self._class_t0)
-            status["position"] = pos.node_id if pos is not None else ""
-        return status
+        return self.air.status()
 
     def health_rows(self) -> list[StageHealth]:
         rows = session_health(self.session)
         d = self.display
-        playing = d.mode == "video" and d.lessonReady and not d.paused and self._on_air == "lesson"
-        rows.insert(0, display_health(self.frames.fps(), playing or self._on_air == "live", self.display_hidden))
+        on_air = self.air.source
+        playing = d.mode == "video" and d.lessonReady and not d.paused and on_air == "lesson"
+        rows.insert(0, display_health(self.frames.fps(), playing or on_air == "live", self.display_hidden))
         if self.live.configured:
             states: dict[str, HealthState] = {"up": "ok", "connecting": "degraded", "waiting": "failed"}
             state = states.get(self.live.state, "off")
             rows.insert(1, StageHealth("live stream", state, fps=self.live.fps(), detail=self.live.state))
         return rows
-
-    # ---- the source on air ------------------------------------------------------------------------------------------
-    def _set_on_air(self, source: str) -> None:
-        self._on_air = source
-        self.display.set_on_air(source)
-        self.live.set_audible(source == "live")
-
-    def _live_up(self, up: LinkUp) -> None:
-        self.session.record(ev.LiveStreamConnected(redact(self.live.url), up.attempt))
-        if self._on_air == "starting":
-            self.session.start()
-            self.session.submit(ev.TeacherPaused())
-            self.session.tick()
-            self._class_t0 = self.clock.monotonic()
-            self._go_live("start")
-        else:
-            self._live_available = True
-
-    def _go_live(self, reason: str) -> None:
-        if self.session.state.status == "running":
-            self.session.submit(ev.TeacherPaused())
-            self.session.tick()
-        self._set_on_air("live")
-        self._live_available = True
-        self.session.record(ev.SourceSwitched("live", reason))
-
-    def _live_down(self, down: LinkDown) -> None:
-        self._live_available = False
-        self.session.record(ev.LiveStreamLost(down.reason, round(down.silent_s, 3)))
-        if self._on_air == "live":
-            self._fall_back("fallback", down.last_frame_at or self.clock.monotonic())
-        elif self._on_air == "starting":
-            self._start_lesson()
-            self.session.record(ev.SourceSwitched("lesson", "unavailable", self.pack.manifest.start_id))
-
-    def _live_retry(self, retry: Retrying) -> None:
-        self.session.record(ev.LiveStreamRetried(retry.attempt, retry.delay_s))
-
-    def _fall_back(self, reason: str, at: float) -> None:
-        """The AI lesson takes over where the live lesson was at clock time `at`."""
-        t0 = self._class_t0 if self._class_t0 is not None else at
-        pos = self.timeline.locate(at - t0)
-        if pos is None:
-            return
-        self.display.arm_offset(pos.node_id, pos.offset_s)
-        self.session.submit(ev.TeacherJumped(pos.node_id))
-        self.session.tick()
-        self._set_on_air("lesson")
-        self.session.record(
-            ev.SourceSwitched("lesson", reason, pos.node_id, pos.offset_s, round(pos.lesson_s, 3)),
-        )
 
     # ---- the GUI loop ------------------------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -550,7 +465,7 @@ class Classroom(QObject):
         if self.session.ended and not self._ended_handled:
             self._ended_handled = True
             self.live.stop()
-            self._set_on_air("lesson")
+            self.air.set("lesson")
             self.console.refresh(now)
             self.on_ended()
         self.tick_ms.append((time.perf_counter() - t0) * 1000)

@@ -8,8 +8,6 @@ console's controls; they go through `Controls` (the classroom), which turns them
 
 from __future__ import annotations
 
-import collections
-import dataclasses
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
@@ -18,22 +16,11 @@ from PySide6.QtGui import QDesktopServices
 from dual_teacher.core import events as ev
 from dual_teacher.lesson.schema import BranchNode, HandPollNode, QuestionNode, text_in
 from dual_teacher.qt.viewmodel import ViewModel, prop
+from dual_teacher.runtime import console_state as cs
+from dual_teacher.runtime.console_state import clock_text
 from dual_teacher.runtime.health import StageHealth
-from dual_teacher.runtime.live import LessonTimeline
-from dual_teacher.runtime.session import STORE_STAGE, ClassSession
-from dual_teacher.speech.caption_safety import mask_unsafe_words
-
-MAX_ALERTS = 6
-MAX_TRANSCRIPT = 40
-ATTENTION_POINTS = 120
-
-
-def clock_text(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return f"{s // 60}:{s % 60:02d}"
-
-
-DISPLAY_WINDOW = "display window"  # the stage name of alerts about the classroom display's window
+from dual_teacher.runtime.live_policy import LessonTimeline
+from dual_teacher.runtime.session import ClassSession
 
 
 class Controls(Protocol):
@@ -60,15 +47,6 @@ class Controls(Protocol):
     def quit(self) -> None: ...
     def ask_before_closing(self) -> bool: ...
     def next_lesson(self) -> None: ...
-
-
-@dataclasses.dataclass
-class _Hand:
-    track_id: int
-    x: float
-    y: float
-    since: float
-    called: bool = False
 
 
 class ConsoleModel(ViewModel):
@@ -122,14 +100,7 @@ class ConsoleModel(ViewModel):
     def __init__(self, controls: Controls, lesson_title: str, simulated: bool, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._c = controls
-        self._hands: collections.OrderedDict[int, _Hand] = collections.OrderedDict()
-        self._attention: collections.deque[float] = collections.deque(maxlen=ATTENTION_POINTS)
-        self._talk: collections.deque[tuple[float, str, float]] = collections.deque(maxlen=500)
-        self._alerts: list[dict[str, Any]] = []
-        self._alert_seq = 0
-        self._transcript: collections.deque[str] = collections.deque(maxlen=MAX_TRANSCRIPT)
-        self._started_at: float | None = None
-        self._results: dict[str, dict[str, Any]] = {}
+        self._state = cs.ConsoleState(store_folder=str(controls.session.store.path.parent))
         self._last_health = -10.0
         self._set(
             "status",
@@ -226,9 +197,9 @@ class ConsoleModel(ViewModel):
 
     @Slot()
     def callFirstHand(self) -> None:
-        waiting = [h for h in self._hands.values() if not h.called]
-        if waiting:
-            self._c.call_on_hand(waiting[0].track_id)
+        track_id = cs.first_waiting(self._state)
+        if track_id is not None:
+            self._c.call_on_hand(track_id)
 
     @Slot()
     def goLive(self) -> None:
@@ -295,63 +266,50 @@ class ConsoleModel(ViewModel):
 
     @Slot(int)
     def dismissAlert(self, alert_id: int) -> None:
-        self._alerts = [a for a in self._alerts if a["id"] != alert_id]
-        self._set("alerts", alerts=[dict(a) for a in self._alerts])
+        self._show(cs.dismiss(self._state, alert_id))
         self.flush()
 
-    # ---- events from the room and the lesson ---------------------------------------------------------------------
+    # ---- events from the room and the lesson (runtime.console_state reduces them) -------------------------------
     def on_event(self, e: ev.Event, now: float) -> None:
-        if isinstance(e, ev.ClassStarted):
-            self._started_at = now
-        elif isinstance(e, ev.HeadCountReported):
-            # a camera's count is "about N" unless its cues agreed (perception reports low == high then)
-            approx = e.source != "simulated" and (e.low is None or e.uncertain)
-            self._set("room", headCount=e.count, headCountApprox=approx)
-        elif isinstance(e, ev.HandRaised):
-            hand = self._hands.get(e.track_id)
-            if hand is None:
-                self._hands[e.track_id] = _Hand(e.track_id, e.x, e.y, now)
-            else:
-                hand.x, hand.y = e.x, e.y
-            self._publish_hands()
-        elif isinstance(e, ev.HandLowered):
-            if self._hands.pop(e.track_id, None) is not None:
-                self._publish_hands()
-        elif isinstance(e, ev.TeacherCalledOnHand):
-            if e.track_id in self._hands:
-                self._hands[e.track_id].called = True
-                self._publish_hands()
-        elif isinstance(e, ev.AttentionMeasured):
-            self._attention.append(max(0.0, min(1.0, e.share)))
-            self._set("room", attention=float(e.share), attentionFaces=e.faces, attentionHistory=list(self._attention))
-        elif isinstance(e, ev.SpeechActivity):
-            self._talk.append((now, e.source, e.seconds))
-        elif isinstance(e, ev.CaptionUpdated):
-            if e.final:
-                self._transcript.append(mask_unsafe_words(e.text))
-                self._set("captions", transcript=list(self._transcript), partial="")
-            else:
-                self._set("captions", partial=mask_unsafe_words(e.text))
-        elif isinstance(e, ev.QuestionClosed):
-            self._results[e.node_id] = {
-                "id": e.node_id,
-                "title": self._title(e.node_id),
-                "responses": e.responses,
-                "correct": e.correct_count,
-                "rate": -1.0 if e.correct_rate is None else e.correct_rate,
-            }
-            self._set("answers", results=list(self._results.values()))
-        elif isinstance(e, ev.HandPollClosed):
-            self._results[e.node_id] = {
-                "id": e.node_id,
-                "title": self._title(e.node_id),
-                "responses": e.peak,
-                "correct": -1,
-                "rate": -1.0,
-            }
-            self._set("answers", results=list(self._results.values()))
-        else:
-            self._alert_for(e, now)
+        self._show(cs.reduce(self._state, e, now))
+
+    def _show(self, new: cs.ConsoleState) -> None:
+        old, self._state = self._state, new
+        if new.head_count != old.head_count or new.head_count_approx != old.head_count_approx:
+            self._set("room", headCount=new.head_count, headCountApprox=new.head_count_approx)
+        if new.attention_history is not old.attention_history:
+            history = list(new.attention_history)
+            self._set("room", attention=new.attention, attentionFaces=new.attention_faces, attentionHistory=history)
+        if new.hands is not old.hands:
+            hands = [
+                {"order": i + 1, "trackId": h.track_id, "x": h.x, "y": h.y, "called": h.called}
+                for i, h in enumerate(new.hands)
+            ]
+            self._set("hands", hands=hands)
+        if new.transcript is not old.transcript or new.partial != old.partial:
+            self._set("captions", transcript=list(new.transcript), partial=new.partial)
+        if new.results is not old.results:
+            results = [
+                {
+                    "id": x.node_id,
+                    "title": self._title(x.node_id),
+                    "responses": x.responses,
+                    "correct": x.correct,
+                    "rate": x.rate,
+                }
+                for x in new.results
+            ]
+            self._set("answers", results=results)
+        if new.alerts is not old.alerts:
+            self._set("alerts", alerts=[self._alert_row(a) for a in new.alerts])
+        if new.lead_linked != old.lead_linked or new.remote_control != old.remote_control:
+            self._set("status", leadLinked=new.lead_linked, remoteControl=new.remote_control)
+
+    def _alert_row(self, a: cs.Alert) -> dict[str, Any]:
+        row = {"id": a.id, "kind": a.kind, "severity": a.severity, "time": a.time, **dict(a.args)}
+        if a.node_id is not None:
+            row["node"] = self._title(a.node_id) if a.node_id else ""
+        return row
 
     def _title(self, node_id: str) -> str:
         engine = self._c.session.engine
@@ -359,63 +317,6 @@ class ConsoleModel(ViewModel):
             return engine.title(engine.node(node_id))
         except KeyError:
             return node_id
-
-    def _publish_hands(self) -> None:
-        hands = [
-            {"order": i + 1, "trackId": h.track_id, "x": h.x, "y": h.y, "called": h.called}
-            for i, h in enumerate(self._hands.values())
-        ]
-        self._set("hands", hands=hands)
-
-    def _alert(self, kind: str, severity: str, now: float, **args: Any) -> None:
-        self._alert_seq += 1
-        self._alerts = [a for a in self._alerts if a["kind"] != kind or kind in ("stage", "lead")]
-        when = clock_text(now - self._started_at) if self._started_at is not None else ""
-        self._alerts.insert(0, {"id": self._alert_seq, "kind": kind, "severity": severity, "time": when, **args})
-        del self._alerts[MAX_ALERTS:]
-        self._set("alerts", alerts=[dict(a) for a in self._alerts])
-
-    def _resolve(self, *kinds: str) -> None:
-        self._alerts = [a for a in self._alerts if a["kind"] not in kinds]
-        self._set("alerts", alerts=[dict(a) for a in self._alerts])
-
-    def _alert_for(self, e: ev.Event, now: float) -> None:
-        if isinstance(e, ev.LiveStreamLost):
-            self._alert("stream_lost", "warning", now, reason=e.reason)
-        elif isinstance(e, ev.SourceSwitched) and e.source == "lesson" and e.reason in ("fallback", "unavailable"):
-            self._alert("fallback", "info", now, node=self._title(e.node_id) if e.node_id else "")
-        elif isinstance(e, ev.SourceSwitched) and e.source == "live":
-            self._resolve("stream_lost", "fallback", "live_back")
-        elif isinstance(e, ev.LiveStreamConnected) and e.attempt > 0:
-            self._resolve("stream_lost")
-            self._alert("live_back", "info", now)
-        elif isinstance(e, ev.StageAlert) and e.stage == STORE_STAGE:
-            if e.severity == "info":
-                self._resolve("disk_full", "disk_low")
-            else:
-                kind = "disk_full" if e.severity == "error" else "disk_low"
-                self._alert(kind, e.severity, now, where=str(self._c.session.store.path.parent))
-        elif isinstance(e, ev.StageAlert) and e.stage == DISPLAY_WINDOW:
-            if e.severity == "info":
-                self._resolve("display_closed")
-            else:
-                self._alert("display_closed", e.severity, now)
-        elif isinstance(e, ev.StageAlert):
-            kind = "camera_lost" if e.stage == "camera" else "stage"
-            self._alert(kind, e.severity, now, stage=e.stage, message=e.message)
-        elif isinstance(e, ev.TeacherPausedAnalytics):
-            self._alert("analytics_paused", "info", now)
-        elif isinstance(e, ev.TeacherResumedAnalytics):
-            self._resolve("analytics_paused")
-        elif isinstance(e, ev.LeadCommandReceived):  # every lead command is shown, acted on or not
-            self._alert("lead", "info", now, command=e.command, detail=e.detail, accepted=e.accepted)
-        elif isinstance(e, ev.LeadLinkChanged) and e.state == "down":
-            self._alert("lead_link", "warning", now, reason=e.reason)
-        elif isinstance(e, ev.LeadLinkChanged):
-            self._resolve("lead_link")
-            self._set("status", leadLinked=True)
-        elif isinstance(e, ev.RemoteControlSet):
-            self._set("status", leadLinked=True, remoteControl=e.enabled)
 
     # ---- pulled every GUI tick ------------------------------------------------------------------------------------
     def _tally_counts(self) -> dict[str, int]:
@@ -452,18 +353,13 @@ class ConsoleModel(ViewModel):
         )
         self._set(
             "clock",
-            elapsed=clock_text(now - self._started_at) if self._started_at is not None else "0:00",
+            elapsed=self._state.elapsed(now),
             secondsLeft=left,
             retryIn=int(live.get("retry_in", -1)),
         )
         self._refresh_question(node, s.phase)
         self._refresh_timeline(now)
-        cutoff = now - 60.0
-        talk: dict[str, float] = {}
-        for t, source, seconds in self._talk:
-            if t >= cutoff:
-                talk[source] = round(talk.get(source, 0.0) + seconds, 1)
-        self._set("room", talk=talk, handsUp=self._hands_up(node))
+        self._set("room", talk=cs.talk_last_minute(self._state, now), handsUp=self._hands_up(node))
         if now - self._last_health >= 1.0:
             self._last_health = now
             self._set("health", health=[self._health_row(r) for r in c.health_rows()])
@@ -483,7 +379,7 @@ class ConsoleModel(ViewModel):
         if isinstance(node, HandPollNode) and self._c.on_air() == "lesson":
             tally = self._c.session.state.results.get(node.id)
             return tally.hands if tally is not None else 0
-        return len(self._hands)
+        return len(self._state.hands)
 
     def _refresh_question(self, node: object, phase: str) -> None:
         if not isinstance(node, QuestionNode):

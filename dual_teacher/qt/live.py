@@ -3,24 +3,29 @@ watched by `LiveLinkPolicy`. Players are never made or destroyed per try: see `d
 
 A watchdog timer pulls the newest frame's timestamp from the video sink (no per-frame signal) and feeds the
 policy with new frames, errors and the end of the stream; the policy decides when the stream is lost and
-when to try again. What happens next (the AI lesson takes over, "back to live" is offered) is the
-classroom's business: it gets `on_up`, `on_down` and `on_retry` calls on the GUI thread.
+when to try again. `LiveLink` reports that with `on_up`, `on_down` and `on_retry` calls on the GUI thread.
+
+`OnAir` is what the classroom does with those calls: which lead teacher is on air (the AI lesson, the live
+stream, or "starting" while a stream connects), the switches between them and the events that record them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Slot
 from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
 
+from dual_teacher.core import events as ev
 from dual_teacher.core.clock import Clock
 from dual_teacher.qt.media import set_muted
-from dual_teacher.runtime.live import (
+from dual_teacher.runtime.live_policy import (
     Connect,
     Disconnect,
+    LessonTimeline,
     LinkAction,
     LinkDown,
     LinkUp,
@@ -28,6 +33,10 @@ from dual_teacher.runtime.live import (
     LivePolicyConfig,
     Retrying,
 )
+from dual_teacher.runtime.session import ClassSession
+
+if TYPE_CHECKING:
+    from dual_teacher.qt.display import DisplayModel
 
 log = logging.getLogger(__name__)
 
@@ -171,3 +180,112 @@ class LiveLink(QObject):
 
     def fps(self) -> float:
         return self.policy.fps(self.clock.monotonic())
+
+
+class OnAir:
+    """Which lead teacher is on air and the switches between them (see `dual_teacher.qt.classroom`)."""
+
+    def __init__(
+        self, session: ClassSession, display: DisplayModel, live: LiveLink, timeline: LessonTimeline, start_id: str
+    ) -> None:
+        self.session = session
+        self.display = display
+        self.live = live
+        self.timeline = timeline
+        self.clock = live.clock
+        self.start_id = start_id
+        self.source = "lesson"  # "lesson", "live" or "starting" (a stream connects; the lesson waits)
+        self.live_available = False  # the stream plays while the AI lesson is on air: "back to live" is offered
+        self.class_t0: float | None = None  # clock time the class started (the live lesson's timeline starts)
+        live.on_up = self._live_up
+        live.on_down = self._live_down
+        live.on_retry = self._live_retry
+
+    def set(self, source: str) -> None:
+        self.source = source
+        self.display.set_on_air(source)
+        self.live.set_audible(source == "live")
+
+    def start_live(self) -> None:
+        """The class waits for the stream (the display shows the welcome card); the AI lesson starts if it fails."""
+        self.session.open()
+        self.set("starting")
+        self.live.start()
+
+    def start_lesson(self) -> None:
+        self.session.start()
+        self.class_t0 = self.clock.monotonic()
+        self.set("lesson")
+        self.session.tick()
+
+    def switch(self, source: str) -> None:
+        """The teacher's switch (the console's button, or a lead command)."""
+        if source == self.source or self.session.ended or not self.live.configured:
+            return
+        if source == "live" and self.live_available:
+            self.session.submit(ev.TeacherSwitchedSource("live"))
+            self.go_live("teacher")
+        elif source == "lesson" and self.source == "live":
+            self.session.submit(ev.TeacherSwitchedSource("lesson"))
+            self.fall_back("teacher", self.clock.monotonic())
+
+    def status(self) -> dict[str, Any]:
+        if not self.live.configured:
+            return {"configured": False}
+        now = self.clock.monotonic()
+        retry = self.live.policy.retry_in(now)
+        status: dict[str, Any] = {
+            "configured": True,
+            "state": self.live.state,
+            "available": self.live_available,
+            "retry_in": -1 if retry is None else int(retry + 0.999),
+        }
+        if self.source == "live" and self.class_t0 is not None:
+            pos = self.timeline.locate(now - self.class_t0)
+            status["position"] = pos.node_id if pos is not None else ""
+        return status
+
+    def _live_up(self, up: LinkUp) -> None:
+        self.session.record(ev.LiveStreamConnected(redact(self.live.url), up.attempt))
+        if self.source == "starting":
+            self.session.start()
+            self.session.submit(ev.TeacherPaused())
+            self.session.tick()
+            self.class_t0 = self.clock.monotonic()
+            self.go_live("start")
+        else:
+            self.live_available = True
+
+    def go_live(self, reason: str) -> None:
+        if self.session.state.status == "running":
+            self.session.submit(ev.TeacherPaused())
+            self.session.tick()
+        self.set("live")
+        self.live_available = True
+        self.session.record(ev.SourceSwitched("live", reason))
+
+    def _live_down(self, down: LinkDown) -> None:
+        self.live_available = False
+        self.session.record(ev.LiveStreamLost(down.reason, round(down.silent_s, 3)))
+        if self.source == "live":
+            self.fall_back("fallback", down.last_frame_at or self.clock.monotonic())
+        elif self.source == "starting":
+            self.start_lesson()
+            self.session.record(ev.SourceSwitched("lesson", "unavailable", self.start_id))
+
+    def _live_retry(self, retry: Retrying) -> None:
+        self.session.record(ev.LiveStreamRetried(retry.attempt, retry.delay_s))
+
+    def fall_back(self, reason: str, at: float) -> None:
+        """The AI lesson takes over where the live lesson was at clock time `at`."""
+        t0 = self.class_t0 if self.class_t0 is not None else at
+        pos = self.timeline.locate(at - t0)
+        if pos is None:
+            return
+        self.display.arm_offset(pos.node_id, pos.offset_s)
+        self.session.submit(ev.TeacherJumped(pos.node_id))
+        self.session.tick()
+        self.set("lesson")
+        self.session.record(
+            ev.SourceSwitched("lesson", reason, pos.node_id, pos.offset_s, round(pos.lesson_s, 3)),
+        )

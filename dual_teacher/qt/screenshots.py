@@ -27,7 +27,7 @@ from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import HandPollNode, QuestionNode, VideoNode
 from dual_teacher.qt.frames import LatestFrame
-from dual_teacher.runtime.live import LivePolicyConfig
+from dual_teacher.runtime.live_policy import LivePolicyConfig
 from dual_teacher.runtime.session import InputStage
 
 if TYPE_CHECKING:

@@ -51,7 +51,7 @@ from dual_teacher.inference.registry import ModelRegistry
 from dual_teacher.inference.runner import OnnxRunner, available_providers
 from dual_teacher.inference.silero import load_silero_vad
 from dual_teacher.media.audio import ArraySource
-from dual_teacher.media.camera import CaptureOptions, CaptureThread, frames_reader, open_camera, video_fps
+from dual_teacher.media.camera import CaptureConfig, CaptureThread, frames_reader, open_camera, video_fps
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.models import FACE_DETECTION, POSE_DETECTION, POSE_LANDMARKS
 from dual_teacher.perception.people import person_scale
@@ -79,7 +79,7 @@ from dual_teacher.runtime.bench_stats import (
 )
 from dual_teacher.runtime.perception_stage import PerceptionStage
 from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber
 from dual_teacher.speech.plain_whisper import PlainWhisper, cuda_devices
 from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import SileroVad
@@ -359,7 +359,7 @@ class BenchRun:
                 if device == "cuda":
                     reasons.append("no CUDA device for CTranslate2: ASR on the CPU (int8)")
                 device, compute = "cpu", "int8"
-        options = AsrOptions.for_language("en", cpu_threads=profile.asr.threads, compute_type=compute, device=device)
+        options = AsrConfig.for_language("en", cpu_threads=profile.asr.threads, compute_type=compute, device=device)
         transcriber = FasterWhisperTranscriber(options)
         try:
             transcriber.load()
@@ -691,7 +691,7 @@ class BenchRun:
         fps = float(self.profile.camera.fps)
         stream = next((s for s in self.streams if s.kind == "video"), self.streams[0])
         camera = CaptureThread(
-            "classroom", frames_reader(list(stream.frames)), CaptureOptions(fps=fps, loop=True, live=False)
+            "classroom", frames_reader(list(stream.frames)), CaptureConfig(fps=fps, loop=True, live=False)
         )
         perception = PerceptionStage(camera, RoomPerception(self.models), keep_records=1_000_000)
         signal_, spans = classroom_audio(self.clips, duration)

@@ -18,7 +18,6 @@ import logging
 import random
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from dual_teacher.core import events as ev
+from dual_teacher.core.backoff import Backoff
+from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.core.queues import DropOldestQueue, LatestSlot
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.runtime.class_state import LESSON_T_STEP_S, ClassState, HealthSample, StageRow, reduce, to_dict
@@ -38,8 +39,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_AT_CAP = 10_000  # an attempt number far past any cap (the delay saturates; Backoff does not overflow)
 _IGNORED = (ev.Tick, ev.CaptionUpdated)  # high rate or private: never reach the state
 HEALTH_EVERY_S = 1.0
+RECONNECT = Backoff(initial_s=0.5, cap_s=30.0, jitter=0.2)
 
 
 @dataclasses.dataclass
@@ -77,17 +80,22 @@ class LeadLink:
         token: str,
         remote_control: bool = True,
         max_rate_hz: float = 2.0,
-        backoff_s: tuple[float, float] = (0.5, 30.0),
+        reconnect: Backoff = RECONNECT,
         ca_file: Path | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         """`ca_file`: a PEM bundle to trust for a wss:// server with a private (e.g. district) certificate
-        authority; by default the system's trusted authorities."""
+        authority; by default the system's trusted authorities. `clock` paces the sending thread and stamps
+        its messages; `rng` draws the reconnection jitter."""
         self.url = ws_url(url)
         self.ca_file = ca_file
         self._token = token
         self.remote_control = remote_control
         self.min_interval_s = 1.0 / max_rate_hz
-        self.backoff_s = backoff_s
+        self.reconnect = reconnect
+        self.clock = clock or RealClock()
+        self._rng = rng or random.Random()
         self.stats = LinkStats()
         self._state = ClassState(remote_control=remote_control)
         self._published: ClassState | None = None
@@ -186,22 +194,23 @@ class LeadLink:
     def _run(self) -> None:
         from websockets.exceptions import InvalidStatus, WebSocketException
 
-        delay = self.backoff_s[0]
+        failures = 0  # tries since the last one that connected; a refused token waits the longest
         latest: dict[str, Any] | None = None
         while not self._stop.is_set():
             try:
                 latest = self._session_once(latest)
-                delay = self.backoff_s[0]
+                failures = 1
             except InvalidStatus as exc:
                 self._down(f"refused: HTTP {exc.response.status_code}")
+                failures += 1
                 if exc.response.status_code in (401, 403):
                     self.stats.refused += 1
-                    delay = self.backoff_s[1]
+                    failures = max(failures, _AT_CAP)
             except (OSError, TimeoutError, WebSocketException) as exc:
                 self._down(f"{type(exc).__name__}: {exc}"[:160])
-            if self._stop.wait(delay * random.uniform(0.8, 1.2)):
+                failures += 1
+            if self.clock.wait(self._stop, self.reconnect.delay(failures, self._rng)):
                 break
-            delay = min(self.backoff_s[1], delay * 2)
 
     def _down(self, reason: str) -> None:
         self.stats.failures += 1
@@ -239,13 +248,13 @@ class LeadLink:
                 fresh = self.take_published()
                 if fresh is not None:
                     latest = fresh
-                mono = time.monotonic()
+                mono = self.clock.monotonic()
                 final = self._final.is_set()
                 if latest is not None and latest != sent and (final or mono - last_send >= self.min_interval_s):
                     body = latest if sent is None else state_delta(sent, latest)
                     kind = "snapshot" if sent is None else "delta"
                     text = json.dumps(
-                        {"type": kind, "seq": seq, "ts": time.time(), "state": body}, separators=(",", ":")
+                        {"type": kind, "seq": seq, "ts": self.clock.wall(), "state": body}, separators=(",", ":")
                     )
                     ws.send(text)
                     seq += 1

@@ -24,7 +24,6 @@ import collections
 import dataclasses
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -210,7 +209,7 @@ class PerceptionStage:
             for e in events:
                 self._outbox.put_nowait(e)
             self._preview = (frame.image, preview_poses(result))
-            self._done_times.append(time.monotonic())
+            self._done_times.append(done)
             self._people = result.count
         self.frames += 1
         if self._keep:

@@ -22,11 +22,12 @@ from dual_teacher.core.bus import EventBus
 from dual_teacher.core.clock import Clock
 from dual_teacher.core.errors import StageFailed, StorageError
 from dual_teacher.core.queues import DropOldestQueue
-from dual_teacher.engagement.store import EventStore, StoreWriter, WriterHealth, free_bytes, session_values
+from dual_teacher.engagement.store import EventStore, free_bytes, session_values
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.lesson.engine import LessonEngine, LessonState
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.lesson.schema import VideoNode, text_in
+from dual_teacher.runtime.store_writer import StoreWriter, WriterHealth
 from dual_teacher.runtime.watchdog import FailureBudget, RestartPolicy
 
 log = logging.getLogger(__name__)

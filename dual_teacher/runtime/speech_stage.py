@@ -36,9 +36,9 @@ from dual_teacher.media.audio import AudioSource
 from dual_teacher.runtime.health import StageHealth
 from dual_teacher.speech.answer_space import TextScorer
 from dual_teacher.speech.answers import AnswerRequest
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, Transcriber
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, Transcriber
+from dual_teacher.speech.pipeline import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName, TeacherEcho
 from dual_teacher.speech.routing import Channel, ChannelPlan
-from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName, TeacherEcho
 from dual_teacher.speech.vad import SileroVad
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class SpeechStage:
             found = self._transcribers.get(key)
             if found is not None and found.options.language == language:
                 return found
-        options = AsrOptions.for_language(language, model=model, cpu_threads=self.config.cpu_threads)
+        options = AsrConfig.for_language(language, model=model, cpu_threads=self.config.cpu_threads)
         transcriber = FasterWhisperTranscriber(options)
         self._transcribers[f"{model}/{language}"] = transcriber
         return transcriber
@@ -401,8 +401,3 @@ class SpeechStage:
         self.errors += 1
         if self.errors <= 5 or self.errors % 100 == 0:
             self._outbox.put_nowait(ev.StageAlert("speech", f"{where}: {type(exc).__name__}: {exc}", "error"))
-
-
-def stage_info(stage: SpeechStage) -> dict[str, Any]:
-    """Health as a plain dict (console, benchmarks)."""
-    return dataclasses.asdict(stage.speech_health())

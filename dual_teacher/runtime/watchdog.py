@@ -17,6 +17,7 @@ import dataclasses
 from collections import deque
 from typing import Literal
 
+from dual_teacher.core.backoff import Backoff
 from dual_teacher.core.errors import StageFailed
 
 WatchState = Literal["ok", "restarting", "failed"]
@@ -43,6 +44,7 @@ class FailureBudget:
     def __init__(self, stage: str, policy: RestartPolicy | None = None) -> None:
         self.stage = stage
         self.policy = policy or RestartPolicy()
+        self._backoff = Backoff.stepped(self.policy.backoff_s)
         self.state: WatchState = "ok"
         self.retry_at: float | None = None
         self.total = 0
@@ -81,9 +83,8 @@ class FailureBudget:
         if self.is_restarting_too_fast(now):
             self.state, self.retry_at = "failed", None
             raise StageFailed(self._gave_up_text(reason), hint="restart the class to try this stage again")
-        backoff = self.policy.backoff_s or (1.0,)
-        self.retry_at = now + backoff[min(self._streak, len(backoff) - 1)]
         self._streak += 1
+        self.retry_at = now + self._backoff.delay(self._streak)
         self.state = "restarting"
         return Verdict(self.retry_at, self.recent(now), first)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
+from dual_teacher.core.clock import Clock, RealClock
 from dual_teacher.engagement.outbox import DrainResult, LrsClient, Outbox, OutboxStats
 from dual_teacher.engagement.xapi import XapiOptions
 
@@ -26,8 +26,10 @@ class XapiForwarder:
         options: XapiOptions | None = None,
         interval_s: float = 5.0,
         include_practice: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         self.store_path = store_path
+        self.clock = clock or RealClock()
         self.client = client
         self.options = options or XapiOptions()
         self.interval_s = interval_s
@@ -39,7 +41,7 @@ class XapiForwarder:
         self._outbox: Outbox | None = None
 
     def start(self) -> None:
-        self._outbox = Outbox(self.store_path, self.options)
+        self._outbox = Outbox(self.store_path, self.options, clock=self.clock)
         self._thread.start()
 
     def _once(self, budget_s: float) -> None:
@@ -47,13 +49,13 @@ class XapiForwarder:
             return
         try:
             self._outbox.enqueue(include_practice=self.include_practice)
-            self.last = self._outbox.drain(self.client, deadline=time.monotonic() + budget_s)
+            self.last = self._outbox.drain(self.client, deadline=self.clock.monotonic() + budget_s)
         except Exception:  # a broken LRS reply or a busy disk must not kill the forwarder; it tries again
             self.errors += 1
             log.exception("xAPI forwarding failed; will try again")
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        while not self.clock.wait(self._stop, self.interval_s):
             self._once(budget_s=max(self.interval_s, 10.0))
 
     def stop(self, final_s: float = 5.0) -> OutboxStats | None:

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
-class AsrOptions:
+class AsrConfig:
     model: str = "tiny.en"
     language: str = "en"
     compute_type: str = "int8"
@@ -67,7 +67,7 @@ class AsrOptions:
     device: str = "cpu"  # CTranslate2 device: "cpu" or "cuda" (a hardware profile's asr.device)
 
     @classmethod
-    def for_language(cls, language: str, **overrides: Any) -> AsrOptions:
+    def for_language(cls, language: str, **overrides: Any) -> AsrConfig:
         """Defaults per language: English on tiny.en; Mandarin ("zh") on base, Simplified out."""
         if language == "en":
             base: dict[str, Any] = {"model": "tiny.en", "language": "en"}
@@ -98,7 +98,7 @@ class Transcript:
 
 
 class Transcriber(Protocol):
-    options: AsrOptions
+    options: AsrConfig
 
     def transcribe(
         self,
@@ -156,8 +156,8 @@ def _whisper_class(context_s: float | None) -> Any:
 class FasterWhisperTranscriber:
     """faster-whisper `WhisperModel` behind the `Transcriber` protocol. Load once, call from one thread."""
 
-    def __init__(self, options: AsrOptions | None = None, model_dir: Path | None = None) -> None:
-        self.options = options or AsrOptions()
+    def __init__(self, options: AsrConfig | None = None, model_dir: Path | None = None) -> None:
+        self.options = options or AsrConfig()
         self._model_dir = model_dir
         self._model: Any = None
         self._lock = threading.Lock()

@@ -199,10 +199,6 @@ class StreamingSegmenter:
         """Seconds of below-threshold windows since the last speech window (inside an utterance)."""
         return self._silence if self._in_speech else 0.0
 
-    @property
-    def current_start(self) -> float | None:
-        return self._start if self._in_speech else None
-
     def push(self, prob: float, now: float) -> list[SegmentEvent]:
         """One window's speech probability; `now` is the stream time at the end of that window."""
         cfg = self.config

@@ -16,7 +16,7 @@ from dual_teacher.core import events as ev
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.qt.classroom import Classroom
-from dual_teacher.runtime.live import LivePolicyConfig
+from dual_teacher.runtime.live_policy import LivePolicyConfig
 from tests.conftest import REPO
 from tests.live_hls import LiveHls, cut_segments
 
@@ -48,7 +48,7 @@ def test_stream_lost_mid_lesson_falls_back_then_returns_to_live(qtbot, hls: Live
         qtbot.wait(6_000)  # mid-lesson
         # The planned lesson position the live teacher has reached, set rather than waited for: 10 s into the
         # first segment (21 s long), so the fallback must land at 10 s or later in it, never at the start.
-        room._class_t0 = room.clock.monotonic() - 10.0
+        room.air.class_t0 = room.clock.monotonic() - 10.0
         qtbot.wait(1_000)  # live frames after that moment: the last one before the cut is later than 10 s
 
         killed = time.monotonic()

@@ -19,7 +19,7 @@ from dual_teacher.core import events as ev
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.qt.classroom import Classroom
-from dual_teacher.runtime.live import LivePolicyConfig
+from dual_teacher.runtime.live_policy import LivePolicyConfig
 from tests.conftest import REPO
 from tests.live_hls import LiveHls, cut_segments
 
@@ -63,7 +63,7 @@ def test_the_live_stream_flips_50_times_and_the_lesson_video_starts_every_time(
             qtbot.wait(300)
             # Keep the live lesson near the start of the planned timeline, so that every fallback lands in a
             # video segment (the first one is 21 s long) and the lesson video starts each time.
-            room._class_t0 = room.clock.monotonic() - 3.0 - flip % 5
+            room.air.class_t0 = room.clock.monotonic() - 3.0 - flip % 5
             cut = time.monotonic()
             hls.freeze() if stall else hls.stop()
 

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from dual_teacher.core.events import AnswerHeard
-from dual_teacher.engagement.store import EventStore, StoreWriter
+from dual_teacher.engagement.store import EventStore
+from dual_teacher.runtime.store_writer import StoreWriter
 
 
 def main(argv: list[str]) -> int:

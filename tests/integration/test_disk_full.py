@@ -23,11 +23,12 @@ import pytest
 from dual_teacher.cli import main
 from dual_teacher.core import events as ev
 from dual_teacher.core.clock import FakeClock
-from dual_teacher.engagement.store import EventStore, StoreWriter, import_spilled
+from dual_teacher.engagement.store import EventStore, import_spilled
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.runtime.session import STORE_STAGE, ClassSession
 from dual_teacher.runtime.simulated import SimulatedClass
+from dual_teacher.runtime.store_writer import StoreWriter
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = 11

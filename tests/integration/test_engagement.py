@@ -21,10 +21,11 @@ from dual_teacher.core.clock import FakeClock
 from dual_teacher.engagement.outbox import Outbox
 from dual_teacher.engagement.report import OTHER_ANSWERS, build_report, render_html, report_json
 from dual_teacher.engagement.retention import enforce_retention
-from dual_teacher.engagement.store import EventStore, StoreWriter
+from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.runtime.session import ClassSession
 from dual_teacher.runtime.simulated import SimulatedClass
+from dual_teacher.runtime.store_writer import StoreWriter
 
 REPO = Path(__file__).resolve().parents[2]
 ROOM = {"HeadCountReported", "AttentionMeasured", "HandRaised", "HandLowered"}

@@ -11,7 +11,7 @@ import pytest
 
 from dual_teacher.core.clock import FakeClock
 from dual_teacher.core.errors import DeviceUnavailable
-from dual_teacher.media.camera import CaptureOptions, CaptureThread, open_camera
+from dual_teacher.media.camera import CaptureConfig, CaptureThread, open_camera
 from tests.conftest import SHARED_DATA
 from tests.conftest import needs_data as _needs_data
 
@@ -84,7 +84,7 @@ def test_a_lost_camera_is_retried_with_backoff_and_comes_back() -> None:
             raise OSError("device disconnected")
         yield from (np.zeros((4, 4, 3), np.uint8) for _ in range(5))
 
-    options = CaptureOptions(retry_initial_s=0.5, retry_max_s=1.5, live=True)
+    options = CaptureConfig(retry_initial_s=0.5, retry_max_s=1.5, live=True)
     cam = CaptureThread("flaky", flaky, options, clock)
     cam.start()
     assert _wait(lambda: cam.status().frames >= 5 and len(calls) >= 6)
@@ -99,7 +99,7 @@ def test_a_camera_that_never_works_gives_up_after_max_retries() -> None:
         raise OSError("no signal")
         yield np.zeros((1, 1, 3), np.uint8)
 
-    cam = CaptureThread("broken", broken, CaptureOptions(retry_initial_s=0.01, max_retries=2))
+    cam = CaptureThread("broken", broken, CaptureConfig(retry_initial_s=0.01, max_retries=2))
     cam.start()
     assert cam.join(5)
     status = cam.status()

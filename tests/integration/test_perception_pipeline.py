@@ -15,7 +15,7 @@ from dual_teacher.core.clock import FakeClock
 from dual_teacher.core.errors import ModelLoadError
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
-from dual_teacher.media.camera import CaptureOptions, CaptureThread, frames_reader, open_camera
+from dual_teacher.media.camera import CaptureConfig, CaptureThread, frames_reader, open_camera
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.pipeline import RoomPerception
 from dual_teacher.runtime.perception_stage import PerceptionStage
@@ -160,7 +160,7 @@ def test_a_raised_hand_becomes_hand_raised_with_a_seat_position(
     models: PerceptionModels, stages: list[PerceptionStage]
 ) -> None:
     frame = _rgb(IMAGES / "classroom_omz_raisinghand_5p_1raised.png")
-    camera = CaptureThread("replay", frames_reader([frame] * 200), CaptureOptions(fps=10.0, live=False))
+    camera = CaptureThread("replay", frames_reader([frame] * 200), CaptureConfig(fps=10.0, live=False))
     stage = PerceptionStage(camera, RoomPerception(models))
     stages.append(stage)
     stage.start()

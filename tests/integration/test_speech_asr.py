@@ -13,8 +13,8 @@ import pytest
 
 from dual_teacher.core.errors import DeviceUnavailable
 from dual_teacher.media.audio import SAMPLE_RATE, AudioFileSource, MicrophoneSource, decode_audio
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, to_simplified
-from dual_teacher.speech.stage import transcribe_offline
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, to_simplified
+from dual_teacher.speech.pipeline import transcribe_offline
 from dual_teacher.speech.vad import SileroVad
 from tests.conftest import SHARED_DATA
 from tests.conftest import needs_data as _needs_data
@@ -26,7 +26,7 @@ pytest.importorskip("faster_whisper", reason="the speech extra is not installed"
 
 @pytest.fixture(scope="module")
 def tiny() -> FasterWhisperTranscriber:
-    t = FasterWhisperTranscriber(AsrOptions.for_language("en"))
+    t = FasterWhisperTranscriber(AsrConfig.for_language("en"))
     t.load()
     return t
 
@@ -112,7 +112,7 @@ def test_streamed_vad_equals_faster_whispers_batch_vad(vad: SileroVad) -> None:
 
 @needs_data
 def test_mandarin_comes_out_in_simplified_characters() -> None:
-    base = FasterWhisperTranscriber(AsrOptions.for_language("zh"))
+    base = FasterWhisperTranscriber(AsrConfig.for_language("zh"))
     results = transcribe_offline(decode_audio(SPEECH / "zh_paddlespeech_zh_demo.wav"), base, SileroVad())
     text = "".join(t.text for _, t in results)
     assert to_simplified(text) == text

@@ -19,7 +19,7 @@ from dual_teacher.lesson.loader import load_pack
 from dual_teacher.media.audio import ArraySource, AudioFileSource
 from dual_teacher.runtime.session import ClassSession
 from dual_teacher.runtime.speech_stage import SpeechStage
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, Transcriber
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, Transcriber
 from tests.conftest import SHARED_DATA
 from tests.conftest import needs_data as _needs_data
 
@@ -50,7 +50,7 @@ kind = "end"
 
 @pytest.fixture(scope="module")
 def transcribers() -> dict[str, Transcriber]:
-    t = FasterWhisperTranscriber(AsrOptions.for_language("en"))
+    t = FasterWhisperTranscriber(AsrConfig.for_language("en"))
     t.load()
     return {"en": t}
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from dual_teacher.core.events import AnswerHeard, ClassEnded, NodeEntered, QuestionAsked, QuestionClosed
-from dual_teacher.engagement.store import EventStore, StoreWriter
+from dual_teacher.engagement.store import EventStore
+from dual_teacher.runtime.store_writer import StoreWriter
 
 REPO = Path(__file__).resolve().parents[2]
 WRITER_SCRIPT = Path(__file__).with_name("_kill9_writer.py")

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from dual_teacher.engagement.outbox import LrsClient, LrsError, Outbox, backoff_s
+from dual_teacher.core.clock import FakeClock
+from dual_teacher.engagement.outbox import RETRY, LrsClient, LrsError, Outbox
 from tests.unit.test_xapi_outbox import CLASS, _statements, _write
 
 
@@ -85,8 +86,8 @@ def test_outbox_sends_everything_once_with_basic_auth(tmp_path: Path, lrs: str) 
 def test_outbox_keeps_statements_through_an_outage_and_a_restart(tmp_path: Path, lrs: str) -> None:
     db = tmp_path / "e.sqlite"
     _write(db, CLASS)
-    clock = [1000.0]
-    box = Outbox(db, wall=lambda: clock[0])
+    clock = FakeClock(start_wall=1000.0)
+    box = Outbox(db, clock=clock)
     box.enqueue()
     FakeLrs.mode = "down"
     result = box.drain(LrsClient(lrs), batch_size=5)
@@ -94,17 +95,18 @@ def test_outbox_keeps_statements_through_an_outage_and_a_restart(tmp_path: Path,
     assert len(FakeLrs.posts) == 1  # stops at the first failure: the LRS is away
     stats = box.stats()
     assert stats.pending == 15 and stats.due == 10  # the failed batch waits for its backoff
-    clock[0] += 1.0
+    clock.advance(1.0)
     assert box.drain(LrsClient(lrs)).sent == 0  # still down
     box.close()
     # The app restarts; the LRS is back. Each statement goes when its backoff (kept in the store) is over.
     FakeLrs.mode = "ok"
-    box = Outbox(db, wall=lambda: clock[0])
+    box = Outbox(db, clock=clock)
     assert box.enqueue() == 0
     assert box.drain(LrsClient(lrs)).sent == 0
-    clock[0] = 1000.0 + backoff_s(1)
+    clock.advance(1000.0 + RETRY.delay(1) - clock.wall())
+    assert box.drain(LrsClient(lrs), deadline=clock.monotonic()).sent == 0  # the deadline is on the same clock
     assert box.drain(LrsClient(lrs)).sent == 5  # the first failed batch
-    clock[0] = 1001.0 + backoff_s(1)
+    clock.advance(1.0)
     assert box.drain(LrsClient(lrs)).sent == 10
     assert box.stats().pending == 0
     assert len(FakeLrs.stored) == 15

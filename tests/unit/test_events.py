@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from dual_teacher.core import events as ev
-from dual_teacher.engagement.store import EventStore, StoredEvent, StoreWriter
+from dual_teacher.engagement.store import EventStore, StoredEvent
+from dual_teacher.runtime.store_writer import StoreWriter
 
 # One instance per event type, with values unlike the defaults so a field that is lost or renamed shows.
 SAMPLES: tuple[ev.Event, ...] = (

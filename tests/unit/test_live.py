@@ -6,7 +6,7 @@ import pytest
 
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.lesson.schema import LessonPack, VideoNode
-from dual_teacher.runtime.live import (
+from dual_teacher.runtime.live_policy import (
     Connect,
     Disconnect,
     LessonTimeline,

@@ -13,7 +13,8 @@ import pytest
 
 from dual_teacher.core import events as ev
 from dual_teacher.engagement import report as rp
-from dual_teacher.engagement.store import EventStore, SessionRow, StoredEvent, StoreWriter
+from dual_teacher.engagement.store import EventStore, SessionRow, StoredEvent
+from dual_teacher.runtime.store_writer import StoreWriter
 
 STARTED = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 ROW = SessionRow("s1", "p", "Shapes", "/p", "test", STARTED, STARTED + 300, "completed", "t", {"roster_size": 20})

@@ -15,7 +15,7 @@ from dual_teacher.speech.answer_space import (
     rescore_answer,
 )
 from dual_teacher.speech.answers import AnswerRequest
-from dual_teacher.speech.stage import TeacherEcho
+from dual_teacher.speech.pipeline import TeacherEcho
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from dual_teacher.core import events as ev
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
 from dual_teacher.speech.answers import AnswerRequest
-from dual_teacher.speech.asr import AsrOptions, Transcript
-from dual_teacher.speech.stage import AsrJob, AudioRing, ChannelBackEnd, ChannelConfig, ChannelFrontEnd
+from dual_teacher.speech.asr import AsrConfig, Transcript
+from dual_teacher.speech.pipeline import AsrJob, AudioRing, ChannelBackEnd, ChannelConfig, ChannelFrontEnd
 from dual_teacher.speech.text import tokenize
 from dual_teacher.speech.vad import WINDOW
 
@@ -157,8 +157,8 @@ def test_room_answers(final: bool, request_: AnswerRequest | None, heard: str, e
 
 
 def test_language_defaults() -> None:
-    en, zh = AsrOptions.for_language("en"), AsrOptions.for_language("zh-Hans")
+    en, zh = AsrConfig.for_language("en"), AsrConfig.for_language("zh-Hans")
     assert (en.model, en.language, en.simplified_chinese) == ("tiny.en", "en", False)
     assert (zh.model, zh.language, zh.simplified_chinese) == ("base", "zh", True)
     assert zh.initial_prompt is None  # no fixed prompt: it leaked into short answers; OpenCC makes Simplified
-    assert AsrOptions.for_language("en", beam_size=1).beam_size == 1
+    assert AsrConfig.for_language("en", beam_size=1).beam_size == 1

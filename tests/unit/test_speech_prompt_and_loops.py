@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, Transcript, prompt_leaked
-from dual_teacher.speech.stage import AsrJob, ChannelBackEnd, ChannelConfig
+from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, Transcript, prompt_leaked
+from dual_teacher.speech.pipeline import AsrJob, ChannelBackEnd, ChannelConfig
 from dual_teacher.speech.text import tokenize
 
 
@@ -47,7 +47,7 @@ def _seg(text: str, ratio: float = 1.2, logprob: float = -0.3, no_speech: float 
     ],
 )
 def test_segment_judgement(seg: SimpleNamespace, kept: str | None, trimmed: bool | None) -> None:
-    t = FasterWhisperTranscriber(AsrOptions.for_language("en"))
+    t = FasterWhisperTranscriber(AsrConfig.for_language("en"))
     text, was_trimmed = t._judge(seg, seg.text)
     if trimmed is None:
         assert text is None

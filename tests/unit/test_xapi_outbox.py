@@ -12,8 +12,9 @@ import pytest
 
 from dual_teacher.core import events as ev
 from dual_teacher.engagement import xapi
-from dual_teacher.engagement.outbox import backoff_s
-from dual_teacher.engagement.store import EventStore, SessionRow, StoredEvent, StoreWriter
+from dual_teacher.engagement.outbox import RETRY
+from dual_teacher.engagement.store import EventStore, SessionRow, StoredEvent
+from dual_teacher.runtime.store_writer import StoreWriter
 
 SESSION = "20260101-090000-abcdef"
 
@@ -117,7 +118,7 @@ def test_private_data_lets_free_text_through(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("attempts", "wait"), [(1, 2.0), (2, 4.0), (5, 32.0), (9, 300.0), (50, 300.0)])
 def test_backoff(attempts: int, wait: float) -> None:
-    assert backoff_s(attempts) == wait
+    assert RETRY.delay(attempts) == wait
 
 
 def test_an_answer_outside_a_question_makes_no_statement() -> None:

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from dual_teacher.core.backoff import Backoff
 from dual_teacher.lesson.schema import (
     BranchNode,
     HandPollNode,
@@ -90,6 +91,7 @@ class LiveLinkPolicy:
 
     def __init__(self, config: LivePolicyConfig | None = None) -> None:
         self.config = config or LivePolicyConfig()
+        self._backoff = Backoff.stepped(self.config.backoff_s)
         self.state: LinkState = "idle"
         self.attempt = 0
         self.failures = 0  # consecutive failed tries since the stream was last up
@@ -178,9 +180,8 @@ class LiveLinkPolicy:
         return 0.0 if self.last_frame_at is None else max(0.0, now - self.last_frame_at)
 
     def _schedule(self, now: float) -> None:
-        backoff = self.config.backoff_s or (1.0,)
-        self._delay = backoff[min(self.failures, len(backoff) - 1)]
         self.failures += 1
+        self._delay = self._backoff.delay(self.failures)
         self.state = "waiting"
         self.retry_at = now + self._delay
 
