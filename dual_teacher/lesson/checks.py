@@ -200,6 +200,20 @@ def raw_start(raw: dict[str, Any], gnodes: list[GNode]) -> str | None:
 def check_graph(gnodes: list[GNode], start: str | None, out: Collector) -> None:
     if not gnodes:
         return
+    index = _index_ids(gnodes, out)
+    if start is not None and start not in index:
+        out.add(("start",), f"start node {start!r} does not exist")
+    edges = _check_edges(gnodes, index, out)
+    if not any(g.kind == "end" for g in gnodes):
+        out.add(("nodes",), 'the lesson has no end node (add a node with kind = "end")')
+    if start is None or start not in index:
+        return
+    _check_reach(gnodes, start, index, edges, out)
+    _check_instant_loops(gnodes, index, edges, out)
+
+
+def _index_ids(gnodes: list[GNode], out: Collector) -> dict[str, int]:
+    """Node id -> the index of the first node with it (a second one is reported)."""
     index: dict[str, int] = {}
     for g in gnodes:
         if g.id is None:
@@ -208,8 +222,11 @@ def check_graph(gnodes: list[GNode], start: str | None, out: Collector) -> None:
             out.add(("nodes", g.index, "id"), f"duplicate node id {g.id!r} (first used by nodes.{index[g.id]})")
         else:
             index[g.id] = g.index
-    if start is not None and start not in index:
-        out.add(("start",), f"start node {start!r} does not exist")
+    return index
+
+
+def _check_edges(gnodes: list[GNode], index: dict[str, int], out: Collector) -> dict[str, list[str]]:
+    """Targets that exist, a last node that is not an end, branch rules; returns the graph's edges."""
     edges: dict[str, list[str]] = {}
     for g in gnodes:
         for path, target in g.edges:
@@ -224,10 +241,13 @@ def check_graph(gnodes: list[GNode], start: str | None, out: Collector) -> None:
             )
         if isinstance(g.node, BranchNode):
             _check_branch(gnodes, g.index, g.node, index, out)
-    if not any(g.kind == "end" for g in gnodes):
-        out.add(("nodes",), 'the lesson has no end node (add a node with kind = "end")')
-    if start is None or start not in index:
-        return
+    return edges
+
+
+def _check_reach(
+    gnodes: list[GNode], start: str, index: dict[str, int], edges: dict[str, list[str]], out: Collector
+) -> None:
+    """Every node reachable from the start, and from every reachable node a way to an end."""
     reachable = _reach(start, edges)
     for g in gnodes:
         if g.id is not None and index.get(g.id) == g.index and g.id not in reachable:
@@ -248,7 +268,6 @@ def check_graph(gnodes: list[GNode], start: str | None, out: Collector) -> None:
                 ("nodes", g.index),
                 f"loop with no way out: from {g.id!r} the lesson never reaches an end node ({shown})",
             )
-    _check_instant_loops(gnodes, index, edges, out)
 
 
 def _check_branch(gnodes: list[GNode], i: int, node: BranchNode, index: dict[str, int], out: Collector) -> None:

@@ -33,8 +33,26 @@ def _seek(adaptivity: object, which: str) -> float | None:
 
 def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> list[Node]:
     iv = field_map(content, "interactiveVideo")
-    video = field_map(iv, "video")
-    files = field_list(video, "files")
+    rel, duration = _video(b, iv, label)
+    assets = field_map(iv, "assets")
+    cues = [c for i, inter in enumerate(field_list(assets, "interactions")) if (c := _cue(b, inter, i, duration))]
+    summary = field_map(iv, "summary")
+    if isinstance(summary.get("task"), Mapping):
+        nodes = b.dispatch(summary["task"], "interactiveVideo.summary.task", duration)
+        if nodes:
+            end = duration if duration is not None else float("inf")
+            cues.append(_Cue(end, nodes, path="interactiveVideo.summary.task"))
+    # Cut points: every interaction time, every seek target, every bookmark.
+    bookmarks = _bookmarks(b, assets, duration)
+    _check_endscreens(b, assets, duration)
+    cuts = {round(c.time_s, 3) for c in cues} | set(bookmarks) | _seek_targets(b, cues, duration)
+    bounds = [0.0, *sorted(t for t in cuts if t > 0 and (duration is None or t < duration))]
+    return _assemble(b, cues, bounds, _segments(b, bounds, bookmarks, rel, duration))
+
+
+def _video(b: Builder, iv: Mapping[str, Any], label: str) -> tuple[str, float | None]:
+    """The video file in the pack (copied, or the --video given) and its duration."""
+    files = field_list(field_map(iv, "video"), "files")
     first = files[0] if files and isinstance(files[0], Mapping) else {}
     src = first.get("path")
     remote = isinstance(src, str) and bool(re.match(r"^[a-z][a-z0-9+.-]*://", src, re.I))
@@ -55,56 +73,49 @@ def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> lis
             )
         rel = copied
     try:
-        duration = probe_media(b.out / rel).duration_s
+        return rel, probe_media(b.out / rel).duration_s
     except MediaProbeError as exc:
         raise H5PImportError(
             f"{label}: the video {rel} cannot be used: {exc}", hint="give another --video file"
         ) from None
 
-    assets = field_map(iv, "assets")
-    cues: list[_Cue] = []
-    raw = field_list(assets, "interactions")
-    for i, inter in enumerate(raw):
-        path = f"interactiveVideo.assets.interactions[{i}]"
-        if not isinstance(inter, Mapping):
-            continue
-        span = field_map(inter, "duration")
-        start = span.get("from")
-        t = float(start) if isinstance(start, int | float) and not isinstance(start, bool) and start >= 0 else 0.0
-        end = span.get("to")
-        shown = float(end) - t if isinstance(end, int | float) and end > t else None
-        action = inter.get("action")
-        lib = library_name(action.get("library")) if isinstance(action, Mapping) else ""
-        extra = {"duration_s": min(60.0, max(4.0, shown))} if shown else {}
-        if lib == "H5P.Nil":
-            text = html_to_text(inter.get("label"))
-            if text:
-                nodes = [b.slide(text, None, extra.get("duration_s", 6.0))]
-            else:
-                b.warn(path, "label with no text: left out", t)
-                nodes = []
-        elif lib == "H5P.GoToQuestion":
-            nodes = _crossroads(b, field_map(inter, "action"), path, t)
-        else:
-            nodes = b.dispatch(action, f"{path}.action", t, extra)
-        if duration is not None and t >= duration:
-            b.warn(path, f"at {clock(t)}, past the end of the video ({clock(duration)}): placed after the video", t)
-            t = duration
-        cue = _Cue(t, nodes, path=path)
-        if any(n["kind"] == "question" for n in nodes):
-            cue.correct_seek = _seek(inter.get("adaptivity"), "correct")
-            cue.wrong_seek = _seek(inter.get("adaptivity"), "wrong")
-        if nodes:
-            cues.append(cue)
-    summary = field_map(iv, "summary")
-    if isinstance(summary.get("task"), Mapping):
-        nodes = b.dispatch(summary["task"], "interactiveVideo.summary.task", duration)
-        if nodes:
-            cues.append(
-                _Cue(duration if duration is not None else float("inf"), nodes, path="interactiveVideo.summary.task")
-            )
 
-    # Cut points: every interaction time, every seek target, every bookmark.
+def _cue(b: Builder, inter: object, i: int, duration: float | None) -> _Cue | None:
+    """One interaction as the nodes shown at its time (None: nothing to show)."""
+    path = f"interactiveVideo.assets.interactions[{i}]"
+    if not isinstance(inter, Mapping):
+        return None
+    span = field_map(inter, "duration")
+    start = span.get("from")
+    t = float(start) if isinstance(start, int | float) and not isinstance(start, bool) and start >= 0 else 0.0
+    end = span.get("to")
+    shown = float(end) - t if isinstance(end, int | float) and end > t else None
+    action = inter.get("action")
+    lib = library_name(action.get("library")) if isinstance(action, Mapping) else ""
+    extra = {"duration_s": min(60.0, max(4.0, shown))} if shown else {}
+    if lib == "H5P.Nil":
+        text = html_to_text(inter.get("label"))
+        if text:
+            nodes = [b.slide(text, None, extra.get("duration_s", 6.0))]
+        else:
+            b.warn(path, "label with no text: left out", t)
+            nodes = []
+    elif lib == "H5P.GoToQuestion":
+        nodes = _crossroads(b, field_map(inter, "action"), path, t)
+    else:
+        nodes = b.dispatch(action, f"{path}.action", t, extra)
+    if duration is not None and t >= duration:
+        b.warn(path, f"at {clock(t)}, past the end of the video ({clock(duration)}): placed after the video", t)
+        t = duration
+    cue = _Cue(t, nodes, path=path)
+    if any(n["kind"] == "question" for n in nodes):
+        cue.correct_seek = _seek(inter.get("adaptivity"), "correct")
+        cue.wrong_seek = _seek(inter.get("adaptivity"), "wrong")
+    return cue if nodes else None
+
+
+def _bookmarks(b: Builder, assets: Mapping[str, Any], duration: float | None) -> dict[float, str]:
+    """Bookmark time -> its name (the name of the segment that starts there)."""
     bookmarks: dict[float, str] = {}
     for i, mark in enumerate(field_list(assets, "bookmarks")):
         if isinstance(mark, Mapping) and isinstance(mark.get("time"), int | float):
@@ -113,6 +124,10 @@ def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> lis
                 bookmarks[round(bt, 3)] = html_to_text(mark.get("label")) or f"Bookmark {i + 1}"
             else:
                 b.warn(f"interactiveVideo.assets.bookmarks[{i}]", "bookmark past the end of the video: left out", bt)
+    return bookmarks
+
+
+def _check_endscreens(b: Builder, assets: Mapping[str, Any], duration: float | None) -> None:
     for i, screen in enumerate(field_list(assets, "endscreens")):
         if isinstance(screen, Mapping) and isinstance(screen.get("time"), int | float):
             et = float(screen["time"])
@@ -122,7 +137,11 @@ def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> lis
                     "end screen before the end of the video: the class summary comes at the end of the lesson instead",
                     et,
                 )
-    cuts = {round(c.time_s, 3) for c in cues} | set(bookmarks)
+
+
+def _seek_targets(b: Builder, cues: list[_Cue], duration: float | None) -> set[float]:
+    """The times the adaptivity seeks of questions jump to (a seek past the end is dropped, saying so)."""
+    out: set[float] = set()
     for c in cues:
         for seek, which in ((c.correct_seek, "correct"), (c.wrong_seek, "wrong")):
             if seek is None:
@@ -134,11 +153,15 @@ def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> lis
                     c.time_s,
                 )
             else:
-                cuts.add(round(seek, 3))
-    inner = sorted(t for t in cuts if t > 0 and (duration is None or t < duration))
-    bounds = [0.0, *inner]
+                out.add(round(seek, 3))
+    return out
+
+
+def _segments(
+    b: Builder, bounds: list[float], bookmarks: dict[float, str], rel: str, duration: float | None
+) -> list[Node]:
+    """One video node per span between cut points."""
     segments: list[Node] = []
-    seg_at: dict[float, str] = {}
     for k, start in enumerate(bounds):
         stop = bounds[k + 1] if k + 1 < len(bounds) else None
         node: Node = {"id": b.new_id("seg"), "kind": "video"}
@@ -150,9 +173,12 @@ def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> lis
         if stop is not None:
             node["end_s"] = stop
         segments.append(node)
-        seg_at[round(start, 3)] = node["id"]
+    return segments
 
-    # Assemble: the cues at time t come before the segment that starts at t; a seek to t lands on the first.
+
+def _assemble(b: Builder, cues: list[_Cue], bounds: list[float], segments: list[Node]) -> list[Node]:
+    """The cues at time t come before the segment that starts at t; a seek to t lands on the first of them."""
+    seg_at = {round(start, 3): node for start, node in zip(bounds, segments, strict=True)}
     out: list[Node] = []
     first_at: dict[float, str] = {}
     by_time: dict[float, list[_Cue]] = {}
@@ -165,7 +191,7 @@ def interactive_video(b: Builder, content: Mapping[str, Any], label: str) -> lis
             if c.correct_seek is not None or c.wrong_seek is not None:
                 out.append(_branch(b, c))
         if t in seg_at:
-            out.append(next(n for n in segments if n["id"] == seg_at[t]))
+            out.append(seg_at[t])
         if len(out) > placed:
             first_at[t] = out[placed]["id"]
     for n in out:
