@@ -36,14 +36,17 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from dual_teacher.runtime.bench_peers import peer_python
+from dual_teacher.bench.peers import peer_python
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from _common import write_json  # noqa: E402
+
 from dual_teacher.core import events as ev  # noqa: E402
-from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
+from dual_teacher.core.stats import percentiles_ms  # noqa: E402
+from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
 from dual_teacher.perception.pipeline import PerceptionConfig, PerceptionModels, RoomPerception  # noqa: E402

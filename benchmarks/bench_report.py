@@ -18,10 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _common import write_json
+
 from dual_teacher.core import events as ev
+from dual_teacher.core.stats import percentiles_ms
+from dual_teacher.core.table import print_table
 from dual_teacher.engagement import report as rp
 from dual_teacher.engagement.store import EventStore, StoreWriter
-from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json
 
 SESSION = "bench-45min"
 CLASS_SIZE = 40

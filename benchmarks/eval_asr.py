@@ -50,8 +50,8 @@ from _common import (
     normalize_zh,
 )
 
+from dual_teacher.bench.figures import word_error_counts
 from dual_teacher.media.audio import decode_audio
-from dual_teacher.runtime.bench_stats import word_error_counts
 from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, to_simplified
 from dual_teacher.speech.plain_whisper import PlainWhisper
 from dual_teacher.speech.stage import transcribe_offline
@@ -134,7 +134,7 @@ def plain_text(plain: PlainWhisper | None, audio: np.ndarray, lang: str) -> str 
     """The plain library's text (beam 5, no conditioning on previous text, Mandarin through OpenCC t2s)."""
     if plain is None:
         return None
-    text, _ = plain.transcribe(audio, lang, beam_size=5, condition_on_previous_text=False)
+    text = plain.transcribe(audio, lang, beam_size=5, condition_on_previous_text=False)
     return to_simplified(text) if lang == "zh" else text
 
 

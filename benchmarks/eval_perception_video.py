@@ -32,8 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from _common import write_json  # noqa: E402
+
 from dual_teacher.core import events as ev  # noqa: E402
-from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
+from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.perception.evaluation import Annotation, MatchCounts, PredictedHead, score_raised  # noqa: E402
 from dual_teacher.perception.pipeline import PerceptionModels, RoomPerception  # noqa: E402
 from dual_teacher.perception.signals import RoomSignals  # noqa: E402
