@@ -8,7 +8,7 @@ when any check fails:
   perception pipeline reads are gated; the others are reported (`UNREAD_OUTPUTS`).
 - the perception pipeline on frames of a real classroom video: people counted (sum of |difference| at most
   10 % of the reference's people, at least one) and body landmarks of the people found by both (median error
-  at most 5 % of the person's size; at least 90 % of the reference's people matched);
+  at most 5 % of the person's size; at least 90 % of the reference's people with body landmarks matched);
 - ASR: word errors against the clips' ground truth at most 1 % of the words (at least one word) more than the
   CPU fp32 reference's; without ground truth, the word difference to the reference's text, same allowance.
 """

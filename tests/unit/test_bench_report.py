@@ -14,21 +14,7 @@ from dual_teacher.bench.report import histogram_svg, lines_svg, nice_ticks, rend
 from dual_teacher.bench.results import Latency, Skipped, Usage, to_json
 from dual_teacher.bench.run import BenchResult, Scenarios, write_result
 from dual_teacher.bench.single_stream import SceneFigures, SingleStreamPerception
-
-
-def _result(p50: float, fps: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "mode": "quick",
-        "valid": True,
-        "profile": {"used": "cpu-generic"},
-        "providers": {"used_first": ["CPUExecutionProvider"]},
-        "machine": {"cpu": "x", "cpu_count": 2},
-        "scenarios": {
-            "single_stream": {"perception": {"latency": {"p50_ms": p50}}},
-            "offline": {"perception": {"frames_per_s": fps}},
-        },
-        **extra,
-    }
+from tests.unit.test_bench_compare import _result
 
 
 def test_nice_ticks_cover_the_range() -> None:
