@@ -45,7 +45,7 @@ if str(REPO) not in sys.path:
 from _common import write_json  # noqa: E402
 
 from dual_teacher.core import events as ev  # noqa: E402
-from dual_teacher.core.stats import percentiles_ms  # noqa: E402
+from dual_teacher.core.stats import median, percentiles_ms  # noqa: E402
 from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.media.camera import CaptureOptions, CaptureThread  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
@@ -110,7 +110,7 @@ def time_ours(
         i += 1
     wall = time.perf_counter() - start
     stats = percentiles_ms(times)
-    found = int(np.median(people))
+    found = int(median(people) or 0)
     return {
         **stats,
         "fps": len(times) / wall,
@@ -130,7 +130,7 @@ def calibrate(models: PerceptionModels, runs: int = 20) -> dict[str, float]:
             t0 = time.perf_counter()
             runner.run(feeds)
             times.append(time.perf_counter() - t0)
-        out[runner.name] = float(np.median(times) * 1000)
+        out[runner.name] = (median(times) or 0.0) * 1000
     return out
 
 

@@ -51,6 +51,7 @@ from _common import (
 )
 
 from dual_teacher.bench.figures import word_error_counts
+from dual_teacher.core.stats import median
 from dual_teacher.media.audio import decode_audio
 from dual_teacher.speech.asr import AsrOptions, FasterWhisperTranscriber, to_simplified
 from dual_teacher.speech.plain_whisper import PlainWhisper
@@ -226,7 +227,7 @@ def run_clips(
             metric: (edits / units) if units else None,
             "ref_units": units,
             "model": transcribers[lang].options.model,
-            "median_clip_" + metric: float(np.median([r["error_rate"] for r in recs])) if recs else None,
+            "median_clip_" + metric: median([r["error_rate"] for r in recs]),
             "plain_" + metric: (sum(r["plain_edits"] for r in plain_recs) / units) if plain_recs and units else None,
         }
     out["parity"] = parity(per_clip)
