@@ -1,34 +1,39 @@
-"""Shared helpers for the speech benchmark scripts: generated room audio, text scoring.
+"""Shared helpers for the benchmark scripts: the JSON they write, generated room audio, text scoring.
 
-The machine fingerprint comes from dual_teacher.hardware.fingerprint (re-exported here).
+The machine fingerprint comes from dual_teacher.hardware.fingerprint (re-exported here); percentiles and text
+tables from dual_teacher.core (stats, table).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from dual_teacher.bench.data import trim_silence as trim_silence
+from dual_teacher.core.stats import percentile as percentile
+from dual_teacher.core.stats import summarize
 from dual_teacher.hardware.fingerprint import fingerprint as fingerprint
-from dual_teacher.runtime.bench_data import trim_silence as trim_silence
 
 REPO = Path(__file__).resolve().parent.parent
 RATE = 16_000
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    return float(np.percentile(values, q)) if values else None
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """A benchmark's results with this machine's fingerprint first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"machine": fingerprint(), **payload}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {path}\n")
 
 
 def stats(values: list[float]) -> dict[str, Any]:
-    return {
-        "n": len(values),
-        "p50": percentile(values, 50),
-        "p90": percentile(values, 90),
-        "max": max(values) if values else None,
-    }
+    """n, p50, p90 and max (seconds) of a sample (None when empty)."""
+    return summarize(values).as_dict(keys=("n", "p50", "p90", "max"))
 
 
 def fmt(x: float | None, digits: int = 3) -> str:

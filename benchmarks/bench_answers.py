@@ -40,6 +40,7 @@ import numpy as np
 from _common import fingerprint, fmt, noise_kinds, percentile, room_tone, trim_silence
 
 from dual_teacher.core import events as ev
+from dual_teacher.core.table import print_table
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.lesson.engine import LessonEngine, answer_space
 from dual_teacher.lesson.schema import LessonPack, QuestionNode, text_in
@@ -324,15 +325,23 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.perf_counter() - t_start, 1),
         "fingerprint": fingerprint(),
     }
-    print(f"\n{'lang':4} {'right':>11} {'accuracy':>8} {'wrong':>5} {'missed':>6} {'false/non-answers':>18} "
-          f"{'p50 s':>6} {'p90 s':>6} {'rescored':>8}")  # fmt: skip
-    for lang, s in summary.items():
-        acc = fmt(s["accuracy"] * 100, 0) + "%" if s["accuracy"] is not None else "-"
-        print(
-            f"{lang:4} {s['right']:>5} of {s['answer_clips']:<3} {acc:>8} {s['wrong']:>5} {s['missed']:>6} "
-            f"{s['false_answers']:>7} of {s['non_answer_clips']:<8} {fmt(s['latency_p50_s'], 2):>6} "
-            f"{fmt(s['latency_p90_s'], 2):>6} {s['rescored']:>8}"
-        )
+    table = [
+        {
+            "lang": lang,
+            "right": f"{s['right']} of {s['answer_clips']}",
+            "accuracy": fmt(s["accuracy"] * 100, 0) + "%" if s["accuracy"] is not None else "-",
+            "wrong": s["wrong"],
+            "missed": s["missed"],
+            "false/non-answers": f"{s['false_answers']} of {s['non_answer_clips']}",
+            "p50 s": fmt(s["latency_p50_s"], 2),
+            "p90 s": fmt(s["latency_p90_s"], 2),
+            "rescored": s["rescored"],
+        }
+        for lang, s in summary.items()
+    ]
+    print()
+    columns = ["lang", "right", "accuracy", "wrong", "missed", "false/non-answers", "p50 s", "p90 s", "rescored"]
+    print_table(table, columns, right=columns[1:])
     print(f"perception-like load: {'on' if load_info else 'off'}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

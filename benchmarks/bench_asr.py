@@ -39,6 +39,7 @@ import numpy as np
 from _common import REPO, fingerprint, fmt, normalize_en, room_tone, stats, trim_silence
 
 from dual_teacher.core import events as ev
+from dual_teacher.core.table import print_table
 from dual_teacher.inference.silero import load_silero_vad
 from dual_teacher.lesson import commands as cmd
 from dual_teacher.media.audio import ArraySource, decode_audio
@@ -46,6 +47,10 @@ from dual_teacher.runtime.speech_stage import SpeechConfig, SpeechStage
 from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber
 from dual_teacher.speech.text import key, tokenize
 from dual_teacher.speech.vad import SileroVad
+
+TABLE_COLUMNS = (
+    "condition/size/mode", "n", "final p50", "final p90", "partial p90", "lag shown p90", "lag firm p90", "RTF",
+)  # fmt: skip
 
 RATE = 16_000
 LEAD_S, TAIL_S = 1.0, 2.5
@@ -286,10 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             if load is not None:
                 load_stats[cond] = load.stop()
     summary: dict[str, Any] = {}
-    print(
-        f"{'condition/size/mode':28} {'n':>2} {'final p50':>9} {'final p90':>9} {'partial p90':>11} "
-        f"{'lag shown p90':>13} {'lag firm p90':>12} {'RTF':>6}"
-    )
+    table: list[dict[str, Any]] = []
     for k, trials in results.items():
         final = [t["final_latency"] for t in trials if t.get("final_latency") is not None]
         row: dict[str, Any] = {"utterances": len(trials), "final_latency": stats(final)}
@@ -305,12 +307,19 @@ def main(argv: list[str] | None = None) -> int:
                 row["caption_lag_shown"] = stats([x for t in trials for x in t["caption_lag_shown"]])
                 row["caption_lag_firm"] = stats([x for t in trials for x in t["caption_lag_firm"]])
         summary[k] = row
-        print(
-            f"{k:28} {len(trials):2d} {fmt(row['final_latency']['p50']):>9} {fmt(row['final_latency']['p90']):>9} "
-            f"{fmt(row.get('partial_latency', {}).get('p90')):>11} "
-            f"{fmt(row.get('caption_lag_shown', {}).get('p90')):>13} "
-            f"{fmt(row.get('caption_lag_firm', {}).get('p90')):>12} {fmt(row['rtf']):>6}"
+        table.append(
+            {
+                "condition/size/mode": k,
+                "n": len(trials),
+                "final p50": fmt(row["final_latency"]["p50"]),
+                "final p90": fmt(row["final_latency"]["p90"]),
+                "partial p90": fmt(row.get("partial_latency", {}).get("p90")),
+                "lag shown p90": fmt(row.get("caption_lag_shown", {}).get("p90")),
+                "lag firm p90": fmt(row.get("caption_lag_firm", {}).get("p90")),
+                "RTF": fmt(row["rtf"]),
+            }
         )
+    print_table(table, list(TABLE_COLUMNS), right=TABLE_COLUMNS[1:])
     answer_final = [
         t["final_latency"]
         for k, ts in results.items()

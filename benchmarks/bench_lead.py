@@ -38,8 +38,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _common import write_json
+
 from dual_teacher.core import events as ev
-from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json
+from dual_teacher.core.stats import summarize
+from dual_teacher.core.table import print_table
 from dual_teacher.lead.store import LeadStore
 from dual_teacher.runtime.class_state import ClassState, reduce, to_dict
 from dual_teacher.runtime.lead_protocol import MAX_MESSAGE_BYTES
@@ -426,7 +429,7 @@ async def run_size(
         dash.recording = False
         wall = time.monotonic() - t0
         s1, (cpu1, rss) = stats(base, cookie), proc_usage(pid)
-        lat = percentiles_ms(dash.latencies)
+        lat = summarize(dash.latencies, scale=1000.0, digits=1)
         row: dict[str, Any] = {
             "classrooms": n,
             "dashboards": args.dashboards,
@@ -434,9 +437,9 @@ async def run_size(
             "rate_per_room": "replay" if states else args.rate,
             "msgs_in_per_s": round((s1["state_messages"] - s0["state_messages"]) / wall, 1),
             "updates_seen": len(dash.latencies),
-            "p50_ms": round(lat["p50_ms"], 1),
-            "p90_ms": round(lat["p90_ms"], 1),
-            "p99_ms": round(lat["p99_ms"], 1),
+            "p50_ms": lat.p50,
+            "p90_ms": lat.p90,
+            "p99_ms": lat.p99,
             "server_cpu_pct": round(100 * (cpu1 - cpu0) / wall, 1),
             "server_rss_mb": round(rss, 1),
             "coalesced": s1["coalesced"],

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import write_json
 
 from dual_teacher.config import models_cache_dir
-from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json
+from dual_teacher.core.stats import percentiles_ms
+from dual_teacher.core.table import print_table
 from dual_teacher.inference.registry import ModelRegistry, OnnxModelSpec
 from dual_teacher.inference.runner import OnnxRunner, available_providers
 

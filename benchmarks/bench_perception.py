@@ -40,15 +40,18 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from dual_teacher.runtime.bench_peers import peer_python
+from dual_teacher.bench.peers import peer_python
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from _common import write_json  # noqa: E402
+
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.core.fanout import SERIAL, Fanout  # noqa: E402
-from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json  # noqa: E402
+from dual_teacher.core.stats import median, percentiles_ms  # noqa: E402
+from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.media.camera import CaptureConfig, CaptureThread  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
@@ -142,7 +145,7 @@ def time_ours(
         i += 1
     wall = time.perf_counter() - start
     stats = percentiles_ms(times)
-    found = int(np.median(people))
+    found = int(median(people) or 0)
     return {
         **stats,
         "fps": len(times) / wall,
@@ -162,7 +165,7 @@ def calibrate(models: PerceptionModels, runs: int = 20) -> dict[str, float]:
             t0 = time.perf_counter()
             runner.run(feeds)
             times.append(time.perf_counter() - t0)
-        out[runner.name] = float(np.median(times) * 1000)
+        out[runner.name] = (median(times) or 0.0) * 1000
     return out
 
 

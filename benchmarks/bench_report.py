@@ -19,10 +19,13 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from _common import write_json
+
 from dual_teacher.core import events as ev
+from dual_teacher.core.stats import percentiles_ms
+from dual_teacher.core.table import print_table
 from dual_teacher.engagement import report as rp
 from dual_teacher.engagement.store import EventStore
-from dual_teacher.hardware.benchreport import percentiles_ms, print_table, write_json
 from dual_teacher.runtime.store_writer import StoreWriter
 
 SESSION = "bench-45min"

@@ -28,22 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import write_json
 
-from dual_teacher.hardware.benchreport import print_table, write_json
+from dual_teacher.core.stats import summarize
+from dual_teacher.core.table import print_table
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _percentiles(ms: list[float]) -> dict[str, float]:
-    if not ms:
-        return {"n": 0, "p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan")}
-    a = np.asarray(ms, dtype=np.float64)
-    return {
-        "n": len(a),
-        "p50_ms": float(np.percentile(a, 50)),
-        "p99_ms": float(np.percentile(a, 99)),
-        "max_ms": float(a.max()),
-    }
 
 
 class _Load:
@@ -271,7 +261,7 @@ def run(
             continue
         row: dict[str, Any] = {"phase": name, "what": "bare Qt video window" if baseline else "classroom display"}
         for metric in ("frame_interval", "ui_lateness", "session_tick"):
-            stats = _percentiles(series.get(metric, []))
+            stats = summarize(series.get(metric, [])).as_dict("_ms", ("n", "p50", "p99", "max"))
             row[f"{metric}_p50_ms"] = stats["p50_ms"]
             row[f"{metric}_p99_ms"] = stats["p99_ms"]
             row[f"{metric}_n"] = stats["n"]

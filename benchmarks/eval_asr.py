@@ -50,8 +50,9 @@ from _common import (
     normalize_zh,
 )
 
+from dual_teacher.bench.figures import word_error_counts
+from dual_teacher.core.stats import median
 from dual_teacher.media.audio import decode_audio
-from dual_teacher.runtime.bench_stats import word_error_counts
 from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, to_simplified
 from dual_teacher.speech.pipeline import transcribe_offline
 from dual_teacher.speech.plain_whisper import PlainWhisper
@@ -134,7 +135,7 @@ def plain_text(plain: PlainWhisper | None, audio: np.ndarray, lang: str) -> str 
     """The plain library's text (beam 5, no conditioning on previous text, Mandarin through OpenCC t2s)."""
     if plain is None:
         return None
-    text, _ = plain.transcribe(audio, lang, beam_size=5, condition_on_previous_text=False)
+    text = plain.transcribe(audio, lang, beam_size=5, condition_on_previous_text=False)
     return to_simplified(text) if lang == "zh" else text
 
 
@@ -226,7 +227,7 @@ def run_clips(
             metric: (edits / units) if units else None,
             "ref_units": units,
             "model": transcribers[lang].options.model,
-            "median_clip_" + metric: float(np.median([r["error_rate"] for r in recs])) if recs else None,
+            "median_clip_" + metric: median([r["error_rate"] for r in recs]),
             "plain_" + metric: (sum(r["plain_edits"] for r in plain_recs) / units) if plain_recs and units else None,
         }
     out["parity"] = parity(per_clip)

@@ -32,8 +32,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from _common import write_json  # noqa: E402
+
 from dual_teacher.core import events as ev  # noqa: E402
-from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
+from dual_teacher.core.stats import median  # noqa: E402
+from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.perception.evaluation import Annotation, MatchCounts, PredictedHead, score_raised  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 "frames": n,
                 "video": [v.tp, v.fp, v.fn],
                 "still": [s_.tp, s_.fp, s_.fn],
-                "frame_p50_ms": float(np.median(frame_s) * 1000),
+                "frame_p50_ms": (median(frame_s) or 0.0) * 1000,
             }
         )
     total_v = sum((MatchCounts(*r["video"]) for r in rows), MatchCounts(0, 0, 0))

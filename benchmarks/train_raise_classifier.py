@@ -35,7 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
+from _common import write_json  # noqa: E402
+
+from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.perception.evaluation import Annotation, MatchCounts, PredictedHead, in_any, match  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.models import (  # noqa: E402

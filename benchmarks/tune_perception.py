@@ -28,9 +28,10 @@ for p in (REPO, REPO / "benchmarks"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
+from _common import write_json  # noqa: E402
 from eval_perception import DEFAULT_ANNOTATIONS, evaluate, read_annotations, read_truth, summarise  # noqa: E402
 
-from dual_teacher.hardware.benchreport import print_table, write_json  # noqa: E402
+from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
 from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402

@@ -726,7 +726,7 @@ def _registry() -> ModelRegistry:
 def cmd_models_build(args: argparse.Namespace) -> int:
     import time
 
-    from dual_teacher.runtime.model_build import run_build
+    from dual_teacher.models.build import run_build
 
     t0 = time.monotonic()
     registry = _registry()
@@ -739,7 +739,7 @@ def cmd_models_build(args: argparse.Namespace) -> int:
 
 
 def cmd_models_verify(args: argparse.Namespace) -> int:
-    from dual_teacher.runtime.model_verify import verify_models
+    from dual_teacher.models.verify import verify_models
 
     findings = verify_models(_registry())
     bad = [f for f in findings if not f.ok]
@@ -783,7 +783,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 # ---- doctor -------------------------------------------------------------------------------------------------------
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from dual_teacher.runtime.doctor import Check, run_checks
+    from dual_teacher.bench.doctor import Check, run_checks
 
     checks, extra = run_checks(_config(args))
     if _gui_available():
@@ -823,7 +823,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 # ---- bench ----------------------------------------------------------------------------------------------------------
 def cmd_bench_setup_peers(args: argparse.Namespace) -> int:
     """Set-up step: the peers' own environments, from pinned lists (benchmark runs never install anything)."""
-    from dual_teacher.runtime.bench_peers import setup_peers
+    from dual_teacher.bench.peers import setup_peers
 
     python, how = setup_peers(force=args.force)
     if python is None:
@@ -836,9 +836,10 @@ def cmd_bench_setup_peers(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import time
 
-    from dual_teacher.runtime.bench import BenchOptions, run_bench, table_text
-    from dual_teacher.runtime.bench_monitor import Progress
-    from dual_teacher.runtime.bench_stats import Mode
+    from dual_teacher.bench.budget import Mode
+    from dual_teacher.bench.console import exit_code, summary_text
+    from dual_teacher.bench.monitor import Progress
+    from dual_teacher.bench.run import BenchOptions, run_bench
 
     if getattr(args, "bench_command", None) == "compare":
         return cmd_bench_compare(args)
@@ -858,40 +859,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.no_progress)
     result, json_path, html_path = run_bench(options, progress)
     progress.close()
-    prof = result.get("providers") or {}
-    print(
-        f"profile {prof.get('profile_used', '?')} (asked {prof.get('profile_requested', '?')}); providers "
-        f"{', '.join(prof.get('used_first') or []) or '?'}; mode {mode}; {result.get('wall_s')} s"
-    )
-    for reason in prof.get("fallback_reasons") or []:
-        print(f"fallback: {reason}")
-    print(table_text(result), end="")
-    for name, peer in (result.get("peers") or {}).items():
-        if peer.get("skipped"):
-            print(f"peer {name}: skipped: {peer['skipped']}")
-    mp = (result.get("peers") or {}).get("mediapipe") or {}
-    if mp.get("median_speedup_vs_tasks_pose_landmarker") is not None:
-        print(
-            f"vs MediaPipe Tasks PoseLandmarker: {mp['median_speedup_vs_tasks_pose_landmarker']}x per frame, "
-            f"{mp.get('median_per_person_speedup_vs_tasks_pose_landmarker')}x per person (median of scenes)"
-        )
-    fw = (result.get("peers") or {}).get("faster_whisper") or {}
-    if fw.get("speedup") is not None:
-        print(
-            f"vs faster-whisper transcribe: {fw['speedup']}x (WER ours {fw.get('ours_wer')}, peer {fw.get('peer_wer')})"
-        )
-    print("VALID" if result.get("valid") else "INVALID: " + "; ".join(result.get("invalid_reasons") or []))
-    if result.get("partial"):
-        print(f"PARTIAL: interrupted in {result.get('interrupted_in')}")
-    print(f"results: {json_path}")
-    print(f"report: {html_path}")
-    if result.get("partial"):
-        return 130
-    return 0 if result.get("valid") else 1
+    print(summary_text(result, json_path, html_path), end="")
+    return exit_code(result)
 
 
 def cmd_bench_compare(args: argparse.Namespace) -> int:
-    from dual_teacher.runtime.bench_stats import format_compare
+    from dual_teacher.bench.compare import format_compare
 
     data = []
     for name in (args.a, args.b):

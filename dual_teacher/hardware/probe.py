@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+
+from dual_teacher.hardware.profiles import Choice, HardwareProfile, choose_profile, load_profiles
 
 ORT_DISTRIBUTIONS = (
     "onnxruntime",
@@ -147,3 +150,15 @@ def prove_all(provider_specs: list[tuple[str, dict[str, Any], str]]) -> dict[str
         if key not in results:
             results[key] = prove(provider, options, key)
     return results
+
+
+def probe_profiles(
+    profiles: Mapping[str, HardwareProfile] | None = None, wanted: str | None = None
+) -> tuple[Choice, dict[str, ProbeResult]]:
+    """Prove every provider of every hardware profile, then choose the profile as the runtime does at start-up
+    (`wanted` first if it works): the one choice `dual-teacher doctor`, a class and the benchmark share."""
+    profiles = load_profiles() if profiles is None else profiles
+    specs = [(p.name, dict(p.options), p.key) for prof in profiles.values() for p in prof.providers]
+    results = prove_all(specs)
+    proven = {k: r.ok for k, r in results.items()}
+    return choose_profile(profiles, proven, installed_ort_distributions(), wanted), results

@@ -14,10 +14,10 @@ from typing import Any
 
 from dual_teacher.config import AppConfig
 from dual_teacher.core.errors import DualTeacherError
+from dual_teacher.hardware.probe import probe_profiles
 from dual_teacher.lesson.captions import load_captions
 from dual_teacher.lesson.commands import PlayVideo
 from dual_teacher.lesson.loader import LoadedPack
-from dual_teacher.runtime.doctor import probe_profiles
 from dual_teacher.speech.routing import Channel, ChannelPlan, plan_channels
 
 log = logging.getLogger(__name__)

@@ -1,15 +1,16 @@
-"""faster-whisper used the plain way: the peer that `dual-teacher bench` compares our ASR adapter with.
+"""faster-whisper used the plain way (the speech-level half of the benchmarks' "plain library" peer).
 
 `PlainWhisper.transcribe` calls `WhisperModel.transcribe` with faster-whisper's own defaults (beam 5, the full
 30 s encoder window, conditioning on previous text, no VAD) on the same model folder, device, compute type
-and threads as ours, and consumes the segment generator (that is where the decoding happens). Nothing is
-downloaded: HF_HUB_OFFLINE is set before faster_whisper is imported.
+and threads as ours, and consumes the segment generator (that is where the decoding happens). It stays in
+`speech` because faster_whisper is imported only here (import-linter); the timing and the scoring are the
+callers' (`bench/peer_scenario.py`, `benchmarks/eval_asr.py`). Nothing is downloaded: HF_HUB_OFFLINE is set
+before faster_whisper is imported.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,9 @@ class PlainWhisper:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelLoadError(f"cannot load Whisper from {self.model_dir}: {exc}") from exc
 
-    def transcribe(self, audio: np.ndarray, language: str = "en", **options: Any) -> tuple[str, float]:
-        """(text, compute seconds) of one utterance (16 kHz mono float32). `options` go to
-        `WhisperModel.transcribe` as given (e.g. beam_size=5, condition_on_previous_text=False)."""
+    def transcribe(self, audio: np.ndarray, language: str = "en", **options: Any) -> str:
+        """The text of one utterance (16 kHz mono float32). `options` go to `WhisperModel.transcribe` as given
+        (e.g. beam_size=5, condition_on_previous_text=False)."""
         self.load()
-        t0 = time.perf_counter()
         segments, _info = self._model.transcribe(np.asarray(audio, np.float32), language=language, **options)
-        text = " ".join(s.text.strip() for s in segments).strip()
-        return text, time.perf_counter() - t0
+        return " ".join(s.text.strip() for s in segments).strip()

@@ -15,7 +15,7 @@ from dual_teacher.core.errors import ModelLoadError
 from dual_teacher.inference.registry import ModelRegistry, load_manifest
 from dual_teacher.inference.runner import OnnxRunner
 from dual_teacher.inference.whisper_models import expected_vocabulary
-from dual_teacher.runtime.model_verify import verify_models
+from dual_teacher.models.verify import verify_models
 from tests.conftest import REPO, missing
 
 BUILT = models_cache_dir()

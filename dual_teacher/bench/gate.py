@@ -8,7 +8,7 @@ when any check fails:
   perception pipeline reads are gated; the others are reported (`UNREAD_OUTPUTS`).
 - the perception pipeline on frames of a real classroom video: people counted (sum of |difference| at most
   10 % of the reference's people, at least one) and body landmarks of the people found by both (median error
-  at most 5 % of the person's size; at least 90 % of the reference's people matched);
+  at most 5 % of the person's size; at least 90 % of the reference's people with body landmarks matched);
 - ASR: word errors against the clips' ground truth at most 1 % of the words (at least one word) more than the
   CPU fp32 reference's; without ground truth, the word difference to the reference's text, same allowance.
 """
@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from dual_teacher.core.stats import median
 
 RAW_REL = {"fp32": 1e-3, "prelu": 1e-3, "fp16": 1e-2, "int8": 5e-2}
 RAW_ABS = 1e-3
@@ -41,9 +43,6 @@ class GateCheck:
     limit: float | None
     detail: str
     gated: bool = True
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def raw_output_check(
@@ -102,22 +101,22 @@ def match_poses(reference: Sequence[Pose], got: Sequence[Pose]) -> list[float]:
         used.add(best)
         mask = ref.visible if int(ref.visible.sum()) >= 3 else np.ones(len(ref.points), bool)
         dist = np.hypot(*(got[best].points[mask] - ref.points[mask]).T)
-        errors.append(float(np.median(dist)) / max(ref.scale, 1.0))
+        errors.append((median(dist) or 0.0) / max(ref.scale, 1.0))
     return errors
 
 
 def landmark_check(errors: Sequence[float], reference_people: int) -> GateCheck:
     matched = len(errors)
-    median = float(np.median(errors)) if errors else math.inf
+    mid = median(errors)
     enough = reference_people == 0 or matched >= MATCHED_FRACTION * reference_people
-    ok = enough and (not errors or median <= LANDMARK_FRACTION)
+    ok = enough and (mid is None or mid <= LANDMARK_FRACTION)
     return GateCheck(
         "perception:landmarks",
         ok,
-        None if not errors else round(median, 4),
+        None if mid is None else round(mid, 4),
         LANDMARK_FRACTION,
         f"{matched} of {reference_people} reference people matched; median landmark error "
-        + ("-" if not errors else f"{median:.3f}")
+        + ("-" if mid is None else f"{mid:.3f}")
         + f" of body size (allowed {LANDMARK_FRACTION:g}, matched at least {MATCHED_FRACTION:.0%})",
     )
 
@@ -144,6 +143,23 @@ def decide(checks: Sequence[GateCheck]) -> tuple[bool, list[str]]:
 
 
 # ---- what really ran ---------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ProviderRecord:
+    """Requested vs used: profile, execution providers per model, and every reason for a fallback."""
+
+    profile_requested: str
+    profile_used: str
+    requested: tuple[str, ...]
+    asked: tuple[str, ...]
+    used_by_model: Mapping[str, tuple[str, ...]]
+    used_first: tuple[str, ...]
+    fell_back: bool
+    fallback_reasons: tuple[str, ...]
+    passed_over: tuple[tuple[str, str], ...]
+    probes: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # provider key -> hardware.probe result
+    available: tuple[str, ...] = ()  # the providers this onnxruntime build has
+
+
 def provider_record(
     requested_profile: str | None,
     used_profile: str,
@@ -151,7 +167,7 @@ def provider_record(
     requested_providers: Sequence[str],
     asked_providers: Sequence[str],
     used_by_model: Mapping[str, Sequence[str]],
-) -> dict[str, Any]:
+) -> ProviderRecord:
     """Requested vs used: profile, execution providers per model, and every reason for a fallback.
 
     A fallback is: a forced profile (`--profile`) that did not run, a better installed profile that failed its
@@ -170,14 +186,14 @@ def provider_record(
             used_first.append(first)
         if first != first_asked:
             reasons.append(f"{model} runs on {first or 'nothing'} instead of {first_asked}")
-    return {
-        "profile_requested": requested_profile or "auto",
-        "profile_used": used_profile,
-        "requested": list(requested_providers),
-        "asked": list(asked_providers),
-        "used_by_model": {k: list(v) for k, v in used_by_model.items()},
-        "used_first": used_first,
-        "fell_back": bool(reasons),
-        "fallback_reasons": reasons,
-        "passed_over": [list(p) for p in passed_over],
-    }
+    return ProviderRecord(
+        profile_requested=requested_profile or "auto",
+        profile_used=used_profile,
+        requested=tuple(requested_providers),
+        asked=tuple(asked_providers),
+        used_by_model={k: tuple(v) for k, v in used_by_model.items()},
+        used_first=tuple(used_first),
+        fell_back=bool(reasons),
+        fallback_reasons=tuple(reasons),
+        passed_over=tuple((name, why) for name, why in passed_over),
+    )

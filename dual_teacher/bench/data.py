@@ -9,7 +9,7 @@ Utterances are the English recordings of DIR/speech with their reference transcr
 clips whose reference is weak are left out), silence trimmed. Without them, the demo lesson's narration
 (espeak-ng speech, no reference text) stands in.
 
-Display playback is the demo lesson's video decoded at its own frame rate (see bench.py).
+Display playback is the demo lesson's video decoded at its own frame rate (see classroom.py).
 Everything is held in memory; nothing is written.
 """
 

@@ -1,7 +1,9 @@
 """`dual-teacher doctor`: what this machine has, what really works, and what to do about the rest.
 
-Every accelerator is proven by running a tiny model (hardware.probe), not just listed; the chosen hardware
-profile is the one the runtime would use at start-up.
+Every accelerator is proven by running a tiny model (`hardware.probe.probe_profiles`, the same probe the
+benchmark's set-up and a class's start-up use), not just listed; the chosen hardware profile is the one the
+runtime would use at start-up. It lives beside the benchmark: both are run by whoever sets up a classroom PC,
+never during a class (the Qt facts come from `qt/doctor.py`, joined by the CLI).
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from typing import Any, Literal
 from dual_teacher.config import AppConfig
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.hardware.fingerprint import fingerprint
-from dual_teacher.hardware.probe import ProbeResult, installed_ort_distributions, prove_all
-from dual_teacher.hardware.profiles import Choice, choose_profile, load_profiles
+from dual_teacher.hardware.probe import installed_ort_distributions, probe_profiles
 from dual_teacher.speech.routing import plan_channels
 
 Status = Literal["ok", "warn", "missing", "fail"]
@@ -48,18 +49,6 @@ def _npus() -> list[str]:
     found = [str(p) for p in sorted(Path("/dev/accel").glob("accel*"))] if Path("/dev/accel").is_dir() else []
     found += [str(p) for p in (Path("/dev/dri/renderD128"),) if p.exists()]
     return found
-
-
-def probe_profiles() -> tuple[Choice, dict[str, ProbeResult]]:
-    profiles = load_profiles()
-    specs = []
-    for prof in profiles.values():
-        for p in prof.providers:
-            specs.append((p.name, dict(p.options), p.key))
-    results = prove_all(specs)
-    proven = {k: r.ok for k, r in results.items()}
-    choice = choose_profile(profiles, proven, installed_ort_distributions())
-    return choice, results
 
 
 def run_checks(config: AppConfig | None = None) -> tuple[list[Check], dict[str, Any]]:

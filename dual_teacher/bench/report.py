@@ -11,7 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dual_teacher.runtime.bench_stats import get_path
+from dual_teacher.bench.compare import get_path
+from dual_teacher.core.stats import percentile
 
 W, H = 560, 220
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 14, 26, 34
@@ -94,7 +95,7 @@ def histogram_svg(values: Sequence[float], title: str, unit: str = "ms", bins: i
                 f'height="{sy(0) - sy(c):.1f}" fill="{COLOURS[0]}"/>'
             )
     for q, colour in ((50, COLOURS[2]), (99, COLOURS[1])):
-        v = vals[min(len(vals) - 1, round(q / 100 * (len(vals) - 1)))]
+        v = percentile(vals, q) or 0.0  # the same figure as the tables' p50/p99
         x = sx(v)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="{colour}"/>')
         right = x > W - PAD_R - 70

@@ -3,7 +3,8 @@
 `ResourceMonitor` samples, on its own thread, this process's CPU use (process CPU time over wall time, all
 threads: `os.times`), its resident memory (/proc/self/statm; the peak from `getrusage`), and the GPU memory
 it holds where `nvidia-smi` exists (else None). `Progress` is a plain text bar on stderr (redrawn in place
-on a terminal, one line per phase otherwise), so logs of CI runs stay readable.
+on a terminal, one line per phase otherwise), so logs of CI runs stay readable. `UsageWindow` turns the
+samples taken over one part of the run into that part's `Usage`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from dual_teacher.runtime.bench_stats import cpu_percent
+from dual_teacher.bench.figures import cpu_percent, window
+from dual_teacher.bench.results import Usage
 
 
 def process_cpu_s() -> float:
@@ -114,6 +116,27 @@ class ResourceMonitor:
             last_t, last_cpu = now, cpu
             with self._lock:
                 self.samples.append(sample)
+
+
+class UsageWindow:
+    """CPU and memory from now on: `usage()` gives them for the time since the window opened."""
+
+    def __init__(self, monitor: ResourceMonitor) -> None:
+        self.monitor = monitor
+        self.cpu0 = process_cpu_s()
+        self.t0 = time.monotonic()
+        self.m0 = monitor.now()
+
+    def usage(self) -> Usage:
+        wall = time.monotonic() - self.t0
+        peaks = window(self.monitor.snapshot(), self.m0, self.monitor.now())
+        rss = peaks["peak_rss_mb"]
+        return Usage(
+            wall_s=round(wall, 2),
+            cpu_percent=cpu_percent(process_cpu_s() - self.cpu0, wall),
+            peak_rss_mb=rss if rss is not None else rss_mb(),
+            peak_gpu_mem_mb=peaks["peak_gpu_mem_mb"],
+        )
 
 
 class Progress:
