@@ -122,6 +122,17 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text)) if text else text
 
 
+def whisper_model_class() -> Any:
+    """faster-whisper's `WhisperModel`, imported with the model hub switched off (models come from the cache
+    the project builds, never from the network); a missing package is a `ModelLoadError` that says what to do."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise ModelLoadError("faster-whisper is not installed", hint="pip install 'dual-teacher[speech]'") from exc
+    return WhisperModel
+
+
 def _whisper_class(context_s: float | None) -> Any:
     """faster-whisper's WhisperModel; with `context_s`, one that encodes a shorter window than 30 s.
 
@@ -130,6 +141,7 @@ def _whisper_class(context_s: float | None) -> Any:
     accepts shorter inputs, so the zero padding beyond max(context, content + 1 s) is cut before encoding.
     Accuracy must be checked with benchmarks/eval_asr.py (Whisper was trained on 30 s windows).
     """
+    whisper_model_class()  # the model hub off, and a clear error without the package
     from faster_whisper import WhisperModel
 
     if context_s is None or context_s >= 30:
@@ -175,14 +187,8 @@ class FasterWhisperTranscriber:
         with self._lock:
             if self._model is not None:
                 return
-            os.environ["HF_HUB_OFFLINE"] = "1"
             t0 = time.perf_counter()
-            try:
-                model_class = _whisper_class(self.options.encoder_context_s)
-            except ImportError as exc:
-                raise ModelLoadError(
-                    "faster-whisper is not installed", hint="pip install 'dual-teacher[speech]'"
-                ) from exc
+            model_class = _whisper_class(self.options.encoder_context_s)
             folder = self.model_dir
             try:
                 self._model = model_class(

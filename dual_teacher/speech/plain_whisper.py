@@ -4,19 +4,19 @@
 30 s encoder window, conditioning on previous text, no VAD) on the same model folder, device, compute type
 and threads as ours, and consumes the segment generator (that is where the decoding happens). It stays in
 `speech` because faster_whisper is imported only here (import-linter); the timing and the scoring are the
-callers' (`bench/peer_scenario.py`, `benchmarks/eval_asr.py`). Nothing is downloaded: HF_HUB_OFFLINE is set
-before faster_whisper is imported.
+callers' (`bench/peer_scenario.py`, `benchmarks/eval_asr.py`). Nothing is downloaded: faster_whisper is imported
+through `asr.whisper_model_class`, with the model hub switched off.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dual_teacher.core.errors import ModelLoadError
+from dual_teacher.speech.asr import whisper_model_class
 
 
 def cuda_devices() -> int:
@@ -44,11 +44,7 @@ class PlainWhisper:
     def load(self) -> None:
         if self._model is not None:
             return
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        try:
-            from faster_whisper import WhisperModel
-        except ImportError as exc:
-            raise ModelLoadError("faster-whisper is not installed", hint="pip install 'dual-teacher[speech]'") from exc
+        WhisperModel = whisper_model_class()
         try:
             self._model = WhisperModel(
                 str(self.model_dir),
