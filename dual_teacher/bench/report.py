@@ -8,15 +8,17 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dual_teacher.bench.compare import get_path
+from dual_teacher.core import svg
 from dual_teacher.core.stats import percentile
 
 W, H = 560, 220
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 14, 26, 34
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+Scale = Callable[[float], float]
 
 
 def _e(x: Any) -> str:
@@ -44,23 +46,24 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return ticks
 
 
-def _frame(title: str, x_ticks: list[float], y_ticks: list[float], sx: Any, sy: Any, x_label: str) -> list[str]:
+def _frame(title: str, x_ticks: list[float], y_ticks: list[float], sx: Scale, sy: Scale, x_label: str) -> list[str]:
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img">',
-        f"<title>{_e(title)}</title>",
-        f'<text x="{PAD_L}" y="16" font-size="13" font-weight="bold">{_e(title)}</text>',
-        f'<rect x="{PAD_L}" y="{PAD_T}" width="{W - PAD_L - PAD_R}" height="{H - PAD_T - PAD_B}" '
-        'fill="none" stroke="#999"/>',
+        svg.title(title),
+        svg.text(PAD_L, 16, title, font_size=13, font_weight="bold"),
+        svg.rect(PAD_L, PAD_T, W - PAD_L - PAD_R, H - PAD_T - PAD_B, fill="none", stroke="#999"),
     ]
     for t in y_ticks:
         y = sy(t)
-        out.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eee"/>')
-        out.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{t:g}</text>')
+        out.append(svg.line(PAD_L, y, W - PAD_R, y, stroke="#eee"))
+        out.append(svg.text(PAD_L - 4, y + 4, f"{t:g}", font_size=10, text_anchor="end"))
     for t in x_ticks:
-        x = sx(t)
-        out.append(f'<text x="{x:.1f}" y="{H - PAD_B + 14}" font-size="10" text-anchor="middle">{t:g}</text>')
-    out.append(f'<text x="{(W + PAD_L) / 2}" y="{H - 4}" font-size="11" text-anchor="middle">{_e(x_label)}</text>')
+        out.append(svg.text(sx(t), H - PAD_B + 14, f"{t:g}", font_size=10, text_anchor="middle"))
+    out.append(svg.text((W + PAD_L) / 2, H - 4, x_label, font_size=11, text_anchor="middle"))
     return out
+
+
+def _canvas(parts: list[str]) -> str:
+    return svg.canvas(parts, xmlns="http://www.w3.org/2000/svg", width=W, height=H, viewBox=f"0 0 {W} {H}", role="img")
 
 
 def histogram_svg(values: Sequence[float], title: str, unit: str = "ms", bins: int = 30) -> str:
@@ -78,35 +81,23 @@ def histogram_svg(values: Sequence[float], title: str, unit: str = "ms", bins: i
     top = max(counts)
     x_ticks = [t for t in nice_ticks(lo, hi) if lo <= t <= hi]
     y_ticks = nice_ticks(0, top, 4)
-    y_max = max(y_ticks[-1], top)
-
-    def sx(v: float) -> float:
-        return PAD_L + (v - lo) / (hi - lo) * (W - PAD_L - PAD_R)
-
-    def sy(c: float) -> float:
-        return H - PAD_B - c / y_max * (H - PAD_T - PAD_B)
-
+    sx = svg.linear(lo, hi, PAD_L, W - PAD_R)
+    sy = svg.linear(0, max(y_ticks[-1], top), H - PAD_B, PAD_T)
     out = _frame(f"{title} (n={len(vals)})", x_ticks, y_ticks, sx, sy, unit)
     for i, c in enumerate(counts):
         if c:
             x0, x1 = sx(lo + i * width), sx(lo + (i + 1) * width)
-            out.append(
-                f'<rect x="{x0:.1f}" y="{sy(c):.1f}" width="{max(1.0, x1 - x0 - 1):.1f}" '
-                f'height="{sy(0) - sy(c):.1f}" fill="{COLOURS[0]}"/>'
-            )
+            out.append(svg.rect(x0, sy(c), max(1.0, x1 - x0 - 1), sy(0) - sy(c), fill=COLOURS[0]))
     for q, colour in ((50, COLOURS[2]), (99, COLOURS[1])):
         v = percentile(vals, q) or 0.0  # the same figure as the tables' p50/p99
         x = sx(v)
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{PAD_T}" y2="{H - PAD_B}" stroke="{colour}"/>')
-        right = x > W - PAD_R - 70
-        anchor, dx = ("end", -3) if right else ("start", 3)
-        y = PAD_T + (11 if q == 50 else 23)
+        out.append(svg.line(x, PAD_T, x, H - PAD_B, stroke=colour))
+        anchor, dx = ("end", -3) if x > W - PAD_R - 70 else ("start", 3)
+        label = f"p{q} {_fmt(v)}"
         out.append(
-            f'<text x="{x + dx:.1f}" y="{y}" font-size="10" fill="{colour}" text-anchor="{anchor}">'
-            f"p{q} {_fmt(v)}</text>"
+            svg.text(x + dx, PAD_T + (11 if q == 50 else 23), label, font_size=10, fill=colour, text_anchor=anchor)
         )
-    out.append("</svg>")
-    return "\n".join(out)
+    return _canvas(out)
 
 
 def lines_svg(
@@ -125,36 +116,21 @@ def lines_svg(
         x_hi = x_lo + 1
     y_hi = max(y for _, y in pts)
     y_ticks = nice_ticks(0, y_hi if y_hi > 0 else 1, 4)
-    y_max = max(y_ticks[-1], y_hi, 1e-9)
-
-    def sx(v: float) -> float:
-        return PAD_L + (v - x_lo) / (x_hi - x_lo) * (W - PAD_L - PAD_R)
-
-    def sy(v: float) -> float:
-        return H - PAD_B - v / y_max * (H - PAD_T - PAD_B)
-
+    sx = svg.linear(x_lo, x_hi, PAD_L, W - PAD_R)
+    sy = svg.linear(0, max(y_ticks[-1], y_hi, 1e-9), H - PAD_B, PAD_T)
     x_ticks = [t for t in nice_ticks(x_lo, x_hi) if x_lo <= t <= x_hi]
     out = _frame(title, x_ticks, y_ticks, sx, sy, x_label)
     for i, (name, t0, t1) in enumerate(bands):
         shade = "#f4f4f4" if i % 2 == 0 else "#e8eef6"
-        out.append(
-            f'<rect x="{sx(t0):.1f}" y="{PAD_T}" width="{max(0.5, sx(t1) - sx(t0)):.1f}" '
-            f'height="{H - PAD_T - PAD_B}" fill="{shade}"><title>{_e(name)}</title></rect>'
-        )
+        out.append(svg.rect(sx(t0), PAD_T, max(0.5, sx(t1) - sx(t0)), H - PAD_T - PAD_B, tip=name, fill=shade))
         if sx(t1) - sx(t0) > 40:
-            out.append(f'<text x="{sx(t0) + 2:.1f}" y="{H - PAD_B - 3}" font-size="8" fill="#777">{_e(name)}</text>')
+            out.append(svg.text(sx(t0) + 2, H - PAD_B - 3, name, font_size=8, fill="#777"))
     for k, (label, s) in enumerate(series):
         colour = COLOURS[k % len(COLOURS)]
-        coords = " ".join(
-            f"{sx(float(p[0])):.1f},{sy(float(p[1])):.1f}" for p in s if p[0] is not None and p[1] is not None
-        )
-        out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
-        out.append(
-            f'<text x="{W - PAD_R - 4}" y="{PAD_T + 12 + 12 * k}" font-size="10" text-anchor="end" '
-            f'fill="{colour}">{_e(label)}</text>'
-        )
-    out.append("</svg>")
-    return "\n".join(out)
+        coords = [(sx(float(p[0])), sy(float(p[1]))) for p in s if p[0] is not None and p[1] is not None]
+        out.append(svg.polyline(coords, fill="none", stroke=colour, stroke_width=1.5))
+        out.append(svg.text(W - PAD_R - 4, PAD_T + 12 + 12 * k, label, font_size=10, text_anchor="end", fill=colour))
+    return _canvas(out)
 
 
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
