@@ -186,30 +186,15 @@ class EventStore:
         app_version: str,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        values = session_values(session_id, pack_id, pack_title, pack_path, mode, started_wall, app_version, meta)
         try:
-            self._create_session(session_id, pack_id, pack_title, pack_path, mode, started_wall, app_version, meta)
+            with self._tx() as conn:
+                conn.execute(_INSERT_SESSION, values)
         except sqlite3.Error as exc:
             raise StorageError(
                 f"cannot record the new class in {self.path}: {exc}",
                 hint=f"free space on the disk that holds {self.path.parent}, or choose another --data-dir",
             ) from exc
-
-    def _create_session(
-        self,
-        session_id: str,
-        pack_id: str,
-        pack_title: str,
-        pack_path: str,
-        mode: str,
-        started_wall: float,
-        app_version: str,
-        meta: dict[str, Any] | None = None,
-    ) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                _INSERT_SESSION,
-                session_values(session_id, pack_id, pack_title, pack_path, mode, started_wall, app_version, meta),
-            )
 
     def sessions(self) -> list[SessionRow]:
         with self._lock:
