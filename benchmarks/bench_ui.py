@@ -135,7 +135,8 @@ def run(
 
     from dual_teacher.engagement.store import EventStore
     from dual_teacher.lesson.loader import load_pack
-    from dual_teacher.qt.classroom import Classroom, ensure_app
+    from dual_teacher.qt.classroom import Classroom
+    from dual_teacher.qt.qt_app import ensure_app
     from dual_teacher.resources import demo_pack_dir
     from dual_teacher.runtime.simulated import SimulatedClass
 

@@ -20,18 +20,16 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
-from PySide6.QtGui import QFont, QGuiApplication, QImage
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQml import QQmlApplicationEngine, QQmlError
 from PySide6.QtQuick import QQuickWindow
-from PySide6.QtWidgets import QApplication
 
 from dual_teacher.core import events as ev
 from dual_teacher.core.clock import Clock, RealClock
@@ -43,10 +41,10 @@ from dual_teacher.lesson.schema import VideoNode, text_in
 from dual_teacher.qt.camera import CameraSetupModel
 from dual_teacher.qt.console import ConsoleModel
 from dual_teacher.qt.display import DisplayModel
-from dual_teacher.qt.frames import FrameSource, register_qml_types
-from dual_teacher.qt.i18n import install_translators
+from dual_teacher.qt.frames import FrameSource
 from dual_teacher.qt.live import LiveLink, OnAir
 from dual_teacher.qt.media import make_player
+from dual_teacher.qt.qt_app import FrameClock, ensure_app, prepare_app, software_rendering
 from dual_teacher.resources import resource_dir
 from dual_teacher.runtime.console_state import DISPLAY_WINDOW
 from dual_teacher.runtime.freeze import GuiHeartbeat
@@ -67,7 +65,6 @@ from dual_teacher.runtime.supervisor import Position, format_beat, parse_resume
 log = logging.getLogger(__name__)
 
 TICK_MS = 50
-FONT_FAMILIES = ("Liberation Sans", "DejaVu Sans", "WenQuanYi Micro Hei")
 CONSOLE_EVERY = 4  # console refresh every 4th tick (200 ms)
 _LESSON_CONTROLS = (
     ev.TeacherPaused,
@@ -79,44 +76,6 @@ _LESSON_CONTROLS = (
     ev.TeacherExtendedTimer,
     ev.TeacherJumped,
 )
-_registered = False
-
-
-def ensure_app() -> QGuiApplication:
-    existing = QGuiApplication.instance()
-    if isinstance(existing, QGuiApplication):
-        return existing
-    app = QApplication([])
-    app.setApplicationName("dual-teacher")
-    return app
-
-
-class FrameClock(QObject):
-    """Intervals between the frames a window shows, as the GUI thread learns of them. `frameSwapped` comes from
-    the render thread and is queued here: a Python slot run on the render thread could deadlock on the GIL
-    while the GUI thread waits for that thread (grabbing or closing a window)."""
-
-    def __init__(self, keep: int = 4000) -> None:
-        super().__init__()
-        self.intervals_ms: collections.deque[float] = collections.deque(maxlen=keep)
-        self.swaps: collections.deque[float] = collections.deque(maxlen=keep)
-        self._last: float | None = None
-
-    @Slot()
-    def swapped(self) -> None:
-        t = time.perf_counter()
-        if self._last is not None:
-            self.intervals_ms.append((t - self._last) * 1000)
-        self._last = t
-        self.swaps.append(t)
-
-    def fps(self, window_s: float = 2.0) -> float:
-        now = time.perf_counter()
-        return sum(1 for t in self.swaps if now - t <= window_s) / window_s
-
-    def reset(self) -> None:
-        self.intervals_ms.clear()
-        self._last = None
 
 
 class Classroom(QObject):
@@ -139,25 +98,12 @@ class Classroom(QObject):
         `resume`: "SESSION:NODE:OFFSET", go on with that session from there (a restart after a freeze)."""
         self.app = ensure_app()
         super().__init__()
-        # Every QML binding that reads a view-model calls into Python and needs the GIL; with busy Python threads
-        # (pre/post-processing of perception and speech) the default 5 ms switch interval makes the GUI thread
-        # queue behind them. 1 ms keeps the UI responsive (measured with benchmarks/bench_ui.py).
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
-        global _registered
-        if not _registered:
-            register_qml_types()
-            _registered = True
-        font = QFont()
-        font.setFamilies(list(FONT_FAMILIES))  # Latin with a real bold, then Chinese
-        self.app.setFont(font)
-        self._translators = install_translators(self.app, lang)
+        self._translators = prepare_app(self.app, lang)
         self.pack = pack
         self.lang = lang
         self.clock = clock or RealClock()
         if frame_painter is None:
-            frame_painter = QGuiApplication.platformName() in ("offscreen", "minimal") or (
-                os.environ.get("QT_QUICK_BACKEND") == "software"
-            )
+            frame_painter = software_rendering()
         self.gated = [GatedInput(s) for s in inputs]
         # The remote lead teacher's link (runtime.lead_link), if the class has one: the console can turn its
         # commands off; a "switch source" command from it goes through the same path as the console's button.
@@ -228,6 +174,10 @@ class Classroom(QObject):
         self._last_tick: float | None = None
         self._ticks = 0
 
+        self._open_windows(store)
+
+    def _open_windows(self, store: EventStore) -> None:
+        """Both windows from ui/, the view-models they read, the tick timer and the GUI heartbeat."""
         ctx = self.engine.rootContext()
         ctx.setContextProperty("display", self.display)
         ctx.setContextProperty("console", self.console)

@@ -37,8 +37,9 @@ from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import MANIFEST, LoadedPack, validate_pack
 from dual_teacher.lesson.schema import BranchNode, EndNode, Node, text_in
-from dual_teacher.qt.classroom import Classroom, ensure_app
+from dual_teacher.qt.classroom import Classroom
 from dual_teacher.qt.frames import LatestFrame
+from dual_teacher.qt.qt_app import ensure_app
 from dual_teacher.runtime.simulated import SimulatedClass
 
 DISPLAY_SIZE = (1280, 720)
