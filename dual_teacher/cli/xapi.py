@@ -12,7 +12,7 @@ from dual_teacher.cli.common import app_config, open_session
 def cmd_xapi_export(args: argparse.Namespace) -> int:
     from dual_teacher.config import store_path
     from dual_teacher.engagement import xapi
-    from dual_teacher.runtime.launch import xapi_options
+    from dual_teacher.runtime.class_links import xapi_options
 
     cfg = app_config(args)
     path = store_path(cfg)
@@ -33,7 +33,7 @@ def cmd_xapi_send(args: argparse.Namespace) -> int:
 
     from dual_teacher.config import store_path
     from dual_teacher.engagement.outbox import Outbox
-    from dual_teacher.runtime.launch import lrs_client, xapi_options
+    from dual_teacher.runtime.class_links import lrs_client, xapi_options
 
     cfg = app_config(args)
     client = lrs_client(cfg, args.endpoint, args.username, args.password)
@@ -68,7 +68,7 @@ def cmd_xapi_send(args: argparse.Namespace) -> int:
 def cmd_xapi_status(args: argparse.Namespace) -> int:
     from dual_teacher.config import store_path
     from dual_teacher.engagement.outbox import Outbox
-    from dual_teacher.runtime.launch import xapi_options
+    from dual_teacher.runtime.class_links import xapi_options
 
     cfg = app_config(args)
     path = store_path(cfg)

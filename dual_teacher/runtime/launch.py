@@ -1,11 +1,11 @@
 """Launching a class: what `dual-teacher demo | run` does once its arguments are parsed (no argparse here).
 
 `run_class(cfg, pack_path, LaunchConfig(...), terminal, windows)` checks the lead link, loads the pack, applies
-the retention rule, opens the event store, the real devices and the xAPI forwarder, runs the class (headless on
-a scaled or fake clock, offscreen for screenshots, or in windows: a supervised child process unless told not
-to), writes the post-class report and closes everything in reverse order. The windows come from the caller
-(`ClassWindows`, implemented over `dual_teacher.qt` by the CLI): this layer does not import Qt. Every line for
-the operator goes through `Terminal` (the CLI prints it; a test collects it).
+the retention rule, opens the event store, the real devices and the xAPI forwarder (runtime/class_links.py),
+runs the class (headless on a scaled or fake clock, offscreen for screenshots, or in windows: a supervised child
+process unless told not to), writes the post-class report and closes everything in reverse order. The windows
+come from the caller (`ClassWindows`, implemented over `dual_teacher.qt` by the CLI): this layer does not import
+Qt. Every line for the operator goes through `Terminal` (the CLI prints it; a test collects it).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dual_teacher.core.errors import DualTeacherError
+from dual_teacher.runtime.class_links import lead_link, start_forwarder
 
 if TYPE_CHECKING:
     from dual_teacher.config import AppConfig
     from dual_teacher.core import events as ev
-    from dual_teacher.engagement.outbox import LrsClient
     from dual_teacher.engagement.store import EventStore
-    from dual_teacher.engagement.xapi import XapiOptions
     from dual_teacher.lesson.loader import LoadedPack
+    from dual_teacher.runtime.devices import DeviceStages
     from dual_teacher.runtime.lead_link import LeadLink
     from dual_teacher.runtime.xapi_forwarder import XapiForwarder
 
@@ -155,7 +155,6 @@ def run_class(
     demo: bool = False,
 ) -> int:
     from dual_teacher.config import store_path
-    from dual_teacher.engagement.report import summary_text
     from dual_teacher.engagement.store import EventStore, space_warning
     from dual_teacher.lesson.loader import load_pack
     from dual_teacher.runtime.simulated import SimulatedClass
@@ -175,17 +174,7 @@ def run_class(
     low = space_warning(store.path.parent)
     if low is not None:
         term.err(f"warning: {low}")
-    devices = None
-    if args.camera or args.mic is not None or args.teacher_audio:
-        from dual_teacher.runtime.devices import open_device_stages, pack_captions, speech_plan
-
-        plan = speech_plan(cfg, pack.manifest.language, args.lang)
-        devices = open_device_stages(args.camera, args.mic, args.teacher_audio, plan, pack_captions(pack, lang))
-        for note in devices.notes:
-            term.out(note)
-        if headless and args.speed != 1:
-            term.out("real devices run in real time: --speed 1")
-            args = dataclasses.replace(args, speed=1.0)
+    devices, args = open_devices(cfg, pack, args, lang, headless, term)
     simulate = args.simulate if args.simulate is not None else devices is None
     inputs: list[Any] = [SimulatedClass(class_size=args.class_size, seed=args.seed)] if simulate else []
     inputs += devices.stages if devices is not None else []
@@ -202,17 +191,7 @@ def run_class(
     if link is not None:
         inputs.append(link)
     forwarder = start_forwarder(cfg, store.path)
-
-    def report_dir(session_id: str) -> Path:
-        return Path(args.report_dir) if args.report_dir else store.path.parent / "reports" / session_id
-
-    def finish(session_id: str, written: WrittenReport | None) -> None:
-        if written is not None:
-            html_path, report = written
-            term.out(summary_text(report))
-            term.out(f"report: {html_path}")
-        term.out(f"session id: {session_id}")
-
+    reports = ClassReports(store, args.report_dir, roster, cfg.export_private_data, term)
     try:
         if link is not None:
             link.start()
@@ -221,59 +200,120 @@ def run_class(
                 session_id = run_screenshots(args.screenshots, pack, store, inputs, lang, term, windows)
             else:
                 session_id = run_headless(args, pack, store, inputs, lang, term, roster, meta)
-            finish(
-                session_id,
-                write_class_report(store, session_id, report_dir(session_id), roster, cfg.export_private_data, term),
-            )
+            reports.finish(session_id, reports.write(session_id))
         else:
-
-            def report_now(session_id: str) -> tuple[str, str, object] | None:
-                done = write_class_report(
-                    store, session_id, report_dir(session_id), roster, cfg.export_private_data, term
-                )
-                return None if done is None else (str(done[0]), "", done)
-
-            while True:  # "Start the next lesson" on the console opens a fresh class of the same pack
-                run = windows.run(
-                    pack,
-                    store,
-                    inputs,
-                    lang,
-                    heartbeat_fd=args.heartbeat_fd,
-                    resume=args.resume,
-                    max_lesson_s=args.stop_after,
-                    live_url=args.live,
-                    auto_close_s=8.0 if args.stop_after else None,  # scripted runs close; a teacher closes
-                    report=report_now,
-                    meta=meta,
-                )
-                if isinstance(run.report, tuple):
-                    written: WrittenReport | None = run.report
-                else:  # closed before the end-of-class report was written
-                    written = write_class_report(
-                        store, run.session_id, report_dir(run.session_id), roster, cfg.export_private_data, term
-                    )
-                finish(run.session_id, written)
-                if not run.next_lesson:
-                    break
-                args = dataclasses.replace(args, resume=None)  # the next lesson is a fresh class
+            run_windowed(windows, args, pack, store, inputs, lang, meta, reports)
     finally:
-        if link is not None:
-            link.stop()
-            s = link.stats
-            term.out(f"lead link: {s.sent} message(s) sent ({s.bytes_sent} bytes), {s.commands} command(s) received")
-        if devices is not None:
-            devices.stop()
-        if forwarder is not None:
-            stats = forwarder.stop()
-            if stats is not None:
-                wait = f", {stats.pending} waiting in the outbox" if stats.pending else ""
-                term.out(
-                    f"xAPI: {stats.sent} statement(s) in the LRS{wait}" + (f" ({stats.last_error})" if wait else "")
-                )
-        pack.close()
-        store.close()
+        close_class(link, devices, forwarder, pack, store, term)
     return 0
+
+
+def open_devices(
+    cfg: AppConfig, pack: LoadedPack, args: LaunchConfig, lang: str, headless: bool, term: Terminal
+) -> tuple[DeviceStages | None, LaunchConfig]:
+    """The camera, microphone and teacher audio asked for, as input stages (None: none asked for); a headless
+    class with real devices runs in real time (the returned LaunchConfig says speed 1)."""
+    if not (args.camera or args.mic is not None or args.teacher_audio):
+        return None, args
+    from dual_teacher.runtime.devices import open_device_stages, pack_captions, speech_plan
+
+    plan = speech_plan(cfg, pack.manifest.language, args.lang)
+    devices = open_device_stages(args.camera, args.mic, args.teacher_audio, plan, pack_captions(pack, lang))
+    for note in devices.notes:
+        term.out(note)
+    if headless and args.speed != 1:
+        term.out("real devices run in real time: --speed 1")
+        args = dataclasses.replace(args, speed=1.0)
+    return devices, args
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassReports:
+    """Where the reports of a launch's classes go, and the lines that end each class."""
+
+    store: EventStore
+    report_dir: str | None  # None: <data dir>/reports/<session>
+    roster: int | None
+    private: bool
+    term: Terminal
+
+    def write(self, session_id: str) -> WrittenReport | None:
+        out_dir = Path(self.report_dir) if self.report_dir else self.store.path.parent / "reports" / session_id
+        return write_class_report(self.store, session_id, out_dir, self.roster, self.private, self.term)
+
+    def finish(self, session_id: str, written: WrittenReport | None) -> None:
+        from dual_teacher.engagement.report import summary_text
+
+        if written is not None:
+            html_path, report = written
+            self.term.out(summary_text(report))
+            self.term.out(f"report: {html_path}")
+        self.term.out(f"session id: {session_id}")
+
+
+def run_windowed(
+    windows: ClassWindows,
+    args: LaunchConfig,
+    pack: LoadedPack,
+    store: EventStore,
+    inputs: Sequence[Any],
+    lang: str,
+    meta: dict[str, Any],
+    reports: ClassReports,
+) -> None:
+    """The class in both windows, in real time; "Start the next lesson" on the console opens a fresh class of
+    the same pack."""
+
+    def report_now(session_id: str) -> tuple[str, str, object] | None:
+        done = reports.write(session_id)
+        return None if done is None else (str(done[0]), "", done)
+
+    while True:
+        run = windows.run(
+            pack,
+            store,
+            inputs,
+            lang,
+            heartbeat_fd=args.heartbeat_fd,
+            resume=args.resume,
+            max_lesson_s=args.stop_after,
+            live_url=args.live,
+            auto_close_s=8.0 if args.stop_after else None,  # scripted runs close; a teacher closes
+            report=report_now,
+            meta=meta,
+        )
+        if isinstance(run.report, tuple):
+            written: WrittenReport | None = run.report
+        else:  # closed before the end-of-class report was written
+            written = reports.write(run.session_id)
+        reports.finish(run.session_id, written)
+        if not run.next_lesson:
+            break
+        args = dataclasses.replace(args, resume=None)  # the next lesson is a fresh class
+
+
+def close_class(
+    link: LeadLink | None,
+    devices: DeviceStages | None,
+    forwarder: XapiForwarder | None,
+    pack: LoadedPack,
+    store: EventStore,
+    term: Terminal,
+) -> None:
+    """Stop what a launch opened, in reverse order, with the link's and the LRS's figures."""
+    if link is not None:
+        link.stop()
+        s = link.stats
+        term.out(f"lead link: {s.sent} message(s) sent ({s.bytes_sent} bytes), {s.commands} command(s) received")
+    if devices is not None:
+        devices.stop()
+    if forwarder is not None:
+        stats = forwarder.stop()
+        if stats is not None:
+            wait = f", {stats.pending} waiting in the outbox" if stats.pending else ""
+            term.out(f"xAPI: {stats.sent} statement(s) in the LRS{wait}" + (f" ({stats.last_error})" if wait else ""))
+    pack.close()
+    store.close()
 
 
 def write_class_report(
@@ -307,34 +347,6 @@ def write_class_report(
     return None
 
 
-def lead_link(args: LaunchConfig, cfg: AppConfig, term: Terminal) -> LeadLink | None:
-    """With a lead server (--lead or [lead] url), the link that publishes the class state to it (not started)."""
-    url = args.lead or cfg.lead.url
-    if not url:
-        return None
-    if not url.startswith(("http://", "https://", "ws://", "wss://")):
-        raise DualTeacherError(
-            f"--lead {url!r} is not a lead server address", hint="e.g. --lead http://lead.example:8765 (or https://)"
-        )
-    token = args.lead_token or os.environ.get("DUAL_TEACHER_LEAD_TOKEN") or cfg.lead.token
-    if not token:
-        raise DualTeacherError(
-            "a lead server is set but no classroom token",
-            hint="pass --lead-token (from `dual-teacher lead add-classroom NAME`) or set [lead] token",
-        )
-    from dual_teacher.runtime.lead_link import LeadLink
-
-    remote = cfg.lead.remote_control and not args.lead_view_only
-    ca = args.lead_ca or cfg.lead.ca_file
-    if ca is not None and not Path(ca).is_file():
-        raise DualTeacherError(
-            f"--lead-ca {ca}: no such file", hint="the PEM certificate of the lead server's authority"
-        )
-    link = LeadLink(url, token, remote_control=remote, ca_file=Path(ca) if ca else None)
-    term.out(f"lead link: publishing the class state to {link.url} (remote control {'on' if remote else 'off'})")
-    return link
-
-
 def run_screenshots(
     out_dir: str,
     pack: LoadedPack,
@@ -366,39 +378,6 @@ def enforce_retention(cfg: AppConfig, db: Path, term: Terminal) -> None:
     purged = enforce_retention(db, cfg.retention_days, time.time(), db.parent / "reports")
     if purged.sessions:
         term.out(f"Retention: deleted {len(purged.sessions)} session(s) older than {cfg.retention_days} days.")
-
-
-def xapi_options(cfg: AppConfig) -> XapiOptions:
-    from dual_teacher.engagement.xapi import XapiOptions
-
-    return XapiOptions(base_iri=cfg.xapi.base_iri, private_data=cfg.export_private_data)
-
-
-def lrs_client(
-    cfg: AppConfig, endpoint: str | None = None, username: str | None = None, password: str | None = None
-) -> LrsClient | None:
-    from dual_teacher.engagement.outbox import LrsClient
-
-    url = endpoint or cfg.xapi.endpoint
-    if not url:
-        return None
-    user = username if username is not None else cfg.xapi.username
-    secret = password if password is not None else (os.environ.get("DUAL_TEACHER_XAPI_PASSWORD") or cfg.xapi.password)
-    return LrsClient(url, user, secret, timeout_s=10.0)
-
-
-def start_forwarder(cfg: AppConfig, db: Path) -> XapiForwarder | None:
-    """With an LRS configured, forward statements while the class runs (the outbox keeps them durable)."""
-    client = lrs_client(cfg)
-    if client is None:
-        return None
-    from dual_teacher.runtime.xapi_forwarder import XapiForwarder
-
-    forwarder = XapiForwarder(
-        db, client, xapi_options(cfg), interval_s=cfg.xapi.interval_s, include_practice=cfg.xapi.include_demo
-    )
-    forwarder.start()
-    return forwarder
 
 
 def run_headless(

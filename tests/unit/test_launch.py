@@ -17,7 +17,8 @@ from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import LoadedPack
 from dual_teacher.runtime import launch
-from dual_teacher.runtime.launch import LaunchConfig, Terminal, lead_link, lrs_client, progress_line, run_class
+from dual_teacher.runtime.class_links import lead_link, lrs_client
+from dual_teacher.runtime.launch import LaunchConfig, Terminal, progress_line, run_class
 
 
 @dataclasses.dataclass
