@@ -9,7 +9,6 @@ never during a class (the Qt facts come from `qt/doctor.py`, joined by the CLI).
 from __future__ import annotations
 
 import dataclasses
-import os
 import platform
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from dual_teacher.config import AppConfig
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.hardware.fingerprint import fingerprint
 from dual_teacher.hardware.probe import installed_ort_distributions, probe_profiles
+from dual_teacher.runtime.launch import display_name
 from dual_teacher.speech.routing import plan_channels
 
 Status = Literal["ok", "warn", "missing", "fail"]
@@ -197,7 +197,7 @@ def _device_checks() -> list[Check]:
         out.append(Check("devices", "microphones", "ok", "; ".join(f"{m.id}: {m.name}" for m in mics[:4])))
     except DualTeacherError as exc:
         out.append(Check("devices", "microphones", "missing", exc.message, exc.hint))
-    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    display = display_name()
     if platform.system() == "Linux":
         out.append(
             Check(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from dual_teacher.runtime.launch import display_name
+
 
 def qt_facts() -> dict[str, str]:
     """What Qt can show and play here. Uses the offscreen platform when there is no display."""
@@ -12,7 +14,7 @@ def qt_facts() -> dict[str, str]:
     from PySide6.QtMultimedia import QMediaDevices, QMediaFormat
 
     facts = {"pyside6": PySide6.__version__, "multimedia_backend": os.environ.get("QT_MEDIA_BACKEND", "ffmpeg")}
-    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    has_display = display_name() is not None
     if not has_display:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QGuiApplication.instance() or QGuiApplication([])

@@ -120,10 +120,14 @@ class ClassWindows(Protocol):
         ...
 
 
+def display_name() -> str | None:
+    """The X or Wayland display this process may open ($DISPLAY, else $WAYLAND_DISPLAY), None without one."""
+    return os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or None
+
+
 def has_display() -> bool:
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
+    """A window can be shown: on Linux only with a display; elsewhere the desktop always has one."""
+    return display_name() is not None if sys.platform.startswith("linux") else True
 
 
 def ensure_demo_media(pack_dir: Path, term: Terminal) -> None:
