@@ -11,6 +11,19 @@ answer. Its confidence is its likelihood relative to the free text (1 when at le
 A read sentence, meeting talk or the lead teacher's narration scores a short answer phrase far below its own
 free text, so it stays no answer.
 
+Written as Whisper writes: each phrase is scored in its plain form and in Whisper's written style
+(capitalised with a full stop: "Good job.", "豪猪。"), the likelier form counts. The free text is in that style,
+so a phrase scored only as "good job" lost about 1 nat per token to the style alone.
+
+Conditioned on the space (`RescoreConfig.space_prompt`, English channels): the free text and every phrase are
+scored with the answer space's phrases as Whisper's prompt, the conditioning a hotword decode uses. A child's
+"car" decoded as "Huh?" (a mispronunciation the model prefers by 1.2 nats per token without context) becomes as
+likely as the free text once the model knows the question is about cars, buses and bikes, while a read sentence
+stays 1.5-4 nats per token likelier than any phrase. Off for Mandarin: the multilingual base model follows
+the prompt so readily that fillers ("哦嗯") and English speech scored as a choice text (measured with
+benchmarks/bench_answers.py, see README). Never rescored: an utterance of fillers only, and English words
+on a Mandarin channel (neither is an answer, however likely a phrase scores).
+
 Distractors: for a number the space holds the key and its neighbours (±1, ±2, ±10), so a wrong number is as
 reachable as the right one; choices hold every choice; true/false both values. Short-answer questions hold
 only their accepted words (a pack names no wrong ones): those are the most biased, and the margin guards them.
@@ -25,7 +38,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, format_number, match_answer
+from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, format_number, match_answer, not_an_answer
 
 _EN_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 _EN_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
@@ -132,13 +145,29 @@ def _is_number(text: str) -> bool:
 
 @runtime_checkable
 class TextScorer(Protocol):
-    def score_texts(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]: ...
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str], prompt: str | None = None) -> list[float]: ...
 
 
 @dataclasses.dataclass(frozen=True)
 class RescoreConfig:
     margin: float = 0.5  # a phrase may be this much less likely per token than the free text
     min_logprob: float = -2.5  # ... and no less likely than this per token (non-answers score -5 and below)
+    space_prompt: bool = False  # score with the answer space as the prompt (see the module docstring)
+
+
+def written_forms(phrase: str, language: str) -> list[str]:
+    """A phrase as said and as Whisper writes it: "good job" -> ["good job", "Good job."], "豪猪" -> [.., "豪猪。"]."""
+    if language == "zh":
+        styled = phrase if phrase.endswith("。") else phrase + "。"
+    else:
+        styled = phrase[:1].upper() + phrase[1:]
+        styled = styled if styled[-1:] in ".?!" else styled + "."
+    return list(dict.fromkeys([phrase, styled]))
+
+
+def space_prompt(phrases: Sequence[str], language: str) -> str:
+    """The answer space as Whisper's prompt: every phrase in its written form, comma-separated."""
+    return ", ".join(dict.fromkeys(written_forms(p, language)[-1] for p in phrases))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,17 +188,20 @@ def rescore_answer(
     """The answer-space phrase the model finds nearly as likely as its own free text, if any."""
     cfg = config or RescoreConfig()
     phrases = candidate_phrases(request)
-    if not phrases:
+    if not phrases or not_an_answer(free_text, request):
         return Rescored(None, None, -math.inf, -math.inf)
-    texts = ([free_text] if free_text else []) + phrases
-    scores = scorer.score_texts(audio, texts)
+    forms = [(p, f) for p in phrases for f in written_forms(p, request.language)]
+    texts = ([free_text] if free_text else []) + [f for _, f in forms]
+    prompt = space_prompt(phrases, request.language) if cfg.space_prompt else None
+    scores = scorer.score_texts(audio, texts, prompt=prompt)
     free = scores[0] if free_text else -math.inf
     cand = scores[1:] if free_text else scores
     best = int(np.argmax(cand))
     lp = float(cand[best])
+    phrase = forms[best][0]
     if lp < cfg.min_logprob or lp < free - cfg.margin:
-        return Rescored(None, phrases[best], lp, free)
+        return Rescored(None, phrase, lp, free)
     # confidence: how the phrase compares with the model's own choice (1 when at least as likely)
     relative = 1.0 if free == -math.inf else math.exp(min(0.0, lp - free))
-    match = match_answer(phrases[best], request, asr_confidence=relative)
-    return Rescored(match, phrases[best], lp, free)
+    match = match_answer(phrase, request, asr_confidence=relative)
+    return Rescored(match, phrase, lp, free)
