@@ -11,9 +11,10 @@ answer. Its confidence is its likelihood relative to the free text (1 when at le
 A read sentence, meeting talk or the lead teacher's narration scores a short answer phrase far below its own
 free text, so it stays no answer.
 
-Written as Whisper writes: each phrase is scored in its plain form and in Whisper's written style
-(capitalised with a full stop: "Good job.", "豪猪。"), the likelier form counts. The free text is in that style,
-so a phrase scored only as "good job" lost about 1 nat per token to the style alone.
+Written as Whisper writes: each English phrase is scored in its plain form and in Whisper's written style
+(capitalised with a full stop: "Good job."), the likelier form counts. The free text is in that style, so a
+phrase scored only as "good job" lost about 1 nat per token to the style alone. Mandarin one-word answers come
+out unpunctuated ("好珠"), so Mandarin phrases are scored as they are.
 
 Conditioned on the space (`RescoreConfig.space_prompt`, English channels): the free text and every phrase are
 scored with the answer space's phrases as Whisper's prompt, the conditioning a hotword decode uses. A child's
@@ -156,12 +157,12 @@ class RescoreConfig:
 
 
 def written_forms(phrase: str, language: str) -> list[str]:
-    """A phrase as said and as Whisper writes it: "good job" -> ["good job", "Good job."], "豪猪" -> [.., "豪猪。"]."""
+    """A phrase as said and as Whisper writes it, the written form last: "good job" -> ["good job", "Good job."].
+    Mandarin: the phrase alone (a one-word answer comes out without punctuation: "好珠", "咖啡")."""
     if language == "zh":
-        styled = phrase if phrase.endswith("。") else phrase + "。"
-    else:
-        styled = phrase[:1].upper() + phrase[1:]
-        styled = styled if styled[-1:] in ".?!" else styled + "."
+        return [phrase]
+    styled = phrase[:1].upper() + phrase[1:]
+    styled = styled if styled[-1:] in ".?!" else styled + "."
     return list(dict.fromkeys([phrase, styled]))
 
 
@@ -190,7 +191,9 @@ def rescore_answer(
     phrases = candidate_phrases(request)
     if not phrases or not_an_answer(free_text, request):
         return Rescored(None, None, -math.inf, -math.inf)
-    forms = [(p, f) for p in phrases for f in written_forms(p, request.language)]
+    # under the prompt only the written forms (the prompt's own style): half the batch, and the plain forms
+    # were never the likelier ones there (bench_answers.py)
+    forms = [(p, f) for p in phrases for f in written_forms(p, request.language)[-1 if cfg.space_prompt else 0 :]]
     texts = ([free_text] if free_text else []) + [f for _, f in forms]
     prompt = space_prompt(phrases, request.language) if cfg.space_prompt else None
     scores = scorer.score_texts(audio, texts, prompt=prompt)

@@ -70,9 +70,11 @@ class TableScorer:
         self.table = table
         self.prompted = prompted if prompted is not None else table
         self.prompts: list[str | None] = []
+        self.texts: list[str] = []
 
     def score_texts(self, audio: np.ndarray, texts: Sequence[str], prompt: str | None = None) -> list[float]:
         self.prompts.append(prompt)
+        self.texts += texts
         table = self.table if prompt is None else self.prompted
         return [table.get(t, -9.0) for t in texts]
 
@@ -112,7 +114,8 @@ def test_the_lead_teachers_words_on_the_room_microphone_are_an_echo() -> None:
 def test_phrases_are_scored_as_whisper_writes_them_and_the_likelier_form_counts() -> None:
     assert written_forms("good job", "en") == ["good job", "Good job."]
     assert written_forms("A", "en") == ["A", "A."]
-    assert written_forms("豪猪", "zh") == ["豪猪", "豪猪。"]
+    assert written_forms("Yes!", "en") == ["Yes!"]
+    assert written_forms("豪猪", "zh") == ["豪猪"]
     # "dog" alone is 1.0 below the free text (not taken), "Dog." only 0.3 below: taken
     table = {"Go on the drop.": -0.5, "dog": -1.5, "Dog.": -0.8}
     found = rescore_answer(TableScorer(table), AUDIO, "Go on the drop.", CHOICES)
@@ -130,6 +133,8 @@ def test_the_space_as_prompt_conditions_the_free_text_and_every_phrase_alike() -
     assert found.match is not None and found.match.answer == "A"
     assert on.prompts == [space_prompt(candidate_phrases(CHOICES), "en")]
     assert on.prompts[0] is not None and "Cat." in on.prompts[0] and "Dog." in on.prompts[0]
+    assert "Cat." in on.texts and "cat" not in on.texts  # under the prompt: its own written style only
+    assert "cat" in off.texts and "Cat." in off.texts
 
 
 def test_fillers_and_english_on_a_mandarin_channel_are_never_rescored_into_an_answer() -> None:
