@@ -20,10 +20,11 @@ Conditioned on the space (`RescoreConfig.space_prompt`, English channels): the f
 scored with the answer space's phrases as Whisper's prompt, the conditioning a hotword decode uses. A child's
 "car" decoded as "Huh?" (a mispronunciation the model prefers by 1.2 nats per token without context) becomes as
 likely as the free text once the model knows the question is about cars, buses and bikes, while a read sentence
-stays 1.5-4 nats per token likelier than any phrase. Off for Mandarin: the multilingual base model follows
-the prompt so readily that fillers ("哦嗯") and English speech scored as a choice text (measured with
-benchmarks/bench_answers.py, see README). Never rescored: an utterance of fillers only, and English words
-on a Mandarin channel (neither is an answer, however likely a phrase scores).
+stays 1.5-3.9 nats per token likelier than any phrase (a one-word keyword clip: 0.76). Off for Mandarin: the
+multilingual base model follows the prompt so readily that 4 of the 11 Mandarin non-answer utterances of
+benchmarks/bench_answers.py scored a choice text above their own free text (a filler "哦嗯", English speech,
+"17" and "也是阿雷克"; the guards below stop the first two only). Never rescored: an utterance of fillers only,
+and English words on a Mandarin channel (neither is an answer, however likely a phrase scores).
 
 Distractors: for a number the space holds the key and its neighbours (±1, ±2, ±10), so a wrong number is as
 reachable as the right one; choices hold every choice; true/false both values. Short-answer questions hold
