@@ -224,12 +224,21 @@ def run_trial(trial: Trial, data: Path, transcriber: FasterWhisperTranscriber, s
     heard = [e for e in events if isinstance(e, ev.AnswerHeard)]
     started = getattr(room, "started_at", None) or 0.0
     latency = None
+    parts: dict[str, float] = {}
     for r in stage.records:
         if any(isinstance(e, ev.AnswerHeard) for e in r.events):
             # an answer from an earlier utterance of the clip ("No, ... I am not") is timed from the end of
             # that utterance (the segmenter's), the last one from the true end of the clip's speech
             end = speech_end if r.audio_end >= speech_end - 0.05 else r.speech_end
             latency = r.done - (started + end)
+            # where the time goes: the segmenter's hang-over (until the job is queued), the wait for the
+            # ASR thread, the decode, then answer matching and rescoring
+            parts = {
+                "hangover_s": round(r.queued - (started + end), 3),
+                "wait_s": round(r.started - r.queued, 3),
+                "decode_s": round(r.decoded - r.started, 3),
+                "answer_s": round(r.done - r.decoded, 3),
+            }
             break
     answer = heard[-1].answer if heard else None
     key = engine.normalize(q, answer) if answer is not None else None
@@ -246,6 +255,7 @@ def run_trial(trial: Trial, data: Path, transcriber: FasterWhisperTranscriber, s
         "answers_heard": len(heard),
         "correct": correct,
         "latency_s": None if latency is None else round(latency, 3),
+        "latency_parts": parts,
         "speech_s": round(len(speech) / RATE, 2),
         "rescored": stage._back["room"].rescored,
         "echoes": stage._back["room"].echoes,
@@ -267,6 +277,13 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_p50_s": percentile(lat, 50) if lat else None,
         "latency_p90_s": percentile(lat, 90) if lat else None,
         "latency_n": len(lat),
+        # p90 of each part of end of speech -> AnswerHeard (hang-over, wait, decode, matching + rescoring)
+        "latency_parts_p90_s": {
+            k: percentile([r["latency_parts"][k] for r in ans if r["latency_parts"]], 90)
+            for k in ("hangover_s", "wait_s", "decode_s", "answer_s")
+        }
+        if any(r["latency_parts"] for r in ans)
+        else None,
         "rescored": sum(r["rescored"] for r in rows),
     }
 
@@ -342,6 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     columns = ["lang", "right", "accuracy", "wrong", "missed", "false/non-answers", "p50 s", "p90 s", "rescored"]
     print_table(table, columns, right=columns[1:])
+    for lang, s in summary.items():
+        if s["latency_parts_p90_s"]:
+            print(
+                f"{lang:4} latency p90 by part: "
+                + ", ".join(f"{k[:-2]} {fmt(v, 2)}" for k, v in s["latency_parts_p90_s"].items())
+            )
     print(f"perception-like load: {'on' if load_info else 'off'}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

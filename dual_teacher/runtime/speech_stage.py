@@ -78,6 +78,7 @@ class JobRecord:
     done: float
     events: tuple[ev.Event, ...]
     text: str | None
+    decoded: float = 0.0  # when the decode ended (then: answer matching and rescoring until `done`)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -356,6 +357,7 @@ class SpeechStage:
             self._fail(f"ASR ({job.source})", exc)
             return
         self.transcriptions += 1
+        decoded = self.clock.monotonic()
         if job.source == "teacher" and transcript.text:
             with self._lock:
                 self._echo.add(transcript.text, self.clock.monotonic())
@@ -394,6 +396,7 @@ class SpeechStage:
                     done,
                     tuple(events),
                     text,
+                    decoded,
                 )
             )
 

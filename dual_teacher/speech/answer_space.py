@@ -11,6 +11,21 @@ answer. Its confidence is its likelihood relative to the free text (1 when at le
 A read sentence, meeting talk or the lead teacher's narration scores a short answer phrase far below its own
 free text, so it stays no answer.
 
+Written as Whisper writes: each English phrase is scored in its plain form and in Whisper's written style
+(capitalised with a full stop: "Good job."), the likelier form counts. The free text is in that style, so a
+phrase scored only as "good job" lost about 1 nat per token to the style alone. Mandarin one-word answers come
+out unpunctuated ("好珠"), so Mandarin phrases are scored as they are.
+
+Conditioned on the space (`RescoreConfig.space_prompt`, English channels): the free text and every phrase are
+scored with the answer space's phrases as Whisper's prompt, the conditioning a hotword decode uses. A child's
+"car" decoded as "Huh?" (a mispronunciation the model prefers by 1.2 nats per token without context) becomes as
+likely as the free text once the model knows the question is about cars, buses and bikes, while a read sentence
+stays 1.5-3.9 nats per token likelier than any phrase (a one-word keyword clip: 0.76). Off for Mandarin: the
+multilingual base model follows the prompt so readily that 4 of the 11 Mandarin non-answer utterances of
+benchmarks/bench_answers.py scored a choice text above their own free text (a filler "哦嗯", English speech,
+"17" and "也是阿雷克"; the guards below stop the first two only). Never rescored: an utterance of fillers only,
+and English words on a Mandarin channel (neither is an answer, however likely a phrase scores).
+
 Distractors: for a number the space holds the key and its neighbours (±1, ±2, ±10), so a wrong number is as
 reachable as the right one; choices hold every choice; true/false both values. Short-answer questions hold
 only their accepted words (a pack names no wrong ones): those are the most biased, and the margin guards them.
@@ -25,7 +40,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, match_answer
+from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, match_answer, not_an_answer
 from dual_teacher.speech.spoken_numbers import format_number
 
 _EN_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -133,13 +148,29 @@ def _is_number(text: str) -> bool:
 
 @runtime_checkable
 class TextScorer(Protocol):
-    def score_texts(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]: ...
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str], prompt: str | None = None) -> list[float]: ...
 
 
 @dataclasses.dataclass(frozen=True)
 class RescoreConfig:
     margin: float = 0.5  # a phrase may be this much less likely per token than the free text
     min_logprob: float = -2.5  # ... and no less likely than this per token (non-answers score -5 and below)
+    space_prompt: bool = False  # score with the answer space as the prompt (see the module docstring)
+
+
+def written_forms(phrase: str, language: str) -> list[str]:
+    """A phrase as said and as Whisper writes it, the written form last: "good job" -> ["good job", "Good job."].
+    Mandarin: the phrase alone (a one-word answer comes out without punctuation: "好珠", "咖啡")."""
+    if language == "zh":
+        return [phrase]
+    styled = phrase[:1].upper() + phrase[1:]
+    styled = styled if styled[-1:] in ".?!" else styled + "."
+    return list(dict.fromkeys([phrase, styled]))
+
+
+def space_prompt(phrases: Sequence[str], language: str) -> str:
+    """The answer space as Whisper's prompt: every phrase in its written form, comma-separated."""
+    return ", ".join(dict.fromkeys(written_forms(p, language)[-1] for p in phrases))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,17 +191,22 @@ def rescore_answer(
     """The answer-space phrase the model finds nearly as likely as its own free text, if any."""
     cfg = config or RescoreConfig()
     phrases = candidate_phrases(request)
-    if not phrases:
+    if not phrases or not_an_answer(free_text, request):
         return Rescored(None, None, -math.inf, -math.inf)
-    texts = ([free_text] if free_text else []) + phrases
-    scores = scorer.score_texts(audio, texts)
+    # under the prompt only the written forms (the prompt's own style): half the batch, and the plain forms
+    # were never the likelier ones there (bench_answers.py)
+    forms = [(p, f) for p in phrases for f in written_forms(p, request.language)[-1 if cfg.space_prompt else 0 :]]
+    texts = ([free_text] if free_text else []) + [f for _, f in forms]
+    prompt = space_prompt(phrases, request.language) if cfg.space_prompt else None
+    scores = scorer.score_texts(audio, texts, prompt=prompt)
     free = scores[0] if free_text else -math.inf
     cand = scores[1:] if free_text else scores
     best = int(np.argmax(cand))
     lp = float(cand[best])
+    phrase = forms[best][0]
     if lp < cfg.min_logprob or lp < free - cfg.margin:
-        return Rescored(None, phrases[best], lp, free)
+        return Rescored(None, phrase, lp, free)
     # confidence: how the phrase compares with the model's own choice (1 when at least as likely)
     relative = 1.0 if free == -math.inf else math.exp(min(0.0, lp - free))
-    match = match_answer(phrases[best], request, asr_confidence=relative)
-    return Rescored(match, phrases[best], lp, free)
+    match = match_answer(phrase, request, asr_confidence=relative)
+    return Rescored(match, phrase, lp, free)

@@ -265,6 +265,13 @@ def _short_answer(toks: list[Token]) -> AnswerMatch | None:
     return AnswerMatch(("" if cjk else " ").join(words), 0.8)
 
 
+def not_an_answer(text: str, request: AnswerRequest) -> bool:
+    """Heard text that is no answer whatever it may have been meant as: only fillers ("um", "哦嗯"), or
+    English words on a Mandarin channel. The answer-space rescoring leaves these alone."""
+    toks = word_tokens(text)
+    return bool(toks) and (not without_fillers(toks) or _english_on_mandarin(toks, request))
+
+
 def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0) -> AnswerMatch | None:
     """The answer heard in `text` for `request`, or None (see the module docstring)."""
     # a phrase said twice is one answer ("1, 7, 1, 7" is 17, "B B" is B)

@@ -319,8 +319,9 @@ class FasterWhisperTranscriber:
             return out, True  # a loop, cut back to its first occurrence
         return None, False
 
-    def score_texts(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str], prompt: str | None = None) -> list[float]:
         """The model's mean log-probability per token of each text (plus its end) for this audio.
+        `prompt`: previous text the model is conditioned on (Whisper's prompt), as a decode's `initial_prompt`.
 
         Forced decoding in one batch: CTranslate2 treats tokens after the start sequence as a forced prefix
         and returns the distribution at every position (`return_logits_vocab`), so each text costs one
@@ -344,7 +345,8 @@ class FasterWhisperTranscriber:
         finally:
             if hasattr(m, "window_frames"):
                 m.window_frames = None
-        sot = m.get_prompt(tok, [], without_timestamps=True)
+        previous = tok.encode(" " + prompt.strip()) if prompt and prompt.strip() else []
+        sot = m.get_prompt(tok, previous, without_timestamps=True)
         ids = [tok.encode(" " + t.strip()) if t.strip() else [] for t in texts]
         live = [i for i, x in enumerate(ids) if x]
         scores = [-math.inf] * len(texts)
@@ -358,7 +360,8 @@ class FasterWhisperTranscriber:
             beam_size=1,
             # measured with CTranslate2 4.x: a forced prefix of n tokens returns about max_length / 2 rows;
             # 2 (n + 1) + 1 gives every row up to the end token without decoding much past it
-            max_length=2 * (longest + 1) + 1,
+            # (the prompt's tokens count towards max_length too)
+            max_length=2 * (longest + 1) + 1 + len(sot) - len(m.get_prompt(tok, [], without_timestamps=True)),
             return_logits_vocab=True,
             suppress_blank=False,
             suppress_tokens=[],

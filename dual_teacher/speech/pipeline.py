@@ -30,7 +30,7 @@ import numpy as np
 
 from dual_teacher.core import events as ev
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
-from dual_teacher.speech.answer_space import TextScorer, english_number, in_space, rescore_answer
+from dual_teacher.speech.answer_space import RescoreConfig, TextScorer, english_number, in_space, rescore_answer
 from dual_teacher.speech.answers import AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
@@ -77,6 +77,8 @@ class ChannelConfig:
     # Whisper's temperature fallback (random sampling when a decode looks failed); off for answers, which
     # are deterministic and fall back on the answer space's rescoring instead
     temperature_fallback: bool = True
+    # the answer-space rescoring (room); `room()` conditions it on the space for English only
+    rescore: RescoreConfig = dataclasses.field(default_factory=RescoreConfig)
 
     @property
     def model_name(self) -> str:
@@ -91,7 +93,8 @@ class ChannelConfig:
 
     @classmethod
     def room(cls, language: str = "en", model: str | None = None) -> ChannelConfig:
-        """Answers: utterances up to 8 s, finals only; padding so a one-word answer is not cropped."""
+        """Answers: utterances up to 8 s, finals only; padding so a one-word answer is not cropped; English
+        answers rescored with the answer space as the prompt (`speech.answer_space`)."""
         return cls(
             "room",
             language,
@@ -101,6 +104,7 @@ class ChannelConfig:
             prompt_with_previous=False,
             full_window_finals=False,
             temperature_fallback=False,
+            rescore=RescoreConfig(space_prompt=language == "en"),
         )
 
 
@@ -371,7 +375,7 @@ class ChannelBackEnd:
         # a short answer outside the accepted words may be a mishearing of one of them ("好珠" for "豪猪")
         outside = match is not None and request.qtype == "short_answer" and not in_space(match.answer, request)
         if (match is None or outside) and scorer is not None and t.no_speech_prob < 0.9:
-            found = rescore_answer(scorer, job.audio, t.text, request)
+            found = rescore_answer(scorer, job.audio, t.text, request, self.config.rescore)
             if found.match is not None:
                 if echo is not None and found.phrase and echo.heard(found.phrase, now):
                     self.echoes += 1  # what the model heard, read as an answer, is what the teacher just said

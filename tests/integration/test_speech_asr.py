@@ -193,3 +193,18 @@ def test_missing_sounddevice_package_is_a_device_error(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     with pytest.raises(DeviceUnavailable, match="sounddevice"):
         MicrophoneSource().start()
+
+
+@needs_data
+def test_texts_are_scored_with_and_without_a_prompt(tiny: FasterWhisperTranscriber) -> None:
+    """Forced decoding scores every text to its end, also after a prompt (whose tokens count towards the
+    generation length): the spoken words are likelier than others, and the prompt changes the scores."""
+    audio = decode_audio(SPEECH / "en_tflm_yes_1000ms.wav")
+    texts = ["Yes.", "No.", "The child almost hurt the small dog."]
+    plain = tiny.score_texts(audio, texts)
+    prompted = tiny.score_texts(audio, texts, prompt="Yes., No., True., False., Right., Wrong.")
+    for scores in (plain, prompted):
+        assert all(np.isfinite(s) for s in scores)
+        assert scores[0] > scores[1] and scores[0] > scores[2]
+    assert prompted != plain
+    assert tiny.score_texts(audio, texts, prompt="") == plain

@@ -65,6 +65,12 @@ def test_bench_answers_quick(tmp_path: Path) -> None:
         assert {"accuracy", "false_answers", "latency_p50_s", "latency_p90_s", "answer_clips"} <= set(row)
         assert row["answer_clips"] >= 1 and row["non_answer_clips"] >= 1
     assert {t["kind"] for t in data["trials"]} == {"answer", "non_answer"}
+    for t in data["trials"]:  # an answer heard says where its time went, the parts adding up to the latency
+        if t["latency_s"] is not None:
+            parts = t["latency_parts"]
+            assert set(parts) == {"hangover_s", "wait_s", "decode_s", "answer_s"}
+            assert min(parts["wait_s"], parts["decode_s"], parts["answer_s"]) >= 0
+            assert abs(sum(parts.values()) - t["latency_s"]) < 0.01
     assert "false/non-answers" in proc.stdout
 
 

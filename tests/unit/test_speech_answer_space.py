@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 
 from dual_teacher.speech.answer_space import (
+    RescoreConfig,
     candidate_phrases,
     chinese_number,
     english_number,
     rescore_answer,
+    space_prompt,
+    written_forms,
 )
 from dual_teacher.speech.answers import AnswerRequest
 from dual_teacher.speech.pipeline import TeacherEcho
@@ -63,11 +66,17 @@ def test_candidates_follow_the_channel_language_and_hold_distractors() -> None:
 class TableScorer:
     """Stands in for the model: a fixed mean log-probability per text."""
 
-    def __init__(self, table: dict[str, float]) -> None:
+    def __init__(self, table: dict[str, float], prompted: dict[str, float] | None = None) -> None:
         self.table = table
+        self.prompted = prompted if prompted is not None else table
+        self.prompts: list[str | None] = []
+        self.texts: list[str] = []
 
-    def score_texts(self, audio: np.ndarray, texts: Sequence[str]) -> list[float]:
-        return [self.table.get(t, -9.0) for t in texts]
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str], prompt: str | None = None) -> list[float]:
+        self.prompts.append(prompt)
+        self.texts += texts
+        table = self.table if prompt is None else self.prompted
+        return [table.get(t, -9.0) for t in texts]
 
 
 AUDIO = np.zeros(16_000, np.float32)
@@ -100,3 +109,46 @@ def test_the_lead_teachers_words_on_the_room_microphone_are_an_echo() -> None:
     assert echo.heard("B.", now=201.0)  # one word the teacher said a moment ago
     assert echo.heard("B, B.", now=201.0)
     assert not echo.heard("B", now=210.0)
+
+
+def test_phrases_are_scored_as_whisper_writes_them_and_the_likelier_form_counts() -> None:
+    assert written_forms("good job", "en") == ["good job", "Good job."]
+    assert written_forms("A", "en") == ["A", "A."]
+    assert written_forms("Yes!", "en") == ["Yes!"]
+    assert written_forms("豪猪", "zh") == ["豪猪"]
+    # "dog" alone is 1.0 below the free text (not taken), "Dog." only 0.3 below: taken
+    table = {"Go on the drop.": -0.5, "dog": -1.5, "Dog.": -0.8}
+    found = rescore_answer(TableScorer(table), AUDIO, "Go on the drop.", CHOICES)
+    assert found.match is not None and found.match.answer == "B" and found.phrase == "dog"
+
+
+def test_the_space_as_prompt_conditions_the_free_text_and_every_phrase_alike() -> None:
+    plain = {"Huh?": -2.5, "Cat.": -3.7}
+    prompted = {"Huh?": -3.0, "Cat.": -1.3}
+    off = TableScorer(plain, prompted)
+    assert rescore_answer(off, AUDIO, "Huh?", CHOICES).match is None
+    assert off.prompts == [None]
+    on = TableScorer(plain, prompted)
+    found = rescore_answer(on, AUDIO, "Huh?", CHOICES, RescoreConfig(space_prompt=True))
+    assert found.match is not None and found.match.answer == "A"
+    assert on.prompts == [space_prompt(candidate_phrases(CHOICES), "en")]
+    assert on.prompts[0] is not None and "Cat." in on.prompts[0] and "Dog." in on.prompts[0]
+    assert "Cat." in on.texts and "cat" not in on.texts  # under the prompt: its own written style only
+    assert "cat" in off.texts and "Cat." in off.texts
+
+
+def test_fillers_and_english_on_a_mandarin_channel_are_never_rescored_into_an_answer() -> None:
+    zh = AnswerRequest(**{**CHOICES.__dict__, "language": "zh"})
+    scorer = TableScorer({"哦嗯": -3.0, "猫": -0.5, "drop the two": -2.5, "Um.": -2.0, "cat": -0.5})
+    assert rescore_answer(scorer, AUDIO, "哦嗯", zh).match is None
+    assert rescore_answer(scorer, AUDIO, "drop the two", zh).match is None
+    assert rescore_answer(scorer, AUDIO, "Um.", CHOICES).match is None
+    assert scorer.prompts == []  # not even scored
+    assert rescore_answer(scorer, AUDIO, "", zh).match is not None  # no free text: the phrase stands alone
+
+
+def test_the_room_channel_conditions_rescoring_on_the_space_for_english_only() -> None:
+    from dual_teacher.speech.pipeline import ChannelConfig
+
+    assert ChannelConfig.room("en").rescore.space_prompt
+    assert not ChannelConfig.room("zh").rescore.space_prompt

@@ -212,3 +212,13 @@ def test_a_choice_can_be_named_in_any_language_of_the_pack() -> None:
     request = AnswerRequest("q", "single_choice", (("A", "porcupine"), ("B", "coffee")), (("A", "豪猪"), ("B", "咖啡")))
     match = match_answer("豪猪", request)
     assert match is not None and match.answer == "A"
+
+
+def test_fillers_and_english_on_a_mandarin_channel_are_not_an_answer() -> None:
+    from dual_teacher.speech.answers import not_an_answer
+
+    en = AnswerRequest("q", "single_choice", (("A", "cat"), ("B", "dog")))
+    zh = AnswerRequest("q", "single_choice", (("A", "猫"), ("B", "狗")), language="zh")
+    assert not_an_answer("Um, hmm.", en) and not_an_answer("哦嗯", zh)
+    assert not_an_answer("drop the two", zh) and not not_an_answer("drop the two", en)
+    assert not not_an_answer("B", zh) and not not_an_answer("猫", zh) and not not_an_answer("", en)
