@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from tests.integration._lead import event_kinds, free_port, lead_server, setup_rooms, start_demo, stop, wait_for
+
+T = TypeVar("T")
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
@@ -47,9 +51,21 @@ def _browser(profile: Path):  # type: ignore[no-untyped-def]
 
 
 def test_dashboard_signs_in_sees_two_rooms_and_calls_on_a_seat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
+
+    def fresh(action: Callable[[], T]) -> T:
+        """The dashboard redraws its tiles and seat map on every update (about 1/s per classroom): an element
+        found a moment ago may be gone; look it up again."""
+        for attempt in range(10):
+            try:
+                return action()
+            except StaleElementReferenceException:
+                if attempt == 9:
+                    raise
+        raise AssertionError("unreachable")
 
     monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not try to download a driver
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -66,7 +82,7 @@ def test_dashboard_signs_in_sees_two_rooms_and_calls_on_a_seat(tmp_path: Path, m
         profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path))
         driver = _browser(profile)
         try:
-            wait = WebDriverWait(driver, 30)
+            wait = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
             driver.get(base + "/")
             wait.until(ec.visibility_of_element_located((By.ID, "password")))
             driver.save_screenshot(str(ARTIFACTS / "01-sign-in.png"))
@@ -80,17 +96,25 @@ def test_dashboard_signs_in_sees_two_rooms_and_calls_on_a_seat(tmp_path: Path, m
             wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".tile.on")) == 2)
             wait.until(lambda d: all("Adding" in t.text for t in d.find_elements(By.CSS_SELECTOR, ".tile")))
             names = sorted(
-                t.find_element(By.TAG_NAME, "h2").text for t in driver.find_elements(By.CSS_SELECTOR, ".tile")
+                driver.execute_script(  # read in one go: the tiles may be redrawn between two element reads
+                    "return [...document.querySelectorAll('.tile h2')].map(h => h.textContent.trim());"
+                )
             )
             assert "Grade 2 · Hekou" in names[0] and "Grade 2 · Yuxi" in names[1]
             driver.save_screenshot(str(ARTIFACTS / "02-two-classrooms.png"))
 
-            tile = driver.find_element(By.XPATH, "//div[contains(@class,'tile')][.//h2[contains(., 'Yuxi')]]")
-            tile.click()
+            fresh(
+                lambda: driver.find_element(
+                    By.XPATH, "//div[contains(@class,'tile')][.//h2[contains(., 'Yuxi')]]"
+                ).click()
+            )
             wait.until(ec.visibility_of_element_located((By.ID, "d-map")))
-            seat = driver.find_element(By.ID, "d-map")
-            dots = driver.find_elements(By.CSS_SELECTOR, "#d-map circle.hand")
-            (dots[0] if dots else seat).click()
+
+            def call_on_a_seat() -> None:
+                dots = driver.find_elements(By.CSS_SELECTOR, "#d-map circle.hand")
+                (dots[0] if dots else driver.find_element(By.ID, "d-map")).click()
+
+            fresh(call_on_a_seat)
             wait.until(lambda d: "sent to the classroom" in d.find_element(By.ID, "d-ack").text)
             # The cue reaches that classroom's event log (and not the other one's).
             got = wait_for(
