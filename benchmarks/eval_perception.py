@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from _common import write_json  # noqa: E402
+from _common import fmt, write_json  # noqa: E402
 
 from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.perception.evaluation import (  # noqa: E402
@@ -92,8 +92,17 @@ def heads(result: FrameResult) -> list[PredictedHead]:
     return [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in result.people]
 
 
-def _fmt(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
+def figure_cells(s: dict[str, Any]) -> dict[str, Any]:
+    """A subset's figures (from `summarise`) as table cells, with the counts behind them."""
+    return {
+        "people MAE": fmt(s["people_mae"], 2),
+        "people P": fmt(s["people_precision"], 2),
+        "people R (n)": f"{fmt(s['people_recall'], 2)} ({s['people_marked']})",
+        "raised P": fmt(s["raised_precision"], 2),
+        "raised R": fmt(s["raised_recall"], 2),
+        "raised F1": fmt(s["raised_f1"], 2),
+        "raised (n)": s["raised_true"],
+    }
 
 
 def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -259,13 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                     "subset": subset,
                     "variant": n,
                     "frames": s["frames"],
-                    "people MAE": _fmt(s["people_mae"]),
-                    "people R (n)": f"{_fmt(s['people_recall'])} ({s['people_marked']})",
-                    "raised P": _fmt(s["raised_precision"]),
-                    "raised R": _fmt(s["raised_recall"]),
-                    "raised F1": _fmt(s["raised_f1"]),
-                    "raised (n)": s["raised_true"],
-                    "s/frame": _fmt(s["seconds_per_frame"]),
+                    **figure_cells(s),
+                    "s/frame": fmt(s["seconds_per_frame"], 2),
                 }
             )
     print_table(

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from _common import write_json  # noqa: E402
+from _common import fmt, write_json  # noqa: E402
 
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.core.stats import median  # noqa: E402
@@ -123,9 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     total_v = sum((MatchCounts(*r["video"]) for r in rows), MatchCounts(0, 0, 0))
     total_s = sum((MatchCounts(*r["still"]) for r in rows), MatchCounts(0, 0, 0))
 
-    def fmt(x: float | None) -> str:
-        return "-" if x is None else f"{x:.2f}"
-
     print_table(
         [
             {**r, "video tp/fp/fn": "/".join(map(str, r["video"])), "still tp/fp/fn": "/".join(map(str, r["still"]))}
@@ -142,9 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         [
             {
                 "mode": k,
-                "P": fmt(x["precision"]),
-                "R": fmt(x["recall"]),
-                "F1": fmt(x["f1"]),
+                "P": fmt(x["precision"], 2),
+                "R": fmt(x["recall"], 2),
+                "F1": fmt(x["f1"], 2),
                 "raised (n)": x["tp"] + x["fn"],
             }
             for k, x in summary.items()

@@ -29,7 +29,14 @@ for p in (REPO, REPO / "benchmarks"):
         sys.path.insert(0, str(p))
 
 from _common import write_json  # noqa: E402
-from eval_perception import DEFAULT_ANNOTATIONS, evaluate, read_annotations, read_truth, summarise  # noqa: E402
+from eval_perception import (  # noqa: E402
+    DEFAULT_ANNOTATIONS,
+    evaluate,
+    figure_cells,
+    read_annotations,
+    read_truth,
+    summarise,
+)
 
 from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
@@ -71,22 +78,8 @@ def loso(rows: dict[str, list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], d
     return held, chosen
 
 
-def _fmt(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
-
-
 def _line(label: str, s: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "figures": label,
-        "frames": s["frames"],
-        "people MAE": _fmt(s["people_mae"]),
-        "people P": _fmt(s["people_precision"]),
-        "people R (n)": f"{_fmt(s['people_recall'])} ({s['people_marked']})",
-        "raised P": _fmt(s["raised_precision"]),
-        "raised R": _fmt(s["raised_recall"]),
-        "raised F1": _fmt(s["raised_f1"]),
-        "raised (n)": s["raised_true"],
-    }
+    return {"figures": label, "frames": s["frames"], **figure_cells(s)}
 
 
 def main(argv: list[str] | None = None) -> int:
