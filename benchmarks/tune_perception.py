@@ -52,6 +52,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "lone face 0.5": {"face_only_score": 0.5},
     "presence 0.6": {"presence_min": 0.6},
     "detector 0.3 + lone face 0.5": {"detect_min_score": 0.3, "face_only_score": 0.5},
+    "palms unconfirmed": {"palm_hand_presence": None},
+    "hand presence 0.25": {"palm_hand_presence": 0.25},
 }
 
 

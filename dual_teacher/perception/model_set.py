@@ -9,11 +9,13 @@ from dual_teacher.inference.registry import ModelRegistry
 from dual_teacher.inference.runner import OnnxRunner
 from dual_teacher.perception.models import (
     FACE_DETECTION,
+    HAND_LANDMARKS,
     PALM_DETECTION,
     POSE_DETECTION,
     POSE_LANDMARKS,
     FaceOrientation,
     OnnxBlazePose,
+    OnnxHandPresence,
     SsdDetector,
     SsdModelInfo,
     load_contracts,
@@ -22,7 +24,7 @@ from dual_teacher.perception.models import (
 
 
 class PerceptionModels:
-    """The three models, each with its own ONNX Runtime session (created by the inference layer)."""
+    """The perception models, each with its own ONNX Runtime session (created by the inference layer)."""
 
     def __init__(
         self,
@@ -31,11 +33,13 @@ class PerceptionModels:
         faces: FaceOrientation | None,
         runners: Sequence[OnnxRunner],
         palms: SsdDetector | None = None,
+        hands: OnnxHandPresence | None = None,
     ) -> None:
         self.detector = detector
         self.landmarker = landmarker
         self.faces = faces
         self.palms = palms
+        self.hands = hands  # confirms the palm detector's palms (hand landmark model's presence)
         self.runners = list(runners)
 
     @classmethod
@@ -52,7 +56,7 @@ class PerceptionModels:
     ) -> PerceptionModels:
         registry = registry or ModelRegistry()
         names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
-        names += [PALM_DETECTION] if with_palms else []
+        names += [PALM_DETECTION, HAND_LANDMARKS] if with_palms else []
         contracts = load_contracts(names)
         # allow_spinning=False: no spin-waiting between runs. Spinning is faster on idle cores (pose_detection
         # 13 vs 21 ms here) but much slower when other work (speech recognition) shares the 2 cores.
@@ -81,10 +85,12 @@ class PerceptionModels:
             face_info = SsdModelInfo.from_contract(contracts[FACE_DETECTION])
             faces = FaceOrientation(SsdDetector(runners[FACE_DETECTION], face_info, min_score=0.45))
         palms = None
+        hands = None
         if with_palms:
             palm_info = SsdModelInfo.from_contract(contracts[PALM_DETECTION])
             palms = SsdDetector(runners[PALM_DETECTION], palm_info, min_score=0.5)
-        return cls(detector, landmarker, faces, list(runners.values()), palms)
+            hands = OnnxHandPresence(runners[HAND_LANDMARKS], contracts[HAND_LANDMARKS])
+        return cls(detector, landmarker, faces, list(runners.values()), palms, hands)
 
     def providers_in_use(self) -> list[str]:
         used: list[str] = []

@@ -1,4 +1,5 @@
-"""Adapters around the ONNX models: the pose detector, the pose landmark model and the face detector.
+"""Adapters around the ONNX models: the pose detector, the pose landmark model, the face detector and the hand
+landmark model's presence score.
 
 Each adapter takes a `ModelRunner` (sessions are created only in `dual_teacher.inference`) and the model's
 contract from models/manifest.toml. All three MediaPipe models have a fixed batch of 1 (input shape
@@ -24,6 +25,7 @@ POSE_DETECTION = "pose_detection"
 POSE_LANDMARKS = "pose_landmark_full"
 FACE_DETECTION = "face_detection_full_range_sparse"
 PALM_DETECTION = "palm_detection_full"
+HAND_LANDMARKS = "hand_landmark_full"
 
 # BlazePose landmark indices (33 body points; 33..38 are auxiliary points for the next frame's region)
 NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR = 0, 2, 5, 7, 8
@@ -183,6 +185,38 @@ class OnnxBlazePose:
         z = raw[:, 2:3] / float(self.input_size) * roi.width
         points = np.concatenate([xy, z.astype(np.float32)], axis=1)
         return PoseLandmarks(points, _sigmoid(raw[:, 3]), _sigmoid(raw[:, 4]), presence_score, roi)
+
+
+class OnnxHandPresence:
+    """The hand landmark model (224x224, values 0..1) asked one thing: is there a hand in this region
+    (its presence score, 0..1; MediaPipe drops a hand under 0.5)."""
+
+    def __init__(self, runner: ModelRunner, contract: Mapping[str, Any]) -> None:
+        self.runner = runner
+        self.input_name = _input_name(contract)
+        inputs = contract.get("inputs") or [{"shape": [1, 224, 224, 3]}]
+        self.input_size = int(inputs[0]["shape"][1])
+        self.value_range = _input_range(contract)
+        outputs = [str(o.get("name", "")) for o in contract.get("outputs", [])]
+        self._presence_at = outputs.index("Identity_1") if "Identity_1" in outputs else 1
+
+    def presence(self, pyramid: FramePyramid, roi: Roi) -> float:
+        crop = pyramid.crop(roi, self.input_size)
+        out = self.runner.run({self.input_name: to_tensor(crop, self.value_range)})
+        return float(np.asarray(out[self._presence_at]).reshape(-1)[0])
+
+
+def hand_roi(box: Sequence[float], wrist: Sequence[float], finger: Sequence[float]) -> Roi:
+    """MediaPipe's palm-detection-to-hand region (hand_landmark_tracking: rotation from the wrist to the
+    middle finger's base, target 90 deg; shifted half a box towards the fingers; a square 2.6 x the box)."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    w, h = x1 - x0, y1 - y0
+    vx, vy = float(finger[0]) - float(wrist[0]), float(finger[1]) - float(wrist[1])
+    rotation = _normalize_radians(math.atan2(vx, -vy))  # the region's "up" along wrist -> finger
+    side = 2.6 * max(w, h)
+    cx = (x0 + x1) / 2 + 0.5 * h * math.sin(rotation)
+    cy = (y0 + y1) / 2 - 0.5 * h * math.cos(rotation)
+    return Roi(cx, cy, side, side, rotation)
 
 
 # ---- regions of interest from a detection or from the previous landmarks ----------------------------------

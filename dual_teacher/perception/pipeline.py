@@ -310,8 +310,16 @@ class RoomPerception:
             return set()
         everyone.sort(key=lambda e: (records[e[0]].palm_at, e[0]))
         chosen = everyone[:budget]
+        verify = self.models.hands if c.palm_hand_presence is not None else None
         palms = upright_palms(
-            self.models.palms, pyramid, [h for _, h in chosen], c.palm_min_score, c.palm_upright, self.fanout
+            self.models.palms,
+            pyramid,
+            [h for _, h in chosen],
+            c.palm_min_score,
+            c.palm_upright,
+            self.fanout,
+            verify,
+            c.palm_hand_presence or 0.0,
         )
         # a palm at the raised wrist of a pose person is that person's hand; the rest go to the nearest head
         # below them among everyone (a neighbour's hand is not mine)

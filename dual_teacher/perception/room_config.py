@@ -35,6 +35,7 @@ class PerceptionConfig:
     palm_min_score: float = 0.6
     shared_arm_reach: float = 1.0  # two raised wrists closer than this x the smaller body scale: one arm
     palm_upright: float = 1.0  # fingers point up: wrist-to-finger rise >= this x sideways offset (45 deg)
+    palm_hand_presence: float | None = 0.5  # the hand landmark model must see a hand there (MediaPipe's 0.5)
     face_only_score: float = 0.6  # a face no pose person confirms must be this sure to count on its own
     palms_per_frame: int = 6  # heads whose palm region is checked per frame (round-robin), live
     teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
