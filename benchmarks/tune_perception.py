@@ -1,6 +1,7 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
+        [--settings "NAME,NAME"]  (a subset of SETTINGS; the default is always in)
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of
 `SETTINGS` (overrides of the pipeline's `PerceptionConfig`). Then, for each source (the repository or photo
@@ -89,14 +90,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
     ap.add_argument("--out", type=Path, required=True, help="JSON results file")
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
-    ap.add_argument("--quick", action="store_true", help="6 images, 2 settings (smoke run)")
+    ap.add_argument("--quick", action="store_true", help="6 images, the first 2 settings (smoke run)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--settings", default="", help="comma-separated names of SETTINGS to compare (the default is always in)"
+    )
     args = ap.parse_args(argv)
     truth = read_truth(args.data)
     settings = dict(SETTINGS)
+    if args.settings:
+        wanted = {n.strip() for n in args.settings.split(",")} | {"default"}
+        unknown = wanted - set(SETTINGS)
+        if unknown:
+            ap.error(f"unknown settings: {', '.join(sorted(unknown))} (known: {', '.join(SETTINGS)})")
+        settings = {n: o for n, o in SETTINGS.items() if n in wanted}
     if args.quick:
         truth = [t for t in truth if not t["file"].lower().endswith(".gif")][:6]
-        settings = dict(list(SETTINGS.items())[:2])
+        settings = dict(list(settings.items())[:2])
     annotations = read_annotations(args.annotations)
     started = time.perf_counter()
     threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])

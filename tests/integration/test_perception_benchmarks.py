@@ -126,10 +126,11 @@ def test_train_raise_classifier_quick(tmp_path: Path) -> None:
 
 def test_tune_perception_quick(tmp_path: Path) -> None:
     out = tmp_path / "tune.json"
-    proc = _run("tune_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    args = ["--data", str(SHARED_DATA), "--out", str(out), "--quick", "--settings", "palms unconfirmed"]
+    proc = _run("tune_perception.py", *args)
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert list(data["settings"]) == ["default", "detector 0.3"]
+    assert list(data["settings"]) == ["default", "palms unconfirmed"]
     frames = data["in_sample"]["default"]["frames"]
     assert frames > 0 and data["loso"]["frames"] == frames  # every held-out frame scored once
     assert set(data["chosen_per_source"]) == set(data["sources"])
@@ -137,3 +138,10 @@ def test_tune_perception_quick(tmp_path: Path) -> None:
     beats = data["loso_objective"] > data["default_objective"]
     assert data["verdict"] == ("the choice beats the default" if beats else "keep the default")
     assert "leave-one-source-out" in proc.stdout
+
+
+def test_tune_perception_refuses_a_setting_it_does_not_know(tmp_path: Path) -> None:
+    out = tmp_path / "tune.json"
+    proc = _run("tune_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--settings", "detector 0.9")
+    assert proc.returncode == 2 and "unknown settings: detector 0.9" in proc.stderr
+    assert not out.exists()
