@@ -365,8 +365,9 @@ class SpeechStage:
         try:
             with self._lock:
                 echo = copy.deepcopy(self._echo) if job.source == "room" else None
-            if job.speculative:  # judged ahead, published by the final of the same audio
-                back.speculate(job, transcript, self.clock.monotonic(), scorer, echo)
+            if job.speculative:  # judged ahead (unless speech resumed meanwhile), published by its final
+                if self._front[job.source].speculation_live(job):
+                    back.speculate(job, transcript, self.clock.monotonic(), scorer, echo)
                 return
             events = back.on_transcript(job, transcript, self.clock.monotonic(), scorer, echo)
         except Exception as exc:  # rescoring failed: the stage keeps going
