@@ -13,7 +13,7 @@ callers match by characters only.
 from __future__ import annotations
 
 import importlib
-from functools import cache
+from functools import cache, lru_cache
 from types import ModuleType
 
 from dual_teacher.speech.text import is_cjk
@@ -27,6 +27,7 @@ def _reading_table() -> ModuleType | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def readings(text: str) -> tuple[frozenset[str], ...] | None:
     """The toneless readings of each character of `text` (Chinese characters only), or None when `text` has
     anything else in it or pypinyin is not installed."""

@@ -36,6 +36,7 @@ from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
 from dual_teacher.speech.guard import collapse_repeats
+from dual_teacher.speech.pinyin import same_sound
 from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import (
     EnergyAssist,
@@ -300,7 +301,9 @@ class TeacherEcho:
     A room utterance is the teacher's when its words (at least `min_tokens` of them) appear in that order in
     one recent teacher text, or when a one-word utterance is in a teacher text said within `short_window_s`
     (a student saying "B" a minute after the teacher mentioned B still counts). Texts carry the time they are
-    said (a caption cue's start may lie in the future of the moment its video starts).
+    said (a caption cue's start may lie in the future of the moment its video starts). Chinese characters of
+    an utterance of two or more match by sound too (`speech.pinyin`): Whisper writes the teacher's "豪猪" on
+    the room microphone as "好珠" as readily as a child's.
     """
 
     def __init__(self, window_s: float = 15.0, short_window_s: float = 5.0, min_tokens: int = 2) -> None:
@@ -322,7 +325,7 @@ class TeacherEcho:
             age = now - at
             if age > self.window_s or age < -self.window_s:
                 continue
-            if len(room) >= self.min_tokens and _contains(said, room):
+            if len(room) >= self.min_tokens and _contains(said, room, by_sound=True):
                 return True
             if len(room) < self.min_tokens and abs(age) <= self.short_window_s and _contains(said, room):
                 return True
@@ -340,9 +343,16 @@ def _echo_keys(text: str) -> list[str]:
     return out
 
 
-def _contains(seq: tuple[str, ...], part: list[str]) -> bool:
+def _contains(seq: tuple[str, ...], part: list[str], by_sound: bool = False) -> bool:
+    """`part` appears in `seq` in order; `by_sound`: a Chinese character may be one that reads the same."""
     n = len(part)
-    return any(list(seq[i : i + n]) == part for i in range(len(seq) - n + 1))
+    for i in range(len(seq) - n + 1):
+        window = seq[i : i + n]
+        if list(window) == part:
+            return True
+        if by_sound and all(a == b or same_sound(a, b) for a, b in zip(window, part, strict=True)):
+            return True
+    return False
 
 
 class ScoreMemo:
