@@ -21,7 +21,9 @@ microphone) into the room channel. Answers are scored by the lesson engine's own
 
 Latency: the moment the stage emitted AnswerHeard minus the true end of speech (the end of the trimmed clip).
 With perception running (default; `--no-load` to skip): the perception-like load of bench_asr.py (25 ms of
-numpy work per frame at 15 fps in another process). Writes JSON and prints a table per language.
+numpy work per frame at 15 fps in another process). "reused": answers whose final took the decode and the
+rescoring of a speculative final (the room decodes an utterance 0.3 s into its 0.5 s hang-over). Writes JSON
+and prints a table per language.
 """
 
 from __future__ import annotations
@@ -225,6 +227,7 @@ def run_trial(trial: Trial, data: Path, transcriber: FasterWhisperTranscriber, s
     started = getattr(room, "started_at", None) or 0.0
     latency = None
     parts: dict[str, float] = {}
+    reused = False
     for r in stage.records:
         if any(isinstance(e, ev.AnswerHeard) for e in r.events):
             # an answer from an earlier utterance of the clip ("No, ... I am not") is timed from the end of
@@ -239,6 +242,7 @@ def run_trial(trial: Trial, data: Path, transcriber: FasterWhisperTranscriber, s
                 "decode_s": round(r.decoded - r.started, 3),
                 "answer_s": round(r.done - r.decoded, 3),
             }
+            reused = r.reused
             break
     answer = heard[-1].answer if heard else None
     key = engine.normalize(q, answer) if answer is not None else None
@@ -256,6 +260,7 @@ def run_trial(trial: Trial, data: Path, transcriber: FasterWhisperTranscriber, s
         "correct": correct,
         "latency_s": None if latency is None else round(latency, 3),
         "latency_parts": parts,
+        "speculation_reused": reused,  # the final took a speculative final's decode and rescoring
         "speech_s": round(len(speech) / RATE, 2),
         "rescored": stage._back["room"].rescored,
         "echoes": stage._back["room"].echoes,
@@ -285,6 +290,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if any(r["latency_parts"] for r in ans)
         else None,
         "rescored": sum(r["rescored"] for r in rows),
+        "speculation_reused": sum(r.get("speculation_reused", False) for r in ans),
     }
 
 
@@ -338,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             "threads": args.threads,
             "room_segmenter": dataclasses.asdict(SpeechConfig().room.segmenter),
             "min_answer_confidence": SpeechConfig().room.min_answer_confidence,
+            "speculate_after_s": SpeechConfig().room.speculate_after_s,
         },
         "wall_s": round(time.perf_counter() - t_start, 1),
         "fingerprint": fingerprint(),
@@ -353,11 +360,14 @@ def main(argv: list[str] | None = None) -> int:
             "p50 s": fmt(s["latency_p50_s"], 2),
             "p90 s": fmt(s["latency_p90_s"], 2),
             "rescored": s["rescored"],
+            "reused": f"{s['speculation_reused']} of {s['latency_n']}",
         }
         for lang, s in summary.items()
     ]
     print()
-    columns = ["lang", "right", "accuracy", "wrong", "missed", "false/non-answers", "p50 s", "p90 s", "rescored"]
+    columns = [
+        "lang", "right", "accuracy", "wrong", "missed", "false/non-answers", "p50 s", "p90 s", "rescored", "reused"
+    ]  # fmt: skip
     print_table(table, columns, right=columns[1:])
     for lang, s in summary.items():
         if s["latency_parts_p90_s"]:

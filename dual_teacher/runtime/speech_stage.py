@@ -79,6 +79,7 @@ class JobRecord:
     events: tuple[ev.Event, ...]
     text: str | None
     decoded: float = 0.0  # when the decode ended (then: answer matching and rescoring until `done`)
+    reused: bool = False  # a speculative final had decoded and judged this audio already
 
 
 @dataclasses.dataclass(frozen=True)
@@ -343,20 +344,16 @@ class SpeechStage:
         if back.is_stale(job):
             self.stale_skipped += 1
             return
+        if job.speculative and not self._front[job.source].speculation_live(job):
+            return  # speech went on after the pause: the final will cover other audio
         started = self.clock.monotonic()
         try:
-            transcript = self.transcriber_for(job.source).transcribe(
-                job.audio,
-                partial=not job.final,
-                prompt=back.prompt_for(job),
-                full_window=job.final and self._channels[job.source].full_window_finals,
-                fallback=self._channels[job.source].temperature_fallback,
-            )
+            transcript, reused = back.transcribe(job, self.transcriber_for(job.source))
         except Exception as exc:  # a failing decode is reported; the next utterance is tried again
             log.exception("speech ASR (%s) failed", job.source)
             self._fail(f"ASR ({job.source})", exc)
             return
-        self.transcriptions += 1
+        self.transcriptions += not reused
         decoded = self.clock.monotonic()
         if job.source == "teacher" and transcript.text:
             with self._lock:
@@ -368,6 +365,10 @@ class SpeechStage:
         try:
             with self._lock:
                 echo = copy.deepcopy(self._echo) if job.source == "room" else None
+            if job.speculative:  # judged ahead (unless speech resumed meanwhile), published by its final
+                if self._front[job.source].speculation_live(job):
+                    back.speculate(job, transcript, self.clock.monotonic(), scorer, echo)
+                return
             events = back.on_transcript(job, transcript, self.clock.monotonic(), scorer, echo)
         except Exception as exc:  # rescoring failed: the stage keeps going
             log.exception("speech answer (%s) failed", job.source)
@@ -397,6 +398,7 @@ class SpeechStage:
                     tuple(events),
                     text,
                     decoded,
+                    reused,
                 )
             )
 

@@ -32,6 +32,7 @@ import dataclasses
 import math
 
 from dual_teacher.speech.guard import collapse_repeats
+from dual_teacher.speech.pinyin import same_sound
 from dual_teacher.speech.spoken_numbers import (
     ALONE_ONLY,
     CN_DIGITS,
@@ -157,6 +158,34 @@ def _choice_text_mentions(toks: list[Token], choices: tuple[tuple[str, str], ...
             if words[i : i + n] == choice_toks:
                 found.append((k, i, 0.85))
     return found
+
+
+_CN_CUES = [["答", "案", "是"], ["我", "觉", "得"], ["我", "选"], ["选"], ["是"]]  # "选水饺", "答案是水饺"
+
+
+def _said_alone(toks: list[Token]) -> tuple[str, int] | None:
+    """The Chinese characters of an utterance that is one word, after a leading cue ("选", "答案是"), and the
+    position of its first character; None for anything else (Latin words, digits, punctuation in it)."""
+    content = without_fillers(toks)
+    words = [t.text for t in content]
+    for cue in _CN_CUES:
+        if words[: len(cue)] == cue and len(words) > len(cue):
+            content = content[len(cue) :]
+            break
+    if not content or not all(is_cjk(t.text) for t in content):
+        return None
+    return "".join(t.text for t in content), content[0].pos
+
+
+def _sound_alike(toks: list[Token], texts: tuple[tuple[str, str], ...]) -> list[tuple[str, int, float]]:
+    """A Mandarin utterance that reads like one answer text without tones ("谁脚" for "水饺"; see
+    `speech.pinyin`): the whole utterance (after a cue), texts of two characters or more, one answer only."""
+    said = _said_alone(toks)
+    if said is None or len(said[0]) < 2:
+        return []
+    heard, pos = said
+    keys = {k for k, text in texts if len(text) >= 2 and same_sound(heard, text)}
+    return [(keys.pop(), pos, 0.75)] if len(keys) == 1 else []
 
 
 # ---- is it an answer? -------------------------------------------------------------------------------------
@@ -286,6 +315,8 @@ def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0)
         keys = [k for k, _ in request.choices]
         texts = tuple(dict.fromkeys(request.choices + tuple(p for p in request.space if p[0] in keys)))
         found = _letter_mentions(toks, keys) + _choice_text_mentions(toks, texts)
+        if not found and request.language == "zh":
+            found = _sound_alike(toks, texts)
         if request.qtype == "multiple_choice" and found:
             chosen = sorted({k for k, _, _ in found}, key=keys.index)
             match = AnswerMatch(",".join(chosen), min(c for _, _, c in found))
@@ -305,6 +336,9 @@ def match_answer(text: str, request: AnswerRequest, asr_confidence: float = 1.0)
         match = AnswerMatch(format_number(nums[-1].value), 0.9 if len(nums) == 1 else 0.6)
     else:
         match = _short_answer(toks)
+        if match is not None and request.language == "zh" and match.answer not in {a for a, _ in request.space}:
+            alike = _sound_alike(toks, request.space)  # a homophone of an accepted word is that word
+            match = AnswerMatch(alike[0][0], alike[0][2]) if alike else match
     if match is None:
         return None
     return AnswerMatch(match.answer, round(max(0.0, min(1.0, match.confidence * asr_confidence)), 3))

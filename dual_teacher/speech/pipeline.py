@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -31,10 +32,11 @@ import numpy as np
 from dual_teacher.core import events as ev
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
 from dual_teacher.speech.answer_space import RescoreConfig, TextScorer, english_number, in_space, rescore_answer
-from dual_teacher.speech.answers import AnswerRequest, match_answer
+from dual_teacher.speech.answers import AnswerMatch, AnswerRequest, match_answer
 from dual_teacher.speech.asr import Transcriber, Transcript
 from dual_teacher.speech.commit import LocalAgreement
 from dual_teacher.speech.guard import collapse_repeats
+from dual_teacher.speech.pinyin import same_sound
 from dual_teacher.speech.text import keys, tokenize
 from dual_teacher.speech.vad import (
     EnergyAssist,
@@ -79,6 +81,10 @@ class ChannelConfig:
     temperature_fallback: bool = True
     # the answer-space rescoring (room); `room()` conditions it on the space for English only
     rescore: RescoreConfig = dataclasses.field(default_factory=RescoreConfig)
+    # speculative finals (room): after this much silence inside an utterance (at least the segmenter's
+    # post_pad_s, so the final's audio is all there) decode and judge the utterance so far; the final of the
+    # same audio then reuses that work. None: off
+    speculate_after_s: float | None = None
 
     @property
     def model_name(self) -> str:
@@ -105,6 +111,7 @@ class ChannelConfig:
             full_window_finals=False,
             temperature_fallback=False,
             rescore=RescoreConfig(space_prompt=language == "en"),
+            speculate_after_s=ROOM_SEGMENTER.post_pad_s,
         )
 
 
@@ -119,6 +126,9 @@ class AsrJob:
     audio_end: float  # stream time of the last sample in `audio`
     speech_end: float  # final jobs: the segmenter's end of speech; partial jobs: = audio_end
     request: AnswerRequest | None = None
+    # a final decoded ahead, inside the hang-over: its result is never published, only reused by the final
+    # of the same audio (`ChannelBackEnd.transcribe`)
+    speculative: bool = False
 
 
 class AudioRing:
@@ -168,6 +178,7 @@ class ChannelFrontEnd:
         self._last_partial = 0.0
         self._vad_t = 0.0  # stream time where the next VAD window starts
         self._fed = False
+        self._speculated: tuple[int, float] | None = None  # (utterance, audio end) of the open speculation
         self.utterances = 0
         self.discarded = 0
         self.speech_s = 0.0
@@ -195,7 +206,12 @@ class ChannelFrontEnd:
             self._on_segment(seg_event, request, jobs, events)
         self._vad_t += len(probs) * self.config.segmenter.window_s
         self._maybe_partial(chunk.end, jobs)
+        self._maybe_speculate(request, jobs)
         return jobs, events
+
+    def speculation_live(self, job: AsrJob) -> bool:
+        """True while a speculative job's audio may still be the utterance's final audio (no speech since)."""
+        return self._speculated == (job.utterance, job.audio_end)
 
     def flush(self, now: float, request: AnswerRequest | None) -> tuple[list[AsrJob], list[ev.Event]]:
         jobs: list[AsrJob] = []
@@ -213,8 +229,11 @@ class ChannelFrontEnd:
         if not isinstance(e, Utterance):
             self.discarded += 1
             self._audio_start = None
+            self._speculated = None
             return
         self._audio_start = None
+        if self._speculated != (e.index, e.audio_end):
+            self._speculated = None  # cut at a pause or at the length limit: other audio than speculated
         self.utterances += 1
         self.speech_s += e.speech_s
         events.append(ev.SpeechActivity(self.config.source, round(e.speech_s, 2)))
@@ -223,6 +242,36 @@ class ChannelFrontEnd:
         audio = self.ring.slice(e.audio_start, e.audio_end)
         if len(audio):
             jobs.append(AsrJob(self.config.source, e.index, audio, True, e.audio_end, e.end, request))
+
+    def _maybe_speculate(self, request: AnswerRequest | None, jobs: list[AsrJob]) -> None:
+        """A speculative final once the silence inside an utterance reaches `speculate_after_s`: its audio
+        is what a close by silence gives (pre-roll to `post_pad_s` after the last speech), all of it already
+        in the ring. Speech after it makes it stale (`speculation_live`)."""
+        seg = self.segmenter
+        held = self._speculated
+        if (
+            held is not None
+            and seg.in_speech
+            and held[0] == self._index
+            and held[1] != seg.speech_end + seg.config.post_pad_s
+        ):
+            self._speculated = None  # speech resumed in the same utterance
+        after = self.config.speculate_after_s
+        if after is None or request is None or self._audio_start is None or not seg.in_speech:
+            return
+        cfg = seg.config
+        if (
+            seg.silence_s < max(after, cfg.post_pad_s) - 1e-9
+            or seg.speech_end - seg.speech_start < cfg.min_speech_s - 1e-9
+        ):
+            return
+        end = seg.speech_end + cfg.post_pad_s
+        if self._speculated == (self._index, end):
+            return
+        self._speculated = (self._index, end)
+        audio = self.ring.slice(self._audio_start, end)
+        if len(audio):
+            jobs.append(AsrJob(self.config.source, self._index, audio, True, end, seg.speech_end, request, True))
 
     def _maybe_partial(self, now: float, jobs: list[AsrJob]) -> None:
         every = self.config.partial_every_s
@@ -252,7 +301,9 @@ class TeacherEcho:
     A room utterance is the teacher's when its words (at least `min_tokens` of them) appear in that order in
     one recent teacher text, or when a one-word utterance is in a teacher text said within `short_window_s`
     (a student saying "B" a minute after the teacher mentioned B still counts). Texts carry the time they are
-    said (a caption cue's start may lie in the future of the moment its video starts).
+    said (a caption cue's start may lie in the future of the moment its video starts). Chinese characters of
+    an utterance of two or more match by sound too (`speech.pinyin`): Whisper writes the teacher's "豪猪" on
+    the room microphone as "好珠" as readily as a child's.
     """
 
     def __init__(self, window_s: float = 15.0, short_window_s: float = 5.0, min_tokens: int = 2) -> None:
@@ -274,7 +325,7 @@ class TeacherEcho:
             age = now - at
             if age > self.window_s or age < -self.window_s:
                 continue
-            if len(room) >= self.min_tokens and _contains(said, room):
+            if len(room) >= self.min_tokens and _contains(said, room, by_sound=True):
                 return True
             if len(room) < self.min_tokens and abs(age) <= self.short_window_s and _contains(said, room):
                 return True
@@ -292,13 +343,57 @@ def _echo_keys(text: str) -> list[str]:
     return out
 
 
-def _contains(seq: tuple[str, ...], part: list[str]) -> bool:
+def _contains(seq: tuple[str, ...], part: list[str], by_sound: bool = False) -> bool:
+    """`part` appears in `seq` in order; `by_sound`: a Chinese character may be one that reads the same."""
     n = len(part)
-    return any(list(seq[i : i + n]) == part for i in range(len(seq) - n + 1))
+    for i in range(len(seq) - n + 1):
+        window = seq[i : i + n]
+        if list(window) == part:
+            return True
+        if by_sound and all(a == b or same_sound(a, b) for a, b in zip(window, part, strict=True)):
+            return True
+    return False
+
+
+class ScoreMemo:
+    """A `TextScorer` that remembers the scores of the last audio it scored (a speculative final's rescoring,
+    reused by the final of the same audio); any other audio is scored afresh."""
+
+    def __init__(self, scorer: TextScorer) -> None:
+        self.scorer = scorer
+        self._audio = np.zeros(0, np.float32)
+        self._scores: dict[tuple[tuple[str, ...], str | None], list[float]] = {}
+        self.hits = 0
+
+    def score_texts(self, audio: np.ndarray, texts: Sequence[str], prompt: str | None = None) -> list[float]:
+        if not np.array_equal(audio, self._audio):
+            self._audio = np.array(audio, np.float32)
+            self._scores = {}
+        key = (tuple(texts), prompt)
+        if key in self._scores:
+            self.hits += 1
+        else:
+            self._scores[key] = list(self.scorer.score_texts(audio, texts, prompt=prompt))
+        return list(self._scores[key])
+
+
+@dataclasses.dataclass(frozen=True)
+class _Held:
+    """A speculative final's decode: its audio, the decode's options and the transcript."""
+
+    audio: np.ndarray
+    options: tuple[bool, str | None, bool, bool]
+    transcript: Transcript
 
 
 class ChannelBackEnd:
-    """Transcripts of one source -> captions (teacher) or answers (room)."""
+    """Transcripts of one source -> captions (teacher) or answers (room).
+
+    Speculative finals (room): `transcribe` decodes a speculative job and holds the transcript; `speculate`
+    judges it as `on_transcript` would, without publishing or counting, which leaves its rescoring in the
+    channel's `ScoreMemo`. The final of the same audio (same samples, same decode options) then takes the held
+    transcript and the remembered scores, so it publishes exactly what it would have found itself, at once.
+    """
 
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config
@@ -312,6 +407,49 @@ class ChannelBackEnd:
         self.echoes = 0  # room utterances dropped as the lead teacher's own words
         self._last_final = ""
         self._last_final_end = -math.inf
+        self._held: _Held | None = None
+        self._memo: ScoreMemo | None = None
+        self.speculations = 0  # speculative finals decoded
+        self.speculations_used = 0  # finals that reused one
+
+    def transcribe(self, job: AsrJob, transcriber: Transcriber) -> tuple[Transcript, bool]:
+        """Decode `job` with the channel's options; a final whose audio a speculative job decoded with the
+        same options takes that transcript instead. (transcript, True when reused)."""
+        cfg = self.config
+        options = (not job.final, self.prompt_for(job), job.final and cfg.full_window_finals, cfg.temperature_fallback)
+        held = self._held
+        if not job.speculative and held is not None:
+            self._held = None
+            if held.options == options and np.array_equal(held.audio, job.audio):
+                self.speculations_used += 1
+                return held.transcript, True
+        partial, prompt, full_window, fallback = options
+        transcript = transcriber.transcribe(
+            job.audio, partial=partial, prompt=prompt, full_window=full_window, fallback=fallback
+        )
+        if job.speculative:
+            self.speculations += 1
+            self._held = _Held(job.audio, options, transcript)
+        return transcript, False
+
+    def speculate(
+        self,
+        job: AsrJob,
+        transcript: Transcript,
+        now: float,
+        scorer: TextScorer | None = None,
+        echo: TeacherEcho | None = None,
+    ) -> None:
+        """Judge a speculative final's transcript (see the class docstring): nothing is published or counted."""
+        if self.config.source == "room":
+            self._judge(job, transcript, now, self._memo_for(scorer), echo)
+
+    def _memo_for(self, scorer: TextScorer | None) -> TextScorer | None:
+        if scorer is None:
+            return None
+        if self._memo is None or self._memo.scorer is not scorer:
+            self._memo = ScoreMemo(scorer)
+        return self._memo
 
     def prompt_for(self, job: AsrJob) -> str | None:
         """The prompt for decoding `job`: the channel's previous final text if recent (see ChannelConfig)."""
@@ -342,7 +480,7 @@ class ChannelBackEnd:
             self.looped += 1
         self._remember(job, transcript)
         if self.config.source == "room":
-            return self._answer(job, transcript, now, scorer, echo)
+            return self._answer(job, transcript, now, self._memo_for(scorer), echo)
         return self._caption(job, transcript, now)
 
     def _caption(self, job: AsrJob, t: Transcript, now: float) -> list[ev.Event]:
@@ -365,28 +503,41 @@ class ChannelBackEnd:
     def _answer(
         self, job: AsrJob, t: Transcript, now: float, scorer: TextScorer | None, echo: TeacherEcho | None
     ) -> list[ev.Event]:
-        if not job.final or job.request is None:
+        if job.speculative:
             return []
-        if echo is not None and t.text and echo.heard(t.text, now):
+        outcome, match, rescored = self._judge(job, t, now, scorer, echo)
+        self.rescored += rescored
+        if outcome == "echo":
             self.echoes += 1
-            return []
+        elif outcome == "unmatched":
+            self.unmatched += 1
+        elif outcome == "answer" and match is not None:
+            self.answers += 1
+            return [ev.AnswerHeard(match.answer, match.confidence, source="speech")]
+        return []
+
+    def _judge(
+        self, job: AsrJob, t: Transcript, now: float, scorer: TextScorer | None, echo: TeacherEcho | None
+    ) -> tuple[Literal["none", "echo", "unmatched", "answer"], AnswerMatch | None, bool]:
+        """What a room transcript is (pure: no counters): (outcome, the answer, whether rescoring found it)."""
+        if not job.final or job.request is None:
+            return "none", None, False
+        if echo is not None and t.text and echo.heard(t.text, now):
+            return "echo", None, False
         request = job.request
         match = match_answer(t.text, request, t.confidence) if t.text else None
         # a short answer outside the accepted words may be a mishearing of one of them ("好珠" for "豪猪")
         outside = match is not None and request.qtype == "short_answer" and not in_space(match.answer, request)
+        rescored = False
         if (match is None or outside) and scorer is not None and t.no_speech_prob < 0.9:
             found = rescore_answer(scorer, job.audio, t.text, request, self.config.rescore)
             if found.match is not None:
                 if echo is not None and found.phrase and echo.heard(found.phrase, now):
-                    self.echoes += 1  # what the model heard, read as an answer, is what the teacher just said
-                    return []
-                match = found.match
-                self.rescored += 1
+                    return "echo", None, False  # what the model heard, read as an answer, is what the teacher said
+                match, rescored = found.match, True
         if match is None or match.confidence < self.config.min_answer_confidence:
-            self.unmatched += 1
-            return []
-        self.answers += 1
-        return [ev.AnswerHeard(match.answer, match.confidence, source="speech")]
+            return "unmatched", None, rescored
+        return "answer", match, rescored
 
 
 def transcribe_offline(

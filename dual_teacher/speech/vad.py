@@ -195,6 +195,17 @@ class StreamingSegmenter:
         return self._in_speech
 
     @property
+    def speech_start(self) -> float:
+        """The current utterance's first speech window (inside an utterance)."""
+        return self._start
+
+    @property
+    def speech_end(self) -> float:
+        """The end of the current utterance's last speech window so far (inside an utterance): a close by
+        silence now would end its audio at `speech_end + post_pad_s`."""
+        return self._last_speech_end
+
+    @property
     def silence_s(self) -> float:
         """Seconds of below-threshold windows since the last speech window (inside an utterance)."""
         return self._silence if self._in_speech else 0.0

@@ -111,6 +111,16 @@ def test_the_lead_teachers_words_on_the_room_microphone_are_an_echo() -> None:
     assert not echo.heard("B", now=210.0)
 
 
+def test_the_lead_teachers_mandarin_is_recognised_by_sound_too() -> None:
+    echo = TeacherEcho(window_s=15.0, short_window_s=3.0)
+    echo.add("这是什么动物？豪猪。", now=100.0)
+    assert echo.heard("豪猪", now=101.0) and echo.heard("好珠", now=101.0)  # Whisper wrote a homophone
+    assert not echo.heard("咖啡", now=101.0) and not echo.heard("好吃", now=101.0)
+    assert not echo.heard("朱", now=101.0)  # one character: by its own character only (猪 is; 朱 is not)
+    assert echo.heard("猪", now=101.0)
+    assert not echo.heard("好珠", now=130.0)  # long after: a student
+
+
 def test_phrases_are_scored_as_whisper_writes_them_and_the_likelier_form_counts() -> None:
     assert written_forms("good job", "en") == ["good job", "Good job."]
     assert written_forms("A", "en") == ["A", "A."]

@@ -222,3 +222,67 @@ def test_fillers_and_english_on_a_mandarin_channel_are_not_an_answer() -> None:
     assert not_an_answer("Um, hmm.", en) and not_an_answer("哦嗯", zh)
     assert not_an_answer("drop the two", zh) and not not_an_answer("drop the two", en)
     assert not not_an_answer("B", zh) and not not_an_answer("猫", zh) and not not_an_answer("", en)
+
+
+# ---- Mandarin homophones: toneless pinyin (speech.pinyin) ----------------------------------------------------
+ZH4 = AnswerRequest(
+    "q",
+    "single_choice",
+    (("A", "豪猪"), ("B", "咖啡"), ("C", "你好"), ("D", "水饺")),
+    (("A", "豪猪"), ("A", "porcupine"), ("B", "咖啡"), ("B", "coffee"), ("D", "水饺"), ("D", "dumplings")),
+    language="zh",
+)
+ZH_SHORT = AnswerRequest("q", "short_answer", space=(("砸自己的脚", "砸自己的脚"),), language="zh")
+
+
+def test_toneless_readings() -> None:
+    from dual_teacher.speech.pinyin import readings, same_sound
+
+    assert same_sound("谁脚", "水饺")  # 谁 reads shéi or shuí: every reading of a heteronym counts
+    assert same_sound("好珠", "豪猪") and same_sound("睡觉", "水饺")  # shuì jiào: tones only differ
+    assert not same_sound("杂志", "砸自")  # zhi is not zi: initials are never merged
+    assert not same_sound("水饺子", "水饺") and readings("B") is None and readings("水 B") is None
+
+
+@pytest.mark.parametrize(
+    ("request_", "heard", "expected"),
+    [
+        (ZH4, "谁脚", "D"),  # the miss of bench_answers.py: 水饺 heard as 谁脚
+        (ZH4, "谁脚。", "D"),
+        (ZH4, "好珠", "A"),
+        (ZH4, "嗯，谁脚", "D"),  # fillers aside
+        (ZH4, "我选谁脚", "D"),  # after a cue
+        (ZH4, "答案是好珠", "A"),
+        (ZH4, "水饺", "D"),  # the characters themselves, as before
+        # near misses are not answers
+        (ZH4, "谁", None),  # one syllable: too many homophones
+        (ZH4, "他说谁脚好吃", None),  # not the whole utterance
+        (ZH4, "谁脚好", None),
+        (ZH4, "杂技", None),
+        (dataclasses.replace(ZH4, language="en"), "谁脚", None),  # Mandarin channels only
+        (ZH_SHORT, "砸自己的角", "砸自己的脚"),  # a short answer's homophone is the accepted word
+        (ZH_SHORT, "杂志记得脚", "杂志记得脚"),  # zhi is not zi: stays what was heard (the rescoring judges it)
+    ],
+)
+def test_a_homophone_of_an_answer_text_is_that_answer(
+    request_: AnswerRequest, heard: str, expected: str | None
+) -> None:
+    match = match_answer(heard, request_, asr_confidence=0.8)
+    assert (match.answer if match is not None else None) == expected
+    if expected is not None and heard not in ("水饺", "杂志记得脚"):
+        assert match is not None and match.confidence == pytest.approx(0.6)  # 0.75 x the ASR's confidence
+
+
+def test_a_homophone_of_two_answers_is_no_answer() -> None:
+    request = AnswerRequest("q", "single_choice", (("A", "水饺"), ("B", "谁教")), language="zh")
+    assert match_answer("睡觉", request) is None  # shui jiao is both A and B: ambiguous
+    assert match_answer("谁脚", request) is None
+    assert match_answer("水饺", request) == match_answer("水饺", request) is not None  # the characters still decide
+
+
+def test_numbers_and_truth_values_are_never_matched_by_sound() -> None:
+    num = AnswerRequest("q", "numeric", space=(("13", "13"),), language="zh")
+    assert match_answer("石山", num) is None  # shí shān, not 十三
+    assert match_answer("是", AnswerRequest("q", "numeric", space=(("10", "10"),), language="zh")) is None
+    tf = AnswerRequest("q", "true_false", language="zh")
+    assert match_answer("队", tf) is None  # duì is not 对
