@@ -37,7 +37,10 @@ from dual_teacher.runtime.health import StageHealth
 from dual_teacher.speech.answer_space import TextScorer
 from dual_teacher.speech.answers import AnswerRequest
 from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, Transcriber
-from dual_teacher.speech.pipeline import AsrJob, ChannelBackEnd, ChannelConfig, ChannelFrontEnd, SourceName, TeacherEcho
+from dual_teacher.speech.channel import AsrJob, ChannelConfig, SourceName
+from dual_teacher.speech.echo import TeacherEcho
+from dual_teacher.speech.front_end import ChannelFrontEnd
+from dual_teacher.speech.pipeline import ChannelBackEnd
 from dual_teacher.speech.routing import Channel, ChannelPlan
 from dual_teacher.speech.vad import SileroVad
 

@@ -18,7 +18,7 @@ from dual_teacher.speech.answer_space import (
     written_forms,
 )
 from dual_teacher.speech.answers import AnswerRequest
-from dual_teacher.speech.pipeline import TeacherEcho
+from dual_teacher.speech.echo import TeacherEcho
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_fillers_and_english_on_a_mandarin_channel_are_never_rescored_into_an_an
 
 
 def test_the_room_channel_conditions_rescoring_on_the_space_for_english_only() -> None:
-    from dual_teacher.speech.pipeline import ChannelConfig
+    from dual_teacher.speech.channel import ChannelConfig
 
     assert ChannelConfig.room("en").rescore.space_prompt
     assert not ChannelConfig.room("zh").rescore.space_prompt

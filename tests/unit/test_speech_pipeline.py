@@ -14,7 +14,9 @@ from dual_teacher.core.clock import FakeClock
 from dual_teacher.media.audio import SAMPLE_RATE, AudioChunk
 from dual_teacher.speech.answers import AnswerRequest
 from dual_teacher.speech.asr import AsrConfig, Transcript
-from dual_teacher.speech.pipeline import AsrJob, AudioRing, ChannelBackEnd, ChannelConfig, ChannelFrontEnd
+from dual_teacher.speech.channel import AsrJob, ChannelConfig
+from dual_teacher.speech.front_end import AudioRing, ChannelFrontEnd
+from dual_teacher.speech.pipeline import ChannelBackEnd
 from dual_teacher.speech.text import tokenize
 from dual_teacher.speech.vad import WINDOW
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, Transcript, prompt_leaked
-from dual_teacher.speech.pipeline import AsrJob, ChannelBackEnd, ChannelConfig
+from dual_teacher.speech.channel import AsrJob, ChannelConfig
+from dual_teacher.speech.pipeline import ChannelBackEnd
 from dual_teacher.speech.text import tokenize
 
 
