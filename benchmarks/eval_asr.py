@@ -7,8 +7,9 @@ adapter and guards (`dual_teacher.speech.pipeline.transcribe_offline`): finals o
 
 Text normalisation (stated, applied to reference and hypothesis alike):
 - en: case-folded; "Mr./Mrs./Dr./St." spelled out; digits to English words ("8" -> "eight"); hyphens split;
-  punctuation dropped, apostrophes inside words kept. A reference with "(normalized: X)" is scored against
-  both spellings and the better one counts. WER = word edits / reference words, summed over clips.
+  punctuation dropped, apostrophes inside words kept; "oh" (or "o") next to a digit word is the digit zero
+  ("nine oh two", digits read one by one, which an ASR writes "9 0 2"). A reference with "(normalized: X)"
+  is scored against both spellings and the better one counts. WER = word edits / reference words, summed over clips.
 - zh: CER over characters; punctuation, spaces and symbols dropped; Simplified output is the ASR's job
   (not corrected here).
 Skipped, with the reason printed: clips whose reference says "(no full reference) ... must contain X"
@@ -65,6 +66,7 @@ SKIP = {
     "mixed_en_de_fw_multilingual.mp3": "mixed English/German, no exact German reference",
 }
 PARITY_SLACK = {"en": 1, "zh": 2}  # words / characters worse than the plain library that still count as parity
+DIGIT_WORDS = frozenset(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
 _KEYWORD = re.compile(r"must contain (?:the word )?'?([^'\s]+)'?\s*$")
 
 
@@ -119,9 +121,27 @@ def items(
     return out, skipped
 
 
+def spoken_zeros(words: list[str]) -> list[str]:
+    """Normalised English words with "oh"/"o" read as a digit ("one nine oh two") written "zero", as an ASR
+    writes "0" there: only next to a digit word. The same mapping on both sides, so an interjection ("oh")
+    spelled alike in reference and hypothesis still matches."""
+    out = list(words)
+    for i, w in enumerate(out):
+        before = out[i - 1] if i > 0 else ""
+        after = out[i + 1] if i + 1 < len(out) else ""
+        if w in ("oh", "o") and (before in DIGIT_WORDS or after in DIGIT_WORDS):
+            out[i] = "zero"
+    return out
+
+
+def normalize_en_scored(text: str) -> list[str]:
+    """The English scoring form: `normalize_en`, then spoken zeros (see the module docstring)."""
+    return spoken_zeros(normalize_en(text))
+
+
 def score(lang: str, refs: list[str], hyp: str) -> tuple[int, int, str]:
     """(edits, reference length, reference used) for the best-matching reference spelling."""
-    norm = normalize_en if lang == "en" else normalize_zh
+    norm = normalize_en_scored if lang == "en" else normalize_zh
     h = norm(hyp)
     best = min(((word_error_counts(norm(r), h), len(norm(r)), r) for r in refs), key=lambda x: x[0] / max(1, x[1]))
     return best
@@ -362,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         "per_clip": clips["per_clip"],
         "normalisation": {
             "en": "casefold; Mr/Mrs/Dr/St spelled out; digits to English words; hyphens split; punctuation "
-            "dropped (inner apostrophes kept); best of the reference's '(normalized: ...)' spellings",
+            "dropped (inner apostrophes kept); 'oh'/'o' next to a digit word is 'zero'; best of the reference's "
+            "'(normalized: ...)' spellings",
             "zh": "characters only; punctuation, spaces, symbols dropped; no Traditional->Simplified fix-up",
         },
         "config": {
