@@ -350,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--short-window", action="store_true", help="finals on the --encoder-context window (as the room's answers)"
     )
+    parser.add_argument(
+        "--no-final-timestamps", action="store_true", help="finals text-only (AsrConfig.timestamps_in_finals off)"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="score only these clip files (a subset)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -357,7 +360,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "speech" / "references.tsv").is_file():
         parser.error(f"{args.data}/speech/references.tsv not found")
     t_start = time.perf_counter()
-    common = {"cpu_threads": args.threads, "beam_size": args.beam, "encoder_context_s": args.encoder_context}
+    common = {
+        "cpu_threads": args.threads,
+        "beam_size": args.beam,
+        "encoder_context_s": args.encoder_context,
+        "timestamps_in_finals": not args.no_final_timestamps,
+    }
     transcribers = {
         "en": FasterWhisperTranscriber(AsrConfig.for_language("en", **common)),
         "zh": FasterWhisperTranscriber(AsrConfig.for_language("zh", **common)),

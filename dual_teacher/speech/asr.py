@@ -15,7 +15,8 @@ Hallucination defences here (the VAD gate and the commit policy live elsewhere):
 - bracketed non-speech tags ("[Music]") are removed and repeated phrases collapsed (`speech.guard`).
 
 Speed: the encoder sees a window of `encoder_context_s` (15 s by default) instead of Whisper's 30 s of
-zero-padded features; see `_whisper_class`.
+zero-padded features; see `_whisper_class`. Caption finals (`full_window=True`) see the full 30 s window and
+decode with timestamp tokens, as an offline `WhisperModel.transcribe` does (`AsrConfig.timestamps_in_finals`).
 
 Mandarin comes out in Simplified characters: the base model writes Traditional characters by default and
 every one is converted with OpenCC's t2s table (opencc-python-reimplemented, Apache-2.0).
