@@ -41,3 +41,36 @@ def test_both_columns_are_scored_alike(eval_asr: ModuleType) -> None:
     assert eval_asr.score("en", refs, "1, 0, 0, 0, 1. 9, 0, 2, 1, 0.")[0] == 1  # one zero missing: one edit
     assert eval_asr.score("en", ["oh well"], "Oh, well.")[0] == 0
     assert eval_asr.score("en", ["oh well"], "zero well")[0] == 1  # "oh" is zero only beside a digit word
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "n"),
+    [
+        ("en", "Our favorite board for a cute mine.", 9),
+        ("en", "porcupine", 3),
+        ("en", "The little table", 5),
+        ("en", "eighteen thirteen", 4),
+        ("zh", "豪猪，咖啡", 4),
+    ],
+)
+def test_syllable_estimate(eval_asr: ModuleType, lang: str, text: str, n: int) -> None:
+    assert eval_asr.syllables(lang, text) == n
+
+
+def _rec(clip: str, rate: float, edits: int, units: int) -> dict[str, object]:
+    return {
+        "clip": clip,
+        "lang": "en",
+        "syllables_per_voiced_s": rate,
+        "edits": edits,
+        "ref_units": units,
+        "hypothesis": "x",
+    }
+
+
+def test_rate_summary_counts_exact_clips_as_fast_as_an_invented_text(eval_asr: ModuleType) -> None:
+    recs = [_rec("a", 6.3, 0, 27), _rec("bye", 10.4, 0, 1), _rec("b", 4.0, 0, 8), _rec("porcupine", 5.4, 7, 1)]
+    recs.append(_rec("close", 4.5, 2, 8))  # wrong, but not mostly invented
+    out = eval_asr.rate_summary(recs)["en"]
+    assert (out["exact_clips"], out["max_on_exact_clips"], out["clip"]) == (3, 10.4, "bye")
+    assert out["invented"] == [{"clip": "porcupine", "rate": 5.4, "edits": 7, "ref_units": 1, "exact_clips_as_fast": 2}]
