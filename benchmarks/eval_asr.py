@@ -340,6 +340,7 @@ def parity(per_clip: list[dict[str, Any]]) -> dict[str, Any]:
         "worse": [x["clip"] for x in rows if x["worse"]],
         "better": sum(x["delta"] < 0 for x in rows),
         "equal": sum(x["delta"] == 0 for x in rows),
+        "worse_within_slack": sum(x["delta"] > 0 and not x["worse"] for x in rows),
         "rows": rows,
     }
 
@@ -355,7 +356,7 @@ def print_parity(p: dict[str, Any]) -> None:
         print(f"{x['clip'][:46]:46} {x['lang']:4} {counts}{mark}")
     print(
         f"{p['clips']} clips: {p['better']} better, {p['equal']} equal, "
-        f"{p['clips'] - p['better'] - p['equal']} worse by at most the slack, {len(p['worse'])} worse beyond it"
+        f"{p['worse_within_slack']} worse by at most the slack, {len(p['worse'])} worse beyond it"
     )
 
 

@@ -74,3 +74,12 @@ def test_rate_summary_counts_exact_clips_as_fast_as_an_invented_text(eval_asr: M
     out = eval_asr.rate_summary(recs)["en"]
     assert (out["exact_clips"], out["max_on_exact_clips"], out["clip"]) == (3, 10.4, "bye")
     assert out["invented"] == [{"clip": "porcupine", "rate": 5.4, "edits": 7, "ref_units": 1, "exact_clips_as_fast": 2}]
+
+
+def test_parity_counts_clips_worse_within_and_beyond_the_slack(eval_asr: ModuleType) -> None:
+    def clip(name: str, lang: str, ours: int, plain: int) -> dict[str, object]:
+        return {"clip": name, "lang": lang, "ref_units": 10, "edits": ours, "plain_edits": plain}
+
+    rows = [clip("a", "en", 9, 7), clip("b", "zh", 37, 36), clip("c", "en", 2, 4), clip("d", "en", 0, 0)]
+    p = eval_asr.parity([*rows, {**clip("e", "en", 1, 0), "plain_edits": None}])
+    assert (p["clips"], p["better"], p["equal"], p["worse_within_slack"], p["worse"]) == (4, 1, 1, 1, ["a"])
