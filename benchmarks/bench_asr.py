@@ -256,12 +256,19 @@ def main(argv: list[str] | None = None) -> int:
         "--encoder-context", type=float, default=AsrConfig().encoder_context_s, help="seconds; 30 = Whisper's window"
     )
     parser.add_argument("--no-perception", action="store_true", help="skip the runs under perception load")
+    parser.add_argument(
+        "--no-final-timestamps", action="store_true", help="caption finals text-only (AsrConfig.timestamps_in_finals)"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "speech").is_dir():
         parser.error(f"{args.data}/speech not found (the shared evaluation data)")
     t_start = time.perf_counter()
     options = AsrConfig.for_language(
-        "en", cpu_threads=args.threads, beam_size=args.beam, encoder_context_s=args.encoder_context
+        "en",
+        cpu_threads=args.threads,
+        beam_size=args.beam,
+        encoder_context_s=args.encoder_context,
+        timestamps_in_finals=not args.no_final_timestamps,
     )
     transcriber = FasterWhisperTranscriber(options)
     transcriber.load()

@@ -7,8 +7,9 @@ adapter and guards (`dual_teacher.speech.pipeline.transcribe_offline`): finals o
 
 Text normalisation (stated, applied to reference and hypothesis alike):
 - en: case-folded; "Mr./Mrs./Dr./St." spelled out; digits to English words ("8" -> "eight"); hyphens split;
-  punctuation dropped, apostrophes inside words kept. A reference with "(normalized: X)" is scored against
-  both spellings and the better one counts. WER = word edits / reference words, summed over clips.
+  punctuation dropped, apostrophes inside words kept; "oh" (or "o") next to a digit word is the digit zero
+  ("nine oh two", digits read one by one, which an ASR writes "9 0 2"). A reference with "(normalized: X)"
+  is scored against both spellings and the better one counts. WER = word edits / reference words, summed over clips.
 - zh: CER over characters; punctuation, spaces and symbols dropped; Simplified output is the ASR's job
   (not corrected here).
 Skipped, with the reason printed: clips whose reference says "(no full reference) ... must contain X"
@@ -25,6 +26,9 @@ Hallucinations: words emitted on generated, seeded non-speech (digital silence w
 with mains hum, a fan, room noises: chair scrapes, knocks, paper, doors), 10 minutes by default, through
 the same path. The same audio in plain 30 s windows without the VAD gate is reported for comparison.
 Loops: clips of 10 s and more, counting repetition-guard triggers and the longest repeated run left.
+Speech rate: each hypothesis' syllables per voiced second (Silero windows >= 0.5), and for each mostly
+invented hypothesis how many exactly decoded clips are as fast (`speech_rate`): whether "text too long for
+the voiced audio" could tell hallucinations from speech in this data.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from dual_teacher.speech.asr import AsrConfig, FasterWhisperTranscriber, to_simp
 from dual_teacher.speech.pipeline import transcribe_offline
 from dual_teacher.speech.plain_whisper import PlainWhisper
 from dual_teacher.speech.text import tokenize
-from dual_teacher.speech.vad import SileroVad
+from dual_teacher.speech.vad import WINDOW_S, SileroVad
 
 QUICK_EN = ("en_sb_harvard_spk1_snt1.wav", "en_ps_goforward.wav", "en_ljspeech_LJ001-0002.flac")
 QUICK_ZH = ("zh_sr_za_ziji_de_jiao.flac",)
@@ -65,6 +69,7 @@ SKIP = {
     "mixed_en_de_fw_multilingual.mp3": "mixed English/German, no exact German reference",
 }
 PARITY_SLACK = {"en": 1, "zh": 2}  # words / characters worse than the plain library that still count as parity
+DIGIT_WORDS = frozenset(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
 _KEYWORD = re.compile(r"must contain (?:the word )?'?([^'\s]+)'?\s*$")
 
 
@@ -119,12 +124,86 @@ def items(
     return out, skipped
 
 
+def spoken_zeros(words: list[str]) -> list[str]:
+    """Normalised English words with "oh"/"o" read as a digit ("one nine oh two") written "zero", as an ASR
+    writes "0" there: only next to a digit word. The same mapping on both sides, so an interjection ("oh")
+    spelled alike in reference and hypothesis still matches."""
+    out = list(words)
+    for i, w in enumerate(out):
+        before = out[i - 1] if i > 0 else ""
+        after = out[i + 1] if i + 1 < len(out) else ""
+        if w in ("oh", "o") and (before in DIGIT_WORDS or after in DIGIT_WORDS):
+            out[i] = "zero"
+    return out
+
+
+def normalize_en_scored(text: str) -> list[str]:
+    """The English scoring form: `normalize_en`, then spoken zeros (see the module docstring)."""
+    return spoken_zeros(normalize_en(text))
+
+
 def score(lang: str, refs: list[str], hyp: str) -> tuple[int, int, str]:
     """(edits, reference length, reference used) for the best-matching reference spelling."""
-    norm = normalize_en if lang == "en" else normalize_zh
+    norm = normalize_en_scored if lang == "en" else normalize_zh
     h = norm(hyp)
     best = min(((word_error_counts(norm(r), h), len(norm(r)), r) for r in refs), key=lambda x: x[0] / max(1, x[1]))
     return best
+
+
+def syllables(lang: str, text: str) -> int:
+    """Syllables of a text: a character each in Mandarin; vowel groups per normalised English word (a silent
+    final e not counted), at least one per word. An estimate, good to about one syllable in ten."""
+    if lang == "zh":
+        return len(normalize_zh(text))
+    count = 0
+    for word in normalize_en(text):
+        n = len(re.findall(r"[aeiouy]+", word))
+        if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and n > 1:
+            n -= 1
+        count += max(1, n)
+    return count
+
+
+def speech_rate(vad: SileroVad, audio: np.ndarray, lang: str, hyp: str) -> dict[str, float | None]:
+    """Voiced seconds of the clip (Silero windows at 0.5 or more) and the hypothesis' syllables per voiced
+    second: text far too long for the audio it came from would be a hallucination (see `rate_summary`)."""
+    vad.reset()
+    voiced = float(np.count_nonzero(vad.process(audio) >= 0.5)) * WINDOW_S
+    rate = syllables(lang, hyp) / voiced if voiced > 0 else None
+    return {"voiced_s": round(voiced, 2), "syllables_per_voiced_s": None if rate is None else round(rate, 2)}
+
+
+def rate_summary(per_clip: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per language, the test of a rate check ("text far too long for the voiced audio is a hallucination"):
+    the fastest hypothesis among clips decoded without an error, and for each clip whose hypothesis is mostly
+    invented (more edits than reference units) its rate and how many exact clips are at least as fast (the
+    correct text a limit that drops it would drop too)."""
+    out: dict[str, Any] = {}
+    for lang in ("en", "zh"):
+        recs = [r for r in per_clip if r["lang"] == lang and r["syllables_per_voiced_s"] is not None]
+        exact = [r for r in recs if r["edits"] == 0 and r["hypothesis"]]
+        if not exact:
+            continue
+        top = max(exact, key=lambda r: r["syllables_per_voiced_s"])
+        out[lang] = {
+            "exact_clips": len(exact),
+            "max_on_exact_clips": top["syllables_per_voiced_s"],
+            "clip": top["clip"],
+            "invented": [
+                {
+                    "clip": r["clip"],
+                    "rate": r["syllables_per_voiced_s"],
+                    "edits": r["edits"],
+                    "ref_units": r["ref_units"],
+                    "exact_clips_as_fast": sum(
+                        x["syllables_per_voiced_s"] >= r["syllables_per_voiced_s"] for x in exact
+                    ),
+                }
+                for r in recs
+                if r["edits"] > r["ref_units"]
+            ],
+        }
+    return out
 
 
 def _join(lang: str, parts: list[str]) -> str:
@@ -184,6 +263,7 @@ def run_clips(
             "dropped_segments": sum(t.dropped_segments for _, t in results),
             "compute_s": round(took, 3),
         }
+        record.update(speech_rate(vad, audio, lang, hyp))
         per_clip.append(record)
         plain_rate = "" if plain_edits is None else f"{plain_edits / max(1, n):6.1%}"
         print(f"{item['id'][:46]:46} {lang:4} {rate:6.1%} {plain_rate:>6}  {ref}\n{'':65}-> {hyp}")
@@ -231,6 +311,7 @@ def run_clips(
             "plain_" + metric: (sum(r["plain_edits"] for r in plain_recs) / units) if plain_recs and units else None,
         }
     out["parity"] = parity(per_clip)
+    out["speech_rate"] = rate_summary(per_clip)
     return out
 
 
@@ -259,6 +340,7 @@ def parity(per_clip: list[dict[str, Any]]) -> dict[str, Any]:
         "worse": [x["clip"] for x in rows if x["worse"]],
         "better": sum(x["delta"] < 0 for x in rows),
         "equal": sum(x["delta"] == 0 for x in rows),
+        "worse_within_slack": sum(x["delta"] > 0 and not x["worse"] for x in rows),
         "rows": rows,
     }
 
@@ -274,7 +356,7 @@ def print_parity(p: dict[str, Any]) -> None:
         print(f"{x['clip'][:46]:46} {x['lang']:4} {counts}{mark}")
     print(
         f"{p['clips']} clips: {p['better']} better, {p['equal']} equal, "
-        f"{p['clips'] - p['better'] - p['equal']} worse by at most the slack, {len(p['worse'])} worse beyond it"
+        f"{p['worse_within_slack']} worse by at most the slack, {len(p['worse'])} worse beyond it"
     )
 
 
@@ -330,6 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--short-window", action="store_true", help="finals on the --encoder-context window (as the room's answers)"
     )
+    parser.add_argument(
+        "--no-final-timestamps", action="store_true", help="finals text-only (AsrConfig.timestamps_in_finals off)"
+    )
     parser.add_argument("--only", nargs="*", default=None, help="score only these clip files (a subset)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -337,7 +422,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "speech" / "references.tsv").is_file():
         parser.error(f"{args.data}/speech/references.tsv not found")
     t_start = time.perf_counter()
-    common = {"cpu_threads": args.threads, "beam_size": args.beam, "encoder_context_s": args.encoder_context}
+    common = {
+        "cpu_threads": args.threads,
+        "beam_size": args.beam,
+        "encoder_context_s": args.encoder_context,
+        "timestamps_in_finals": not args.no_final_timestamps,
+    }
     transcribers = {
         "en": FasterWhisperTranscriber(AsrConfig.for_language("en", **common)),
         "zh": FasterWhisperTranscriber(AsrConfig.for_language("zh", **common)),
@@ -358,11 +448,13 @@ def main(argv: list[str] | None = None) -> int:
         "loops": clips["loops"],
         "keyword_checks": clips["keyword_checks"],
         "parity": clips["parity"],
+        "speech_rate": clips["speech_rate"],
         "skipped": clips["skipped"],
         "per_clip": clips["per_clip"],
         "normalisation": {
             "en": "casefold; Mr/Mrs/Dr/St spelled out; digits to English words; hyphens split; punctuation "
-            "dropped (inner apostrophes kept); best of the reference's '(normalized: ...)' spellings",
+            "dropped (inner apostrophes kept); 'oh'/'o' next to a digit word is 'zero'; best of the reference's "
+            "'(normalized: ...)' spellings",
             "zh": "characters only; punctuation, spaces, symbols dropped; no Traditional->Simplified fix-up",
         },
         "config": {
@@ -387,6 +479,13 @@ def main(argv: list[str] | None = None) -> int:
     if kw:
         found, plain_found = sum(k["found"] for k in kw), sum(bool(k["plain_found"]) for k in kw)
         print(f"{'keywords found':28} {found:>8} {plain_found:>8}  {len(kw)}")
+    for lang, r in clips["speech_rate"].items():
+        for x in r["invented"]:
+            print(
+                f"{'syllables/voiced s ' + lang:28} {x['rate']:8.1f}  {x['clip']} ({x['edits']} edits of "
+                f"{x['ref_units']}): {x['exact_clips_as_fast']} of {r['exact_clips']} exact clips as fast "
+                f"(fastest {r['max_on_exact_clips']:.1f}, {r['clip']})"
+            )
     print(f"{'hallucinated words':28} {noise['words']:8d}  {args.noise_seconds:.0f} s of non-speech")
     print(
         f"{'loops left (run > 3)':28} {sum(1 for x in clips['loops'] if x['longest_repeat_run'] > 3):8d}  "

@@ -15,7 +15,8 @@ Hallucination defences here (the VAD gate and the commit policy live elsewhere):
 - bracketed non-speech tags ("[Music]") are removed and repeated phrases collapsed (`speech.guard`).
 
 Speed: the encoder sees a window of `encoder_context_s` (15 s by default) instead of Whisper's 30 s of
-zero-padded features; see `_whisper_class`.
+zero-padded features; see `_whisper_class`. Caption finals (`full_window=True`) see the full 30 s window and
+decode with timestamp tokens, as an offline `WhisperModel.transcribe` does (`AsrConfig.timestamps_in_finals`).
 
 Mandarin comes out in Simplified characters: the base model writes Traditional characters by default and
 every one is converted with OpenCC's t2s table (opencc-python-reimplemented, Apache-2.0).
@@ -64,6 +65,11 @@ class AsrConfig:
     # Encoder window: at least this many seconds (and audio + 1 s); None or 30: Whisper's full 30 s window.
     # 15 s kept WER/CER on the shared clips (eval_asr.py) and halved latency on 2 busy cores (bench_asr.py).
     encoder_context_s: float | None = 15.0
+    # Full-window finals (`transcribe(full_window=True)`, the captions) decode with Whisper's timestamp tokens,
+    # as an offline `WhisperModel.transcribe` does: English WER 8.2 -> 7.3 % on the 52 dev items
+    # (eval_asr.py: "woodcutters", "Yes, a lake", "Next man" came back). Partials and short-window finals
+    # (the room's answers) keep the cheaper text-only decoding.
+    timestamps_in_finals: bool = True
     device: str = "cpu"  # CTranslate2 device: "cpu" or "cuda" (a hardware profile's asr.device)
 
     @classmethod
@@ -232,27 +238,35 @@ class FasterWhisperTranscriber:
         is a leak: the utterance is decoded again without the prompt. `full_window`: encode Whisper's whole
         30 s window as an offline decode does (slower; for caption finals), not `encoder_context_s`.
         `fallback=False`: no temperature fallback (sampling makes a decode random: "1, 7" once came back as
-        "177"); spoken answers use the answer space's rescoring instead."""
+        "177"); spoken answers use the answer space's rescoring instead. Full-window finals decode with
+        timestamp tokens (`AsrConfig.timestamps_in_finals`)."""
         self.load()
         if hasattr(self._model, "full_window"):
             self._model.full_window = full_window
+        timestamps = full_window and not partial and self.options.timestamps_in_finals
         try:
-            return self._transcribe(audio, partial or not fallback, prompt, partial)
+            return self._transcribe(audio, partial or not fallback, prompt, partial, timestamps)
         finally:
             if hasattr(self._model, "full_window"):
                 self._model.full_window = False
 
-    def _transcribe(self, audio: np.ndarray, greedy_temps: bool, prompt: str | None, partial: bool) -> Transcript:
+    def _transcribe(
+        self, audio: np.ndarray, greedy_temps: bool, prompt: str | None, partial: bool, timestamps: bool = False
+    ) -> Transcript:
         t0 = time.perf_counter()
         prompt = prompt if prompt else self.options.initial_prompt
         if prompt and len(prompt) > self.options.max_prompt_chars:
             prompt = prompt[-self.options.max_prompt_chars :]
-        result = self._decode(audio, partial, prompt, greedy_temps)
+        result = self._decode(audio, partial, prompt, greedy_temps, timestamps)
         if prompt and result.tokens and prompt_leaked(result.tokens, prompt):
-            result = self._decode(audio, partial, None, greedy_temps)
+            result = self._decode(audio, partial, None, greedy_temps, timestamps)
         return dataclasses.replace(result, seconds=time.perf_counter() - t0)
 
-    def _decode(self, audio: np.ndarray, partial: bool, prompt: str | None, first_temp_only: bool) -> Transcript:
+    def _decode(
+        self, audio: np.ndarray, partial: bool, prompt: str | None, first_temp_only: bool, timestamps: bool = False
+    ) -> Transcript:
+        """One faster-whisper decode, judged per segment. `timestamps`: with Whisper's timestamp tokens (the
+        way it was mostly trained and an offline decode runs; the text may then come in several segments)."""
         o = self.options
         segments, _info = self._model.transcribe(
             np.asarray(audio, np.float32),
@@ -265,7 +279,7 @@ class FasterWhisperTranscriber:
             no_speech_threshold=o.no_speech_threshold,
             condition_on_previous_text=False,
             initial_prompt=prompt,
-            without_timestamps=True,
+            without_timestamps=not timestamps,
             vad_filter=False,
         )
         kept: list[str] = []

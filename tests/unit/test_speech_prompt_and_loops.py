@@ -80,3 +80,53 @@ def test_the_room_channel_never_prompts_with_another_students_answer() -> None:
     back = ChannelBackEnd(ChannelConfig.room())
     back.on_transcript(_job("room", 0, 0.0, 1.0), _transcript("B"), 1.0)
     assert back.prompt_for(_job("room", 1, 2.0, 3.0)) is None
+
+
+class _RecordingWhisper:
+    """Stands in for faster-whisper's model: records each decode's options, returns two segments."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, object]] = []
+
+    def transcribe(self, audio: np.ndarray, **options: object) -> tuple[list[SimpleNamespace], None]:
+        self.calls.append(options)
+        segs = [_seg("He was not"), _seg("an ill disposed young man.")]
+        for s in segs:
+            s.tokens = s.text.split()
+        return segs, None
+
+
+def _recording(**config: object) -> tuple[FasterWhisperTranscriber, _RecordingWhisper]:
+    t = FasterWhisperTranscriber(AsrConfig.for_language("en", **config))
+    model = _RecordingWhisper()
+    t._model = model
+    return t, model
+
+
+@pytest.mark.parametrize(
+    ("call", "config", "timestamps"),
+    [
+        ({"full_window": True}, {}, True),  # a caption final: as an offline transcribe decodes
+        ({"full_window": True, "fallback": False}, {}, True),
+        ({}, {}, False),  # a short-window final (the room's answers)
+        ({"partial": True}, {}, False),  # partials stay text-only and greedy
+        ({"partial": True, "full_window": True}, {}, False),
+        ({"full_window": True}, {"timestamps_in_finals": False}, False),
+    ],
+)
+def test_full_window_finals_decode_with_timestamp_tokens(
+    call: dict[str, bool], config: dict[str, object], timestamps: bool
+) -> None:
+    t, model = _recording(**config)
+    out = t.transcribe(np.zeros(16_000, np.float32), **call)
+    assert [c["without_timestamps"] for c in model.calls] == [not timestamps]
+    assert out.text == "He was not an ill disposed young man."  # the segments of a timestamped decode, joined
+
+
+def test_a_prompt_leak_is_decoded_again_with_the_same_timestamp_mode() -> None:
+    t, model = _recording()
+    t.transcribe(np.zeros(16_000, np.float32), prompt="He was not an ill disposed young man.", full_window=True)
+    assert [(c["initial_prompt"] is None, c["without_timestamps"]) for c in model.calls] == [
+        (False, False),
+        (True, False),
+    ]
