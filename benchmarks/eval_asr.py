@@ -8,8 +8,10 @@ adapter and guards (`dual_teacher.speech.pipeline.transcribe_offline`): finals o
 Text normalisation (stated, applied to reference and hypothesis alike):
 - en: case-folded; "Mr./Mrs./Dr./St." spelled out; digits to English words ("8" -> "eight"); hyphens split;
   punctuation dropped, apostrophes inside words kept; "oh" (or "o") next to a digit word is the digit zero
-  ("nine oh two", digits read one by one, which an ASR writes "9 0 2"). A reference with "(normalized: X)"
-  is scored against both spellings and the better one counts. WER = word edits / reference words, summed over clips.
+  ("nine oh two", digits read one by one, which an ASR writes "9 0 2"); a number of two or more digits in a
+  hypothesis also counts as read digit by digit where that matches better ("790" = "seven nine zero").
+  A reference with "(normalized: X)" is scored against both spellings and the better one counts.
+  WER = word edits / reference words, summed over clips.
 - zh: CER over characters; punctuation, spaces and symbols dropped; Simplified output is the ASR's job
   (not corrected here).
 Skipped, with the reason printed: clips whose reference says "(no full reference) ... must contain X"
@@ -142,11 +144,22 @@ def normalize_en_scored(text: str) -> list[str]:
     return spoken_zeros(normalize_en(text))
 
 
+def number_readings(text: str) -> list[str]:
+    """A text as written, and, where it has a number of two or more digits, with those numbers read digit by
+    digit ("790" is "seven nine zero" as often as "seven hundred ninety"): an ASR writes either for either."""
+    spelled = re.sub(r"(?<![\d,.])\d{2,}(?![\d,.]\d)", lambda m: " ".join(m.group(0)), text)
+    return [text] if spelled == text else [text, spelled]
+
+
 def score(lang: str, refs: list[str], hyp: str) -> tuple[int, int, str]:
-    """(edits, reference length, reference used) for the best-matching reference spelling."""
+    """(edits, reference length, reference used) for the best-matching reference spelling and reading of the
+    hypothesis's numbers (`number_readings`; the same rule for the project and the plain library)."""
     norm = normalize_en_scored if lang == "en" else normalize_zh
-    h = norm(hyp)
-    best = min(((word_error_counts(norm(r), h), len(norm(r)), r) for r in refs), key=lambda x: x[0] / max(1, x[1]))
+    hyps = [norm(h) for h in (number_readings(hyp) if lang == "en" else [hyp])]
+    best = min(
+        ((min(word_error_counts(norm(r), h) for h in hyps), len(norm(r)), r) for r in refs),
+        key=lambda x: x[0] / max(1, x[1]),
+    )
     return best
 
 

@@ -83,3 +83,18 @@ def test_parity_counts_clips_worse_within_and_beyond_the_slack(eval_asr: ModuleT
     rows = [clip("a", "en", 9, 7), clip("b", "zh", 37, 36), clip("c", "en", 2, 4), clip("d", "en", 0, 0)]
     p = eval_asr.parity([*rows, {**clip("e", "en", 1, 0), "plain_edits": None}])
     assert (p["clips"], p["better"], p["equal"], p["worse_within_slack"], p["worse"]) == (4, 1, 1, 1, ["a"])
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "edits"),
+    [
+        ("seven nine zero", "790", 0),  # read digit by digit
+        ("seven hundred ninety", "790", 0),  # read as a number
+        ("seven nine zero", "Seven-nine-zero.", 0),
+        ("seven nine zero", "780", 1),  # a wrong digit is still wrong
+        ("it cost one thousand two hundred", "It cost 1,200", 0),  # thousands separators stay one number
+        ("pi is three point one four", "Pi is 3.14", 3),  # decimals are not split: scored as before
+    ],
+)
+def test_a_number_counts_as_read_either_way(eval_asr: ModuleType, reference: str, hypothesis: str, edits: int) -> None:
+    assert eval_asr.score("en", [reference], hypothesis)[0] == edits
