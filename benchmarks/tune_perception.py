@@ -1,15 +1,17 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
+        [--grid thresholds|bodies]
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of
-`SETTINGS` (overrides of the pipeline's `PerceptionConfig`). Then, for each source (the repository or photo
-series a frame comes from, `source` in the annotations), the setting with the best objective on the *other*
-sources is chosen and scored on the held-out source; the held-out frames of all sources, pooled, give the
-leave-one-source-out figures of the tuning procedure. They are printed next to the default's figures on the
-same frames, with the setting each fold chose. Objective: people F1 (per-person matching) + raised-hand F1.
-The product changes a default only when the leave-one-source-out figures beat the default's; this script
-reports and changes nothing. Frames stay in memory; only the JSON is written.
+a grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and
+presence scores; `bodies`: the MoveNet body cue off or at three person scores). Then, for each source (the
+repository or photo series a frame comes from, `source` in the annotations), the setting with the best
+objective on the *other* sources is chosen and scored on the held-out source; the held-out frames of all
+sources, pooled, give the leave-one-source-out figures of the tuning procedure. They are printed next to the
+default's figures on the same frames, with the setting each fold chose. Objective: people F1 (per-person
+matching) + raised-hand F1. The product changes a default only when the leave-one-source-out figures beat
+the default's; this script reports and changes nothing. Frames stay in memory; only the JSON is written.
 """
 
 from __future__ import annotations
@@ -53,6 +55,14 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "presence 0.6": {"presence_min": 0.6},
     "detector 0.3 + lone face 0.5": {"detect_min_score": 0.3, "face_only_score": 0.5},
 }
+# the body cue (body_cue.py): off (the default) or on at a MoveNet person score
+BODY_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "bodies 0.2": {"body_cue": True, "body_min_score": 0.2},
+    "bodies 0.25": {"body_cue": True, "body_min_score": 0.25},
+    "bodies 0.3": {"body_cue": True, "body_min_score": 0.3},
+}
+GRIDS = {"thresholds": SETTINGS, "bodies": BODY_SETTINGS}
 
 
 def objective(rows: Sequence[dict[str, Any]]) -> float:
@@ -89,12 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
     ap.add_argument("--quick", action="store_true", help="6 images, 2 settings (smoke run)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--grid", choices=sorted(GRIDS), default="thresholds", help="which settings to compare")
     args = ap.parse_args(argv)
     truth = read_truth(args.data)
-    settings = dict(SETTINGS)
+    settings = dict(GRIDS[args.grid])
     if args.quick:
         truth = [t for t in truth if not t["file"].lower().endswith(".gif")][:6]
-        settings = dict(list(SETTINGS.items())[:2])
+        settings = dict(list(settings.items())[:2])
     annotations = read_annotations(args.annotations)
     started = time.perf_counter()
     threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])
@@ -137,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(
         args.out,
         {
+            "grid": args.grid,
             "settings": settings,
             "in_sample": in_sample,
             "loso": summarise(held),

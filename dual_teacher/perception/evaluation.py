@@ -25,13 +25,14 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all")
+VARIANTS = ("before", "faces", "all", "bodies")
 
 
 def variant_config(name: str) -> PerceptionConfig:
     """The pipelines the benchmarks compare: `before` (the pose pipeline with the old settings: MediaPipe's
     1.25 landmark region, no face or palm cue, the "facing the camera" test for everyone), `faces` (+ people
-    from the face detector) and `all` (+ the palm cue, facing test only in a teacher zone: the default)."""
+    from the face detector), `all` (+ the palm cue, facing test only in a teacher zone) and `bodies` (+ people
+    from MoveNet MultiPose, `body_cue.py`)."""
     base = PerceptionConfig()
     if name == "before":
         return dataclasses.replace(
@@ -46,7 +47,9 @@ def variant_config(name: str) -> PerceptionConfig:
     if name == "faces":
         return dataclasses.replace(base, palm_cue=False)
     if name == "all":
-        return base
+        return dataclasses.replace(base, body_cue=False)
+    if name == "bodies":
+        return dataclasses.replace(base, body_cue=True)
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 
 

@@ -37,5 +37,10 @@ class PerceptionConfig:
     palm_upright: float = 1.0  # fingers point up: wrist-to-finger rise >= this x sideways offset (45 deg)
     face_only_score: float = 0.6  # a face no pose person confirms must be this sure to count on its own
     palms_per_frame: int = 6  # heads whose palm region is checked per frame (round-robin), live
+    body_cue: bool = False  # MoveNet MultiPose over body tiles: people without a face (from behind, heads down)
+    body_min_score: float = 0.25  # MoveNet person score a body-only person needs
+    bodies_per_frame: int = 1  # body tiles scanned per frame, live (round-robin; a still scans them all)
+    body_track_age_s: float = 5.0  # a body-only person is kept this long without being seen again
+    body_tile_fraction: float = 0.5  # finest body tile: this x the frame's shorter side
     teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
     fusion: FusionConfig = dataclasses.field(default_factory=FusionConfig)
