@@ -5,7 +5,7 @@
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of
 a grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and
-presence scores; `bodies`: the MoveNet body cue off or at five person scores). Then, for each source (the
+presence scores; `bodies`: the MoveNet body cue off, or on at five person scores and with finer tiles). Then, for each source (the
 repository or photo series a frame comes from, `source` in the annotations), the setting with the best
 objective on the *other* sources is chosen and scored on the held-out source; the held-out frames of all
 sources, pooled, give the leave-one-source-out figures of the tuning procedure. They are printed next to the
@@ -58,11 +58,12 @@ SETTINGS: dict[str, dict[str, Any]] = {
 # the body cue (body_cue.py): off (the default) or on at a MoveNet person score
 BODY_SETTINGS: dict[str, dict[str, Any]] = {
     "default": {},
+    "bodies 0.02": {"body_cue": True, "body_min_score": 0.02},
+    "bodies 0.05": {"body_cue": True, "body_min_score": 0.05},
     "bodies 0.1": {"body_cue": True, "body_min_score": 0.1},
-    "bodies 0.15": {"body_cue": True, "body_min_score": 0.15},
     "bodies 0.2": {"body_cue": True, "body_min_score": 0.2},
-    "bodies 0.25": {"body_cue": True, "body_min_score": 0.25},
     "bodies 0.3": {"body_cue": True, "body_min_score": 0.3},
+    "bodies 0.1, finer tiles": {"body_cue": True, "body_min_score": 0.1, "body_tile_fraction": 0.35},
 }
 GRIDS = {"thresholds": SETTINGS, "bodies": BODY_SETTINGS}
 
