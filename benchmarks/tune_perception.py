@@ -3,15 +3,15 @@
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
         [--grid thresholds|bodies]
 
-Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of
-a grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and
-presence scores; `bodies`: the MoveNet body cue off, or on at five person scores and with finer tiles). Then, for each source (the
-repository or photo series a frame comes from, `source` in the annotations), the setting with the best
-objective on the *other* sources is chosen and scored on the held-out source; the held-out frames of all
+Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
+grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and presence
+scores; `bodies`: the MoveNet body cue off, or on at five person scores and with finer tiles). Then, for each
+source (the repository or photo series a frame comes from, `source` in the annotations), the setting with the
+best objective on the *other* sources is chosen and scored on the held-out source; the held-out frames of all
 sources, pooled, give the leave-one-source-out figures of the tuning procedure. They are printed next to the
 default's figures on the same frames, with the setting each fold chose. Objective: people F1 (per-person
-matching) + raised-hand F1. The product changes a default only when the leave-one-source-out figures beat
-the default's; this script reports and changes nothing. Frames stay in memory; only the JSON is written.
+matching) + raised-hand F1. The product changes a default only when the leave-one-source-out figures beat the
+default's; this script reports and changes nothing. Frames stay in memory; only the JSON is written.
 """
 
 from __future__ import annotations
