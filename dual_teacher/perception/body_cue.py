@@ -14,6 +14,9 @@ whole frame last, each sampled into a 256 x 256 input.
 - **Body-only people.** A body head no pose or face-only person explains (within the fusion's
   `match_radius`) is a person of its own when it is plausible (`fusion.plausible_lone`): tracked in an id
   range of its own (`BODY_ID_BASE`) and held `body_track_age_s` between scans, like face-only people.
+- **Raised hand** (`body_raise`, off by default): a body-only person's hand is up when a wrist MoveNet sees
+  is at least `wrist_above` head sizes above the head centre and within `wrist_reach` head sizes sideways
+  (`body_hand_up`); the palm cue is not run on body-only people (it gave them neighbours' palms).
 - **Cost.** Live, `bodies_per_frame` tiles per frame round-robin (one MoveNet run is ~25 ms on one core
   here); `analyse_still` scans every tile.
 """
@@ -39,6 +42,7 @@ INPUT_SIZE = 256
 MAX_PEOPLE = 6
 # COCO keypoint order (MoveNet)
 NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR, LEFT_SHOULDER, RIGHT_SHOULDER = range(7)
+LEFT_WRIST, RIGHT_WRIST = 9, 10
 HEAD = (NOSE, LEFT_EYE, RIGHT_EYE, LEFT_EAR, RIGHT_EAR)
 
 
@@ -95,11 +99,25 @@ class BodyHeadConfig:
     above_shoulders: float = 0.6  # no head keypoint: head centre this x shoulder width above mid-shoulder
     head_per_shoulder: float = 0.6  # head size at least this x shoulder width (as the pose cue's)
     min_head_px: float = 4.0
+    wrist_above: float = 1.0  # a raised wrist: at least this x head size above the head centre
+    wrist_reach: float = 2.5  # and within this x head size sideways
 
 
-def body_head(pose: BodyPose, config: BodyHeadConfig | None = None) -> HeadCue | None:
+def body_hand_up(pose: BodyPose, head: HeadCue, config: BodyHeadConfig | None = None) -> bool:
+    """A wrist MoveNet sees held clear above the head (see the module docstring)."""
+    c = config or BodyHeadConfig()
+    for wrist in (LEFT_WRIST, RIGHT_WRIST):
+        if pose.scores[wrist] < c.keypoint_min:
+            continue
+        x, y = (float(v) for v in pose.points[wrist])
+        if head.y - y >= c.wrist_above * head.size and abs(x - head.x) <= c.wrist_reach * head.size:
+            return True
+    return False
+
+
+def body_head(pose: BodyPose, config: BodyHeadConfig | None = None, judge_raise: bool = False) -> HeadCue | None:
     """The head of one body (see the module docstring), or None when neither a head keypoint nor both
-    shoulders are visible."""
+    shoulders are visible; with `judge_raise` its `pose_raised` is `body_hand_up`'s verdict."""
     c = config or BodyHeadConfig()
     seen = pose.scores >= c.keypoint_min
     head = [i for i in HEAD if seen[i]]
@@ -116,7 +134,10 @@ def body_head(pose: BodyPose, config: BodyHeadConfig | None = None) -> HeadCue |
         size = max(c.head_per_shoulder * width, c.min_head_px)
     else:
         return None
-    return HeadCue(x, y, size, pose.score, "body")
+    head_cue = HeadCue(x, y, size, pose.score, "body")
+    if judge_raise:
+        return dataclasses.replace(head_cue, pose_raised=body_hand_up(pose, head_cue, c))
+    return head_cue
 
 
 def body_tiles(width: int, height: int, fraction: float = 0.5, min_tile_px: float = 192.0) -> list[Tile]:
@@ -148,8 +169,10 @@ class BodyPeople:
         fusion: FusionConfig,
         head: BodyHeadConfig | None = None,
         tile_fraction: float = 0.5,
+        judge_raise: bool = False,
     ) -> None:
         self.movenet = movenet
+        self.judge_raise = judge_raise
         self.min_score = min_score
         self.head = head or BodyHeadConfig()
         self.fusion = fusion
@@ -190,7 +213,7 @@ class BodyPeople:
         if movenet is None or not tiles:
             return []
         found = fanout_map(lambda t: movenet.detect(pyramid, t.roi, self.min_score), tiles)
-        heads = [h for poses in found for p in poses if (h := body_head(p, self.head)) is not None]
+        heads = [h for poses in found for p in poses if (h := body_head(p, self.head, self.judge_raise)) is not None]
         return dedupe_heads(heads, self.fusion.match_radius)
 
     def update(self, heads: Sequence[HeadCue], explained: Sequence[HeadCue], now: float, min_head: float) -> list[int]:

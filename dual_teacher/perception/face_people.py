@@ -34,6 +34,7 @@ class LoneTrack:
     palm_up: bool = False
     palm_at: float = -math.inf
     source: str = "face"
+    raised: bool = False  # the cue's own arm verdict at the last sighting (bodies: MoveNet's wrists)
 
     @property
     def head(self) -> tuple[float, float, float]:
@@ -83,6 +84,7 @@ class LonePeople:
                 self.tracker.observe(tid, box, now)
                 f = self.tracks[tid]
                 f.box, f.score, f.seen_at = box, max(f.score, h.score), now
+            self.tracks[tid].raised = self.source in h.raised_by
         ended = self.tracker.expire(now)
         for tid, f in list(self.tracks.items()):
             x, y, size = f.head

@@ -57,7 +57,7 @@ class FusedPerson:
     sources: tuple[str, ...]
     track_id: int | None
     raised: bool | None
-    raised_by: tuple[str, ...]  # which cues said "raised" ("pose", "palm")
+    raised_by: tuple[str, ...]  # which cues said "raised" ("pose", "palm", "body")
     score: float = 0.0  # the surest cue's score
 
 
@@ -194,10 +194,10 @@ def fuse(
         sources = tuple(dict.fromkeys(h.source for h in g))
         by: list[str] = []
         if head.pose_raised:
-            by.append("pose")
+            by.append(head.source)  # the cue's own arm verdict: "pose" (landmarks) or "body" (MoveNet)
         if n_palms:
             by.append("palm")
-        raised: bool | None = bool(by) if (head.pose_raised is not None or head.source == "face") else None
+        raised: bool | None = bool(by) if (head.pose_raised is not None or head.source != "pose") else None
         if raised is None and by:
             raised = True
         score = max(h.score for h in g)

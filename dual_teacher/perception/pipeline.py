@@ -95,7 +95,7 @@ class RoomPerception:
         self.face_people = FaceOnlyPeople(c.face_track_age_s, c.face_only_score, c.fusion)
         movenet = models.bodies if c.body_cue else None
         self.body_people = BodyPeople(
-            movenet, c.body_min_score, c.body_track_age_s, c.fusion, None, c.body_tile_fraction
+            movenet, c.body_min_score, c.body_track_age_s, c.fusion, None, c.body_tile_fraction, c.body_raise
         )
         self._people: dict[int, PoseTrack] = {}
         self._schedule: TileSchedule | None = None
@@ -472,6 +472,8 @@ class RoomPerception:
             x, y, _ = f.head
             raised = f.palm_up if f.track_id in palm_checked else None
             by = ("palm",) if f.palm_up else ()
+            if f.source == "body":  # no palm check: MoveNet's own wrists at its last scan
+                raised, by = f.raised, (("body",) if f.raised else ())
             people.append(
                 PersonResult(f.track_id, seat_of(x, y, width, height), raised, None, False, f.head, (f.source,), by)
             )

@@ -42,5 +42,6 @@ class PerceptionConfig:
     bodies_per_frame: int = 1  # body tiles scanned per frame, live (round-robin; a still scans them all)
     body_track_age_s: float = 5.0  # a body-only person is kept this long without being seen again
     body_tile_fraction: float = 0.5  # finest body tile: this x the frame's shorter side
+    body_raise: bool = False  # a body-only person's wrist clear above their head raises their hand
     teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
     fusion: FusionConfig = dataclasses.field(default_factory=FusionConfig)

@@ -10,12 +10,14 @@ import pytest
 from dual_teacher.perception.body_cue import (
     LEFT_EAR,
     LEFT_SHOULDER,
+    LEFT_WRIST,
     NOSE,
     RIGHT_EAR,
     RIGHT_SHOULDER,
     BodyPeople,
     BodyPose,
     OnnxMoveNet,
+    body_hand_up,
     body_head,
     body_tiles,
     decode_poses,
@@ -159,3 +161,22 @@ def test_the_live_schedule_goes_round_the_body_tiles() -> None:
     assert all(len(chunk) == 2 for chunk in seen)
     assert flat[: len(tiles)] == tiles and flat[len(tiles) :] == tiles  # every tile once per round, in order
     assert bodies.scan(FramePyramid(np.zeros((8, 8, 3), dtype=np.uint8)), tiles, _serial) == []  # no model
+
+
+@pytest.mark.parametrize(
+    ("wrist", "up"),
+    [
+        ((105, 0), True),  # held high above the head
+        ((100, 64), False),  # at the top of the head (a hand on the head)
+        ((100, 90), False),  # at the chin
+        ((190, 0), False),  # high but far to the side: a neighbour's arm
+    ],
+)
+def test_a_body_only_persons_hand_is_up_when_a_wrist_is_clear_above_the_head(wrist: tuple[int, int], up: bool) -> None:
+    body = pose({LEFT_SHOULDER: (130, 120), RIGHT_SHOULDER: (70, 120), LEFT_WRIST: wrist})  # seen from behind
+    head = body_head(body, judge_raise=True)
+    assert head is not None and (head.y, head.size) == pytest.approx((84.0, 36.0))
+    assert body_hand_up(body, head) is up and head.pose_raised is up
+    assert body_head(body).pose_raised is None  # not judged unless asked
+    room = fuse([], [head])
+    assert room.people[0].raised is up and room.people[0].raised_by == (("body",) if up else ())
