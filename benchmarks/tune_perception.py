@@ -11,7 +11,8 @@ annotations), the setting with the best objective on the *other* sources is chos
 source; the held-out frames of all sources, pooled, give the leave-one-source-out figures of the tuning
 procedure. They are printed next to the default's figures on the same frames, with the setting each fold chose.
 Objective: people F1 (per-person matching) + raised-hand F1. The product changes a default only when the
-leave-one-source-out figures beat the default's; this script reports and changes nothing. Frames stay in memory; only the JSON is written.
+leave-one-source-out figures beat the default's; this script reports and changes nothing. Frames stay in memory;
+only the JSON is written.
 """
 
 from __future__ import annotations
