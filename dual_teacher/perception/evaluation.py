@@ -31,8 +31,9 @@ VARIANTS = ("before", "faces", "all", "bodies")
 def variant_config(name: str) -> PerceptionConfig:
     """The pipelines the benchmarks compare: `before` (the pose pipeline with the old settings: MediaPipe's
     1.25 landmark region, no face or palm cue, the "facing the camera" test for everyone), `faces` (+ people
-    from the face detector), `all` (+ the palm cue, facing test only in a teacher zone) and `bodies` (+ people
-    from MoveNet MultiPose, `body_cue.py`)."""
+    from the face detector), `all` (+ the palm cue, facing test only in a teacher zone: every cue but the
+    bodies, the default before the body cue) and `bodies` (+ people from MoveNet MultiPose, `body_cue.py`: the
+    default)."""
     base = PerceptionConfig()
     if name == "before":
         return dataclasses.replace(
