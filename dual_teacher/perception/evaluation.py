@@ -34,7 +34,7 @@ def variant_config(name: str) -> PerceptionConfig:
     from the face detector), `all` (+ the palm cue, facing test only in a teacher zone: every cue but the
     bodies, the default before the body cue) and `bodies` (+ people from MoveNet MultiPose, `body_cue.py`: the
     default)."""
-    base = PerceptionConfig()
+    base = dataclasses.replace(PerceptionConfig(), body_cue=False)
     if name == "before":
         return dataclasses.replace(
             base,
@@ -48,9 +48,9 @@ def variant_config(name: str) -> PerceptionConfig:
     if name == "faces":
         return dataclasses.replace(base, palm_cue=False)
     if name == "all":
-        return dataclasses.replace(base, body_cue=False)
+        return base
     if name == "bodies":
-        return dataclasses.replace(base, body_cue=True)
+        return PerceptionConfig()
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 
 

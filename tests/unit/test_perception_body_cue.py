@@ -180,3 +180,21 @@ def test_a_body_only_persons_hand_is_up_when_a_wrist_is_clear_above_the_head(wri
     assert body_head(body).pose_raised is None  # not judged unless asked
     room = fuse([], [head])
     assert room.people[0].raised is up and room.people[0].raised_by == (("body",) if up else ())
+
+
+def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
+    from dual_teacher.perception.evaluation import variant_config
+    from dual_teacher.perception.room_config import PerceptionConfig
+
+    cues = {
+        n: (c.face_count, c.palm_cue, c.body_cue)
+        for n in ("before", "faces", "all", "bodies")
+        for c in [variant_config(n)]
+    }
+    assert cues == {
+        "before": (False, False, False),
+        "faces": (True, False, False),
+        "all": (True, True, False),
+        "bodies": (True, True, True),
+    }
+    assert variant_config("bodies") == PerceptionConfig()  # the default
