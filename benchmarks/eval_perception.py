@@ -1,7 +1,7 @@
 """Accuracy of classroom perception on real photos and GIF frames: people counted and raised hands found.
 
     python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json
-        [--annotations benchmarks/annotations/perception.json] [--variants before,faces,all] [--quick]
+        [--annotations benchmarks/annotations/perception.json] [--variants before,faces,all,bodies] [--quick]
 
 `--data` has the layout of ../shared/data: `images/ground_truth.tsv` lists files relative to that folder
 (`images/...` or `video/...`) with the true number of people and raised hands. Annotations (optional) mark a
@@ -13,15 +13,18 @@ on its own (`RoomPerception.analyse_still`) by each variant:
 - `before`: the pose pipeline with the old settings (MediaPipe's 1.25 landmark region, no face or palm cue,
   the "facing the camera" test for everyone);
 - `faces`: + people from the full-range face detector over face-sized tiles, fused with the pose people;
-- `all` (the product's default): + the palm cue above each head, facing test only in a teacher zone (none set).
+- `all`: + the palm cue above each head, facing test only in a teacher zone (none set): the default before
+  the body cue;
+- `bodies` (the product's default): + people from MoveNet MultiPose over body tiles (`body_cue.py`), chosen
+  by leave-one-source-out (`tune_perception.py --grid bodies`).
 
 Scores (dual_teacher/perception/evaluation.py): per-person matching of predicted head points to annotated ones:
 raised-hand precision / recall / F1, people recall / precision; and per image the people count error against
 the TSV count. Reported for all frames, per scene kind, for exact vs approximate TSV rows, and for classroom
 stills; each figure with the number of frames and true items behind it. Where a file has no annotation, raised
 hands fall back to the per-image count score (matched = min(found, true)); the JSON says which was used.
-Nothing here is fitted to the data: every threshold is a default of the pipeline (no leave-one-source-out
-needed; the per-source table shows how each source does). Frames stay in memory; only the JSON is written.
+Nothing here is fitted to the data: every threshold is a default of the pipeline (the body cue's were chosen
+by leave-one-source-out in `tune_perception.py`). Frames stay in memory; only the JSON is written.
 """
 
 from __future__ import annotations
@@ -219,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
     ap.add_argument("--out", type=Path, required=True, help="JSON results file")
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
-    ap.add_argument("--variants", default="all", help="comma-separated: before, faces, all (the first is the baseline)")
+    ap.add_argument(
+        "--variants", default="bodies", help="comma-separated: before, faces, all, bodies (the first is the baseline)"
+    )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gif-frames", type=int, default=6, help="frames per GIF without annotations")

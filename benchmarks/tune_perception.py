@@ -1,16 +1,18 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
-        [--settings "NAME,NAME"]  (a subset of SETTINGS; the default is always in)
+        [--grid thresholds|bodies] [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
 
-Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of
-`SETTINGS` (overrides of the pipeline's `PerceptionConfig`). Then, for each source (the repository or photo
-series a frame comes from, `source` in the annotations), the setting with the best objective on the *other*
-sources is chosen and scored on the held-out source; the held-out frames of all sources, pooled, give the
-leave-one-source-out figures of the tuning procedure. They are printed next to the default's figures on the
-same frames, with the setting each fold chose. Objective: people F1 (per-person matching) + raised-hand F1.
-The product changes a default only when the leave-one-source-out figures beat the default's; this script
-reports and changes nothing. Frames stay in memory; only the JSON is written.
+Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
+grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and presence
+scores; `bodies`: the MoveNet body cue off, or on at three person scores, three tile sizes and with its raise
+verdict). Then, for each source (the repository or photo series a frame comes from, `source` in the
+annotations), the setting with the best objective on the *other* sources is chosen and scored on the held-out
+source; the held-out frames of all sources, pooled, give the leave-one-source-out figures of the tuning
+procedure. They are printed next to the default's figures on the same frames, with the setting each fold chose.
+Objective: people F1 (per-person matching) + raised-hand F1. The product changes a default only when the
+leave-one-source-out figures beat the default's; this script reports and changes nothing. Frames stay in memory;
+only the JSON is written.
 """
 
 from __future__ import annotations
@@ -56,6 +58,19 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "palms unconfirmed": {"palm_hand_presence": None},
     "hand presence 0.25": {"palm_hand_presence": 0.25},
 }
+# the body cue (body_cue.py): off (the product before it), or on at a MoveNet person score and tile size
+# ("default" = on, 0.1, tiles 0.35: what this grid chose in all 16 folds, then made the default)
+_FINER = {"body_cue": True, "body_tile_fraction": 0.35}
+BODY_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "bodies off": {"body_cue": False},
+    "bodies 0.1, tiles 0.5": {"body_cue": True, "body_min_score": 0.1, "body_tile_fraction": 0.5},
+    "bodies 0.05, tiles 0.35": {**_FINER, "body_min_score": 0.05},
+    "bodies 0.15, tiles 0.35": {**_FINER, "body_min_score": 0.15},
+    "bodies 0.1, tiles 0.25": {"body_cue": True, "body_min_score": 0.1, "body_tile_fraction": 0.25},
+    "bodies 0.1, tiles 0.35, raise": {**_FINER, "body_min_score": 0.1, "body_raise": True},
+}
+GRIDS = {"thresholds": SETTINGS, "bodies": BODY_SETTINGS}
 
 
 def objective(rows: Sequence[dict[str, Any]]) -> float:
@@ -92,18 +107,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
     ap.add_argument("--quick", action="store_true", help="6 images, the first 2 settings (smoke run)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--grid", choices=sorted(GRIDS), default="thresholds", help="which settings to compare")
     ap.add_argument(
-        "--settings", default="", help="comma-separated names of SETTINGS to compare (the default is always in)"
+        "--settings", default="", help="comma-separated names of the grid's settings (its default is always in)"
     )
     args = ap.parse_args(argv)
     truth = read_truth(args.data)
-    settings = dict(SETTINGS)
+    grid = GRIDS[args.grid]
+    settings = dict(grid)
     if args.settings:
         wanted = {n.strip() for n in args.settings.split(",")} | {"default"}
-        unknown = wanted - set(SETTINGS)
+        unknown = wanted - set(grid)
         if unknown:
-            ap.error(f"unknown settings: {', '.join(sorted(unknown))} (known: {', '.join(SETTINGS)})")
-        settings = {n: o for n, o in SETTINGS.items() if n in wanted}
+            ap.error(f"unknown settings: {', '.join(sorted(unknown))} (known: {', '.join(grid)})")
+        settings = {n: o for n, o in grid.items() if n in wanted}
     if args.quick:
         truth = [t for t in truth if not t["file"].lower().endswith(".gif")][:6]
         settings = dict(list(settings.items())[:2])
@@ -149,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(
         args.out,
         {
+            "grid": args.grid,
             "settings": settings,
             "in_sample": in_sample,
             "loso": summarise(held),

@@ -30,6 +30,7 @@ class Source(BaseModel):
     package: str
     version: str
     path: str
+    member: str | None = Field(None, description="the model file inside the archive at `path`, if it is one")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 

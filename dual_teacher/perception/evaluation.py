@@ -25,14 +25,16 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all")
+VARIANTS = ("before", "faces", "all", "bodies")
 
 
 def variant_config(name: str) -> PerceptionConfig:
     """The pipelines the benchmarks compare: `before` (the pose pipeline with the old settings: MediaPipe's
     1.25 landmark region, no face or palm cue, the "facing the camera" test for everyone), `faces` (+ people
-    from the face detector) and `all` (+ the palm cue, facing test only in a teacher zone: the default)."""
-    base = PerceptionConfig()
+    from the face detector), `all` (+ the palm cue, facing test only in a teacher zone: every cue but the
+    bodies, the default before the body cue) and `bodies` (+ people from MoveNet MultiPose, `body_cue.py`: the
+    default)."""
+    base = dataclasses.replace(PerceptionConfig(), body_cue=False)
     if name == "before":
         return dataclasses.replace(
             base,
@@ -47,6 +49,8 @@ def variant_config(name: str) -> PerceptionConfig:
         return dataclasses.replace(base, palm_cue=False)
     if name == "all":
         return base
+    if name == "bodies":
+        return PerceptionConfig()
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 
 

@@ -1,8 +1,10 @@
-"""People only the face detector found: faces no pose person explains, tracked in an id range of their own.
+"""People only one non-pose cue found: faces (or bodies, `body_cue.py`) no pose person explains, tracked in
+an id range of their own per cue.
 
 A face counts as a person on its own when it is sure (`min_score`), not too small for the room, and not
-inside someone else's body (`fusion.plausible_lone_faces`). A face-only person the pose finds later is that
-pose person from then on (its face-only track ends).
+inside someone else's body (`fusion.plausible_lone`). A lone person the pose finds later is that pose person
+from then on (its lone track ends). Body-only people (`LonePeople(source="body")`) are kept the same way
+against the pose and face-only people.
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import dataclasses
 import math
 from collections.abc import Sequence
 
-from dual_teacher.perception.fusion import FusionConfig, HeadCue, fuse, plausible_lone_faces
+from dual_teacher.perception.fusion import FusionConfig, HeadCue, fuse, plausible_lone
 from dual_teacher.perception.people import face_cue
 from dual_teacher.perception.ssd import Detections
 from dual_teacher.perception.tracker import Box, IouTracker
 
 FACE_ID_BASE = 100_000  # ids of people only the face detector found start here
+BODY_ID_BASE = 200_000  # ids of people only MoveNet found start here
 
 
 @dataclasses.dataclass
-class FaceTrack:
-    """A face-only person: box in frame pixels, best score, last seen, palm verdict."""
+class LoneTrack:
+    """A person one non-pose cue found: head box in frame pixels, best score, last seen, palm verdict, and
+    the cue ("face" or "body")."""
 
     track_id: int
     box: Box
@@ -29,6 +33,8 @@ class FaceTrack:
     seen_at: float
     palm_up: bool = False
     palm_at: float = -math.inf
+    source: str = "face"
+    raised: bool = False  # the cue's own arm verdict at the last sighting (bodies: MoveNet's wrists)
 
     @property
     def head(self) -> tuple[float, float, float]:
@@ -36,51 +42,74 @@ class FaceTrack:
         return (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0)
 
 
-class FaceOnlyPeople:
-    """The face-only people of one camera (see the module docstring). Not thread-safe."""
+FaceTrack = LoneTrack  # a face-only person's track (the palm cue checks these; body-only people it does not)
 
-    def __init__(self, max_age_s: float, min_score: float, fusion: FusionConfig) -> None:
+
+class LonePeople:
+    """The lone people of one cue and camera (see the module docstring). Not thread-safe."""
+
+    def __init__(
+        self,
+        max_age_s: float,
+        min_score: float,
+        fusion: FusionConfig,
+        source: str = "face",
+        first_id: int = FACE_ID_BASE,
+    ) -> None:
         self.min_score = min_score
         self.fusion = fusion
-        self.tracker = IouTracker(max_age_s=max_age_s, first_id=FACE_ID_BASE)
-        self.tracks: dict[int, FaceTrack] = {}
+        self.source = source
+        self.tracker = IouTracker(max_age_s=max_age_s, first_id=first_id)
+        self.tracks: dict[int, LoneTrack] = {}
 
     def reset(self) -> None:
         self.tracker.reset()
         self.tracks.clear()
 
-    def update(self, faces: Detections, pose: Sequence[HeadCue], now: float, min_face: float) -> list[int]:
-        """Faces of this frame (frame pixels) against this frame's pose heads; returns the ids that ended
-        (expired, or now found by the pose). `min_face`: the smallest face side (pixels) that counts."""
-        strong = [
-            face_cue(b, sc)
-            for b, sc in zip(faces.boxes, faces.scores, strict=True)
-            if sc >= self.min_score and max(b[2] - b[0], b[3] - b[1]) >= min_face
-        ]
-        groups = fuse(pose, strong, config=dataclasses.replace(self.fusion, use_palm=False))
-        loose = plausible_lone_faces(groups.people)
+    def update_cues(
+        self, heads: Sequence[HeadCue], explained: Sequence[HeadCue], now: float, min_size: float
+    ) -> list[int]:
+        """This frame's heads of this cue against the heads other cues explain (the pose people, and for
+        bodies also the face-only people); returns the ids that ended (expired, or now explained).
+        `min_size`: the smallest head side (pixels) that counts."""
+        strong = [h for h in heads if h.score >= self.min_score and h.size >= min_size]
+        groups = fuse(explained, strong, config=dataclasses.replace(self.fusion, use_palm=False))
+        loose = plausible_lone(groups.people, self.source)
         boxes: list[Box] = [(h.x - h.size / 2, h.y - h.size / 2, h.x + h.size / 2, h.y + h.size / 2) for h in loose]
         for box, tid, h in zip(boxes, self.tracker.match(boxes), loose, strict=True):
             if tid is None:
                 tid = self.tracker.start(box, now)
-                self.tracks[tid] = FaceTrack(tid, box, h.score, now)
+                self.tracks[tid] = LoneTrack(tid, box, h.score, now, source=self.source)
             else:
                 self.tracker.observe(tid, box, now)
                 f = self.tracks[tid]
                 f.box, f.score, f.seen_at = box, max(f.score, h.score), now
+            self.tracks[tid].raised = self.source in h.raised_by
         ended = self.tracker.expire(now)
         for tid, f in list(self.tracks.items()):
             x, y, size = f.head
-            if any(math.dist((x, y), (p.x, p.y)) < self.fusion.match_radius * max(size, p.size) for p in pose):
+            if any(math.dist((x, y), (p.x, p.y)) < self.fusion.match_radius * max(size, p.size) for p in explained):
                 self.tracker.remove(tid)
                 ended.append(tid)
         for tid in ended:
             self.tracks.pop(tid, None)
         return ended
 
-    def in_order(self) -> list[FaceTrack]:
+    def in_order(self) -> list[LoneTrack]:
         return sorted(self.tracks.values(), key=lambda f: f.track_id)
 
-    def cue(self, f: FaceTrack) -> HeadCue:
+    def cue(self, f: LoneTrack) -> HeadCue:
         x, y, size = f.head
-        return HeadCue(x, y, size, f.score, "face", f.track_id)
+        return HeadCue(x, y, size, f.score, f.source, f.track_id)
+
+
+class FaceOnlyPeople(LonePeople):
+    """The face-only people of one camera: faces from the full-range detector (boxes in frame pixels)."""
+
+    def __init__(self, max_age_s: float, min_score: float, fusion: FusionConfig) -> None:
+        super().__init__(max_age_s, min_score, fusion, source="face", first_id=FACE_ID_BASE)
+
+    def update(self, faces: Detections, pose: Sequence[HeadCue], now: float, min_face: float) -> list[int]:
+        """Faces of this frame against this frame's pose heads (see `update_cues`)."""
+        cues = [face_cue(b, sc) for b, sc in zip(faces.boxes, faces.scores, strict=True)]
+        return self.update_cues(cues, pose, now, min_face)

@@ -3,10 +3,12 @@
 Pure logic over what the models found (no model runs here, no clock):
 
 - **Heads.** Every cue gives head points: a pose person (the centre of its head landmarks, size from the
-  head box or the shoulders) and a face from the full-range face detector (box centre and side). A face
-  within `match_radius` x the larger head size of a pose head is the same person (the pose keeps it); an
-  unmatched face is a person the pose missed (heads down, seen from above, small or half hidden) and is
-  counted. Two faces closer than that are one (they come from overlapping tiles at different scales).
+  head box or the shoulders), a face from the full-range face detector (box centre and side) and a body
+  from MoveNet MultiPose (`body_cue.py`: head keypoints, else above the shoulders; no face needed). A face
+  or body within `match_radius` x the larger head size of a pose head is the same person (the pose keeps
+  it); an unmatched one is a person the pose missed (heads down, seen from above or from behind, small or
+  half hidden) and is counted. Two lone heads closer than that are one (overlapping tiles, or a face and
+  a body of the same person).
 - **Count with an uncertainty.** `count` is the union. `low` is the number of people at least two cues
   agree on, or that one cue sees with a high score; `high` is `count` plus the faces found at a lower score
   that were not counted. The console says "about N" when `low < high`.
@@ -34,7 +36,7 @@ class HeadCue:
     y: float
     size: float
     score: float
-    source: str  # "pose" or "face"
+    source: str  # "pose", "face" or "body"
     track_id: int | None = None
     pose_raised: bool | None = None
 
@@ -55,7 +57,7 @@ class FusedPerson:
     sources: tuple[str, ...]
     track_id: int | None
     raised: bool | None
-    raised_by: tuple[str, ...]  # which cues said "raised" ("pose", "palm")
+    raised_by: tuple[str, ...]  # which cues said "raised" ("pose", "palm", "body")
     score: float = 0.0  # the surest cue's score
 
 
@@ -90,8 +92,9 @@ def _near(a: HeadCue | FusedPerson, b: HeadCue, radius: float) -> bool:
 
 
 def merge_heads(pose: Sequence[HeadCue], faces: Sequence[HeadCue], config: FusionConfig) -> list[list[HeadCue]]:
-    """Groups of cues on one person: each pose head first, then every face joins the nearest group within
-    reach (greedy, nearest pairs first) or starts its own."""
+    """Groups of cues on one person: each pose head first, then every lone head (`faces`: faces and bodies)
+    joins the nearest pose group within reach (greedy, nearest pairs first), else a lone group within reach,
+    else starts its own."""
     groups: list[list[HeadCue]] = [[p] for p in pose]
     pairs = sorted(
         (math.dist((g[0].x, g[0].y), (f.x, f.y)), gi, fi)
@@ -111,7 +114,7 @@ def merge_heads(pose: Sequence[HeadCue], faces: Sequence[HeadCue], config: Fusio
         if fi in taken_faces:
             continue
         f = faces[fi]
-        near = [g for g in groups if g[0].source == "face" and _near(g[0], f, config.match_radius)]
+        near = [g for g in groups if g[0].source != "pose" and _near(g[0], f, config.match_radius)]
         if near:
             near[0].append(f)
         else:
@@ -119,14 +122,18 @@ def merge_heads(pose: Sequence[HeadCue], faces: Sequence[HeadCue], config: Fusio
     return groups
 
 
-def plausible_lone_faces(
-    people: Sequence[FusedPerson], min_relative: float = 0.25, body_rows: float = 4.0, body_width: float = 1.2
+def plausible_lone(
+    people: Sequence[FusedPerson],
+    source: str = "face",
+    min_relative: float = 0.25,
+    body_rows: float = 4.0,
+    body_width: float = 1.2,
 ) -> list[FusedPerson]:
-    """The people only a face was found for, less the faces that are not a person's:
-    - a "face" inside someone else's body (below their head within `body_rows` head sizes and within
+    """The people only one cue (`source`: "face" or "body") found, less the heads that are not a person's:
+    - a head inside someone else's body (below their head within `body_rows` head sizes and within
       `body_width` head sizes sideways) and smaller than that head is a hand or an object held in front of them
       (a person in the row in front, nearer the camera, has a larger head, not a smaller one);
-    - a "face" smaller than `min_relative` x the median head of the room is a poster or a pattern (perspective
+    - a head smaller than `min_relative` x the median head of the room is a poster or a pattern (perspective
       makes the back row smaller, but not four times smaller than the typical head)."""
     if not people:
         return []
@@ -134,7 +141,7 @@ def plausible_lone_faces(
     median = sizes[len(sizes) // 2]
     out = []
     for f in people:
-        if f.sources != ("face",):
+        if f.sources != (source,):
             continue
         if f.size < min_relative * median:
             continue
@@ -187,10 +194,10 @@ def fuse(
         sources = tuple(dict.fromkeys(h.source for h in g))
         by: list[str] = []
         if head.pose_raised:
-            by.append("pose")
+            by.append(head.source)  # the cue's own arm verdict: "pose" (landmarks) or "body" (MoveNet)
         if n_palms:
             by.append("palm")
-        raised: bool | None = bool(by) if (head.pose_raised is not None or head.source == "face") else None
+        raised: bool | None = bool(by) if (head.pose_raised is not None or head.source != "pose") else None
         if raised is None and by:
             raised = True
         score = max(h.score for h in g)

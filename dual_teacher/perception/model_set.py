@@ -7,6 +7,7 @@ from typing import Any
 
 from dual_teacher.inference.registry import ModelRegistry
 from dual_teacher.inference.runner import OnnxRunner
+from dual_teacher.perception.body_cue import MOVENET, OnnxMoveNet
 from dual_teacher.perception.models import (
     FACE_DETECTION,
     HAND_LANDMARKS,
@@ -24,7 +25,8 @@ from dual_teacher.perception.models import (
 
 
 class PerceptionModels:
-    """The perception models, each with its own ONNX Runtime session (created by the inference layer)."""
+    """The perception models (pose detector and landmarks; faces, palms and MoveNet bodies optional), each
+    with its own ONNX Runtime session (created by the inference layer)."""
 
     def __init__(
         self,
@@ -34,12 +36,14 @@ class PerceptionModels:
         runners: Sequence[OnnxRunner],
         palms: SsdDetector | None = None,
         hands: OnnxHandPresence | None = None,
+        bodies: OnnxMoveNet | None = None,
     ) -> None:
         self.detector = detector
         self.landmarker = landmarker
         self.faces = faces
         self.palms = palms
         self.hands = hands  # confirms the palm detector's palms (hand landmark model's presence)
+        self.bodies = bodies
         self.runners = list(runners)
 
     @classmethod
@@ -53,17 +57,21 @@ class PerceptionModels:
         variant: str = "fp32",
         allow_spinning: bool = True,
         with_palms: bool = True,
+        with_bodies: bool = True,
     ) -> PerceptionModels:
         registry = registry or ModelRegistry()
         names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
         names += [PALM_DETECTION, HAND_LANDMARKS] if with_palms else []
+        names += [MOVENET] if with_bodies else []
         contracts = load_contracts(names)
         # allow_spinning=False: no spin-waiting between runs. Spinning is faster on idle cores (pose_detection
         # 13 vs 21 ms here) but much slower when other work (speech recognition) shares the 2 cores.
         config = {} if allow_spinning else {"session.intra_op.allow_spinning": "0"}
+        # MoveNet has only its fp32 build: a profile asking for another variant gets fp32 for it
+        chosen = {n: variant if variant in ("fp32", *registry.spec(n).variants) else "fp32" for n in names}
         runners = {
             n: OnnxRunner(
-                registry.onnx_path(n, variant),
+                registry.onnx_path(n, chosen[n]),
                 providers=tuple(providers),
                 threads=threads,
                 name=n,
@@ -71,8 +79,12 @@ class PerceptionModels:
             )
             for n in names
         }
-        for r in runners.values():
-            r.warmup(2)
+        bodies = OnnxMoveNet(runners[MOVENET], contracts[MOVENET]) if with_bodies else None
+        for n, r in runners.items():
+            if n != MOVENET:  # random inputs of the (dynamic) minimal shape would not warm the real size
+                r.warmup(2)
+        if bodies is not None:
+            bodies.warmup(2)
         detector = SsdDetector(
             runners[POSE_DETECTION],
             SsdModelInfo.from_contract(contracts[POSE_DETECTION]),
@@ -90,7 +102,7 @@ class PerceptionModels:
             palm_info = SsdModelInfo.from_contract(contracts[PALM_DETECTION])
             palms = SsdDetector(runners[PALM_DETECTION], palm_info, min_score=0.5)
             hands = OnnxHandPresence(runners[HAND_LANDMARKS], contracts[HAND_LANDMARKS])
-        return cls(detector, landmarker, faces, list(runners.values()), palms, hands)
+        return cls(detector, landmarker, faces, list(runners.values()), palms, hands, bodies)
 
     def providers_in_use(self) -> list[str]:
         used: list[str] = []

@@ -93,7 +93,7 @@ def is_upright_person(lm: PoseLandmarks, presence_min: float, visibility: float,
 
 def nested_in(head: tuple[float, float, float], other: tuple[float, float, float]) -> bool:
     """A head (x, y, size) inside another person's body below their head and smaller than it: a part of
-    them (hands held together, a forearm), the same test lone faces pass (fusion.plausible_lone_faces)."""
+    them (hands held together, a forearm), the same test lone faces pass (fusion.plausible_lone)."""
     x, y, size = head
     ox, oy, osize = other
     return size < osize and 0.5 < (y - oy) / osize < 4.0 and abs(x - ox) < 1.2 * osize

@@ -16,7 +16,9 @@ Per frame (`RoomPerception.process`):
    landmarks and the yaw of the face found is recorded (attention).
 6. **Face count** (`face_count`): the full-range face detector over face-sized tiles; faces no pose person
    explains become face-only people (`face_people.py`).
-7. **Palms** (`palm_cue`): the palm detector above up to `palms_per_frame` heads (round-robin); an upright
+7. **Bodies** (`body_cue`): MoveNet MultiPose on `bodies_per_frame` body tiles (round-robin); bodies no pose
+   or face-only person explains become body-only people (`body_cue.py`): people seen without a face.
+   **Palms** (`palm_cue`): the palm detector above up to `palms_per_frame` heads (round-robin); an upright
    palm clear above a head raises its owner (`palm_cue.py`, `fusion.assign_palms`).
 8. **Count**: every cue fused once more into the count and its uncertainty (`fusion.fuse`).
 All models have batch 1, so a frame is a few dozen small model runs; the regions of one step are independent
@@ -38,7 +40,8 @@ import numpy as np
 import numpy.typing as npt
 
 from dual_teacher.core.fanout import SERIAL, Fanout
-from dual_teacher.perception.face_people import FaceOnlyPeople, FaceTrack
+from dual_teacher.perception.body_cue import BodyPeople
+from dual_teacher.perception.face_people import FaceOnlyPeople, FaceTrack, LoneTrack
 from dual_teacher.perception.fusion import HeadCue, assign_palms, fuse
 from dual_teacher.perception.geometry import FramePyramid
 from dual_teacher.perception.handraise import RaiseRule, raised_arms, raised_hand, raised_hand_position
@@ -90,6 +93,10 @@ class RoomPerception:
         c = self.config
         # face-only people get ids from a range of their own (anonymous like the pose ids)
         self.face_people = FaceOnlyPeople(c.face_track_age_s, c.face_only_score, c.fusion)
+        movenet = models.bodies if c.body_cue else None
+        self.body_people = BodyPeople(
+            movenet, c.body_min_score, c.body_track_age_s, c.fusion, None, c.body_tile_fraction, c.body_raise
+        )
         self._people: dict[int, PoseTrack] = {}
         self._schedule: TileSchedule | None = None
         self._face_schedule: TileSchedule | None = None
@@ -100,6 +107,7 @@ class RoomPerception:
         """A new lesson: forget every person; track ids start again from 1."""
         self.tracker.reset()
         self.face_people.reset()
+        self.body_people.reset()
         self._people.clear()
         self._index = 0
 
@@ -333,6 +341,23 @@ class RoomPerception:
             record.palm_up, record.palm_at = tid in up, now
         return checked
 
+    def _lone(self) -> list[LoneTrack]:
+        """The people only a face or only a body was found for."""
+        return self.face_people.in_order() + self.body_people.in_order()
+
+    def _body_step(
+        self, pyramid: FramePyramid, tiles: Sequence[Tile], pose: Sequence[HeadCue], now: float
+    ) -> list[int]:
+        """The body cue (step 7): body-only people updated against the pose and face-only people; returns
+        the ids that ended."""
+        if not tiles:
+            return []
+        heads = self.body_people.scan(pyramid, tiles, self.fanout.map)
+        explained = [*pose, *(self.face_people.cue(f) for f in self.face_people.in_order())]
+        width, height = self._size if self._size is not None else (0, 0)
+        min_head = 0.5 * 0.22 * min_person_px(width, height, self.config.tiling)  # as the face step's
+        return self.body_people.update(heads, explained, now, min_head)
+
     def _expire(self, now: float) -> list[int]:
         """Tracks the tracker lost, and people whose landmarks went stale (no presence for max age)."""
         ended = self.tracker.expire(now)
@@ -401,6 +426,7 @@ class RoomPerception:
         passes: int = 1,
         face_tiles: Sequence[Tile] | None = None,
         palm_budget: int | None = None,
+        body_tiles: Sequence[Tile] | None = None,
     ) -> FrameResult:
         """Analyse one frame at time `now` (seconds); see the module docstring."""
         c = self.config
@@ -425,6 +451,14 @@ class RoomPerception:
             face_regions = list(face_tiles) if face_tiles is not None else face_schedule.next()
         gone, weak = self._face_step(pyramid, face_regions, [h for _, h in pose_heads], now)
         ended += gone
+        body_regions: list[Tile] = []
+        if self.body_people.movenet is not None:
+            body_regions = (
+                list(body_tiles)
+                if body_tiles is not None
+                else self.body_people.next_tiles(width, height, c.bodies_per_frame)
+            )
+        ended += self._body_step(pyramid, body_regions, [h for _, h in pose_heads], now)
         t5 = self._timer()
         palm_checked = self._palm_checks(
             pyramid, now, c.palms_per_frame if palm_budget is None else palm_budget, pose_heads
@@ -441,15 +475,17 @@ class RoomPerception:
             people.append(
                 PersonResult(p.track_id, seat, raised, lm, is_fresh, (head.x, head.y, head.size), ("pose",), by)
             )
-        lone = self.face_people.in_order()
+        lone = self._lone()
         for f in lone:
             x, y, _ = f.head
             raised = f.palm_up if f.track_id in palm_checked else None
             by = ("palm",) if f.palm_up else ()
+            if f.source == "body":  # no palm check: MoveNet's own wrists at its last scan
+                raised, by = f.raised, (("body",) if f.raised else ())
             people.append(
-                PersonResult(f.track_id, seat_of(x, y, width, height), raised, None, False, f.head, ("face",), by)
+                PersonResult(f.track_id, seat_of(x, y, width, height), raised, None, False, f.head, (f.source,), by)
             )
-        # the count: pose heads and face-only people (already apart) plus the weak faces (the uncertainty)
+        # the count: pose heads and face- and body-only people (already apart) plus the weak faces (the uncertainty)
         room = fuse([h for _, h in pose_heads], [self.face_people.cue(f) for f in lone], (), weak, c.fusion)
         self._index += 1
         timings = {
@@ -457,7 +493,7 @@ class RoomPerception:
             "detect": t2 - t1,
             "landmarks": t3 - t2,
             "faces": t4 - t3,
-            "face_scan": t5 - t4,
+            "face_scan": t5 - t4,  # and the body scan
             "palms": t6 - t5,
         }
         timings["total"] = self._timer() - t0
@@ -469,7 +505,7 @@ class RoomPerception:
             tuple(people),
             tuple(faces),
             tuple(ended),
-            len(regions) + len(face_regions),
+            len(regions) + len(face_regions) + len(body_regions),
             runs,
             timings,
             room.low,
@@ -492,6 +528,7 @@ class RoomPerception:
                 passes=2,
                 face_tiles=self.face_tiles_for(width, height),
                 palm_budget=10_000,
+                body_tiles=self.body_people.tiles_for(width, height),
             )
         finally:
             self.config = dataclasses.replace(self.config, confirm_per_frame=confirm)

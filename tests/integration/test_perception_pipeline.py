@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +18,13 @@ from dual_teacher.core.errors import ModelLoadError
 from dual_teacher.engagement.store import EventStore
 from dual_teacher.lesson.loader import load_pack
 from dual_teacher.media.camera import CaptureConfig, CaptureThread, frames_reader, open_camera
+from dual_teacher.perception.evaluation import Annotation, PredictedHead, match
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.pipeline import RoomPerception
+from dual_teacher.perception.room_config import PerceptionConfig
 from dual_teacher.runtime.perception_stage import PerceptionStage
 from dual_teacher.runtime.session import ClassSession
-from tests.conftest import SHARED_DATA, missing, needs_data
+from tests.conftest import REPO, SHARED_DATA, missing, needs_data
 
 IMAGES = SHARED_DATA / "images"
 VIDEO = SHARED_DATA / "video"
@@ -173,3 +177,20 @@ def test_a_raised_hand_becomes_hand_raised_with_a_seat_position(
     assert len(raised) == 1
     assert 0.3 < raised[0].x < 0.6 and 0.4 < raised[0].y < 0.8  # the man in the centre
     assert raised[0].track_id in stage.raise_order()
+
+
+def test_the_body_cue_finds_students_seen_from_behind(models: PerceptionModels) -> None:
+    """16 students seen from behind (OpenVINO's teacher-action demo image): the face-anchored cues miss most;
+    the people only MoveNet finds are real students (at annotated heads), counted once."""
+    name = "classroom_omz_teacher_17p_0raised.png"
+    frame = _rgb(IMAGES / name)
+    without = RoomPerception(models, dataclasses.replace(PerceptionConfig(), body_cue=False)).analyse_still(frame)
+    with_bodies = RoomPerception(models, dataclasses.replace(PerceptionConfig(), body_cue=True)).analyse_still(frame)
+    bodies = [p for p in with_bodies.people if p.sources == ("body",)]
+    assert bodies and with_bodies.count == without.count + len(bodies)
+    notes = json.loads((REPO / "benchmarks" / "annotations" / "perception.json").read_text())
+    ann = Annotation.from_json(notes["images"][f"images/{name}"])
+    heads = [PredictedHead(p.head[0], p.head[1], p.head[2], False) for p in bodies]
+    assert len(match(heads, ann.people)) == len(bodies)  # every body-only person is at a marked head
+    others = [PredictedHead(p.head[0], p.head[1], p.head[2], False) for p in without.people]
+    assert not match(heads, [(h.x, h.y) for h in others])  # and none is a person the other cues had
