@@ -12,12 +12,15 @@ head a palm belongs to is decided by `fusion.assign_palms`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
+from typing import Protocol
 
 from dual_teacher.core.fanout import SERIAL, Fanout
-from dual_teacher.perception.fusion import Palm
+from dual_teacher.perception.fusion import Palm, assign_palms
 from dual_teacher.perception.geometry import FramePyramid, Roi
 from dual_teacher.perception.models import OnnxHandPresence, SsdDetector, hand_roi, palm_roi
+from dual_teacher.perception.room_config import PerceptionConfig
 from dual_teacher.perception.ssd import Detections, weighted_nms
 
 
@@ -58,3 +61,52 @@ def upright_palms(
             continue
         out.append(Palm(float((b[0] + b[2]) / 2), float((b[1] + b[3]) / 2), float(b[2] - b[0]), float(sc)))
     return out
+
+
+class PalmRecord(Protocol):
+    """A tracked person the palm cue looks at (a pose track or a lone face/body track)."""
+
+    track_id: int
+    palm_up: bool
+    palm_at: float
+
+
+def check_palms(
+    palms: SsdDetector,
+    hands: OnnxHandPresence | None,
+    pyramid: FramePyramid,
+    now: float,
+    budget: int,
+    people: Sequence[tuple[PalmRecord, tuple[float, float, float]]],
+    raised_wrists: Sequence[tuple[tuple[float, float], float]],
+    config: PerceptionConfig,
+    fanout: Fanout = SERIAL,
+) -> set[int]:
+    """The palm step for one frame: the palm regions of up to `budget` of `people` (record, head x, y, size),
+    the longest-unchecked first; sets each checked record's `palm_up` and `palm_at`; returns the ids checked.
+
+    A palm at a raised wrist of a pose person (`raised_wrists`: wrist, reach in pixels) is that person's hand;
+    the rest go to the nearest head below them among everyone (`fusion.assign_palms`: a neighbour's hand is
+    not mine)."""
+    if budget <= 0 or not people:
+        return set()
+    order = sorted(people, key=lambda e: (e[0].palm_at, e[0].track_id))
+    chosen = order[:budget]
+    c = config
+    verify = hands if c.palm_hand_presence is not None else None
+    found = upright_palms(
+        palms,
+        pyramid,
+        [h for _, h in chosen],
+        c.palm_min_score,
+        c.palm_upright,
+        fanout,
+        verify,
+        c.palm_hand_presence or 0.0,
+    )
+    own = [palm for palm in found if not any(math.dist((palm.x, palm.y), w) < reach for w, reach in raised_wrists)]
+    counts = assign_palms([h for _, h in order], own, c.fusion)
+    up = {r.track_id for (r, _), n in zip(order, counts, strict=True) if n > 0}
+    for record, _ in chosen:
+        record.palm_up, record.palm_at = record.track_id in up, now
+    return {r.track_id for r, _ in chosen}

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from dual_teacher.perception.fusion import HeadCue
 from dual_teacher.perception.geometry import Roi
-from dual_teacher.perception.handraise import RaiseRule, raised_hand_position
+from dual_teacher.perception.handraise import RaiseRule, raised_arms, raised_hand_position
 from dual_teacher.perception.models import LEFT_SHOULDER, NOSE, RIGHT_SHOULDER, PoseLandmarks
 from dual_teacher.perception.tracker import Box
 
@@ -118,3 +119,30 @@ def rule_for(
 def seat_of(x: float, y: float, width: int, height: int) -> tuple[float, float]:
     """A point in frame pixels as an anonymous seat position normalised to the frame (0..1)."""
     return min(1.0, max(0.0, x / width)), min(1.0, max(0.0, y / height))
+
+
+ArmClaim = tuple[int, tuple[float, float], float, float]  # track id, wrist, wrist-to-shoulder / scale, scale
+
+
+def raised_arm_claims(tracks: Iterable[PoseTrack], rule: Callable[[PoseLandmarks], RaiseRule]) -> list[ArmClaim]:
+    """Every arm the pose rule calls raised, as (track id, wrist, wrist-to-shoulder / scale, scale)."""
+    out = []
+    for p in tracks:
+        if p.landmarks is None or not p.raised:
+            continue
+        scale = person_scale(p.landmarks)
+        for wrist, shoulder in raised_arms(p.landmarks, rule(p.landmarks)):
+            out.append((p.track_id, wrist, math.dist(wrist, shoulder) / scale, scale))
+    return out
+
+
+def shared_arm_losers(claims: Sequence[ArmClaim], reach: float) -> set[int]:
+    """One raised arm drawn onto two people (a neighbour's arm in front of or beside someone): two raised
+    wrists closer than `reach` x the smaller scale are one arm, which belongs to the person whose shoulder is
+    nearest the wrist (in units of their own scale); the other person's raise is vetoed."""
+    losers: set[int] = set()
+    for i, (ta, wa, da, sa) in enumerate(claims):
+        for tb, wb, db, sb in claims[i + 1 :]:
+            if ta != tb and math.dist(wa, wb) < reach * min(sa, sb):
+                losers.add(tb if db > da else ta)
+    return losers

@@ -32,7 +32,6 @@ pass from the first pass's regions (what the evaluation script uses).
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -41,10 +40,10 @@ import numpy.typing as npt
 
 from dual_teacher.core.fanout import SERIAL, Fanout
 from dual_teacher.perception.body_cue import BodyPeople
-from dual_teacher.perception.face_people import FaceOnlyPeople, FaceTrack, LoneTrack
-from dual_teacher.perception.fusion import HeadCue, assign_palms, fuse
+from dual_teacher.perception.face_people import FaceOnlyPeople, LoneTrack
+from dual_teacher.perception.fusion import HeadCue, fuse
 from dual_teacher.perception.geometry import FramePyramid
-from dual_teacher.perception.handraise import RaiseRule, raised_arms, raised_hand, raised_hand_position
+from dual_teacher.perception.handraise import RaiseRule, raised_hand, raised_hand_position
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.models import (
     PoseLandmarks,
@@ -53,18 +52,20 @@ from dual_teacher.perception.models import (
     roi_from_detection,
     roi_from_landmarks,
 )
-from dual_teacher.perception.palm_cue import upright_palms
+from dual_teacher.perception.palm_cue import PalmRecord, check_palms
 from dual_teacher.perception.people import (
+    ArmClaim,
     PoseTrack,
     face_box_from_detection,
     face_box_from_landmarks,
     face_cue,
     is_upright_person,
     nested_in,
-    person_scale,
+    raised_arm_claims,
     rule_for,
     same_person,
     seat_of,
+    shared_arm_losers,
 )
 from dual_teacher.perception.results import FrameResult, PersonResult
 from dual_teacher.perception.room_config import PerceptionConfig
@@ -211,28 +212,14 @@ class RoomPerception:
                 out.append(tid)
         return out
 
-    def _arms(self) -> list[tuple[int, tuple[float, float], float, float]]:
-        """(track id, wrist, wrist-to-shoulder / scale, scale) of every arm the pose rule calls raised."""
-        out = []
-        for p in self._people.values():
-            if p.landmarks is None or not p.raised:
-                continue
-            scale = person_scale(p.landmarks)
-            for wrist, shoulder in raised_arms(p.landmarks, self._rule_for(p.landmarks)):
-                out.append((p.track_id, wrist, math.dist(wrist, shoulder) / scale, scale))
-        return out
+    def _arms(self) -> list[ArmClaim]:
+        """Every arm the pose rule calls raised (`people.raised_arm_claims`)."""
+        return raised_arm_claims(self._people.values(), self._rule_for)
 
     def _veto_shared_arms(self, refreshed: Sequence[int]) -> None:
-        """One raised arm drawn onto two people (a neighbour's arm in front of or beside someone): the arm
-        belongs to the person whose shoulder is nearest the raised wrist (in units of their own scale)."""
+        """One raised arm drawn onto two people goes to the nearer shoulder (`people.shared_arm_losers`)."""
         fresh = set(refreshed)
-        claims = [a for a in self._arms() if a[0] in fresh]
-        losers: set[int] = set()
-        for i, (ta, wa, da, sa) in enumerate(claims):
-            for tb, wb, db, sb in claims[i + 1 :]:
-                if ta != tb and math.dist(wa, wb) < self.config.shared_arm_reach * min(sa, sb):
-                    losers.add(tb if db > da else ta)
-        for tid in losers:
+        for tid in shared_arm_losers([a for a in self._arms() if a[0] in fresh], self.config.shared_arm_reach):
             self._people[tid].raised = False
 
     def _drop(self, tid: int) -> None:
@@ -304,42 +291,14 @@ class RoomPerception:
     def _palm_checks(
         self, pyramid: FramePyramid, now: float, budget: int, pose: Sequence[tuple[PoseTrack, HeadCue]]
     ) -> set[int]:
-        """Palm regions of up to `budget` people (round-robin over pose and face-only people): sets their
-        `palm_up`; returns the ids checked."""
+        """Palm regions of up to `budget` people (round-robin over pose and face-only people, `palm_cue`)."""
         c = self.config
-        if not c.palm_cue or self.models.palms is None or budget <= 0:
+        if not c.palm_cue or self.models.palms is None:
             return set()
-        records: dict[int, PoseTrack | FaceTrack] = {p.track_id: p for p, _ in pose}
-        everyone: list[tuple[int, tuple[float, float, float]]] = [(p.track_id, (h.x, h.y, h.size)) for p, h in pose]
-        for f in self.face_people.in_order():
-            everyone.append((f.track_id, f.head))
-            records[f.track_id] = f
-        if not everyone:
-            return set()
-        everyone.sort(key=lambda e: (records[e[0]].palm_at, e[0]))
-        chosen = everyone[:budget]
-        verify = self.models.hands if c.palm_hand_presence is not None else None
-        palms = upright_palms(
-            self.models.palms,
-            pyramid,
-            [h for _, h in chosen],
-            c.palm_min_score,
-            c.palm_upright,
-            self.fanout,
-            verify,
-            c.palm_hand_presence or 0.0,
-        )
-        # a palm at the raised wrist of a pose person is that person's hand; the rest go to the nearest head
-        # below them among everyone (a neighbour's hand is not mine)
+        people: list[tuple[PalmRecord, tuple[float, float, float]]] = [(p, (h.x, h.y, h.size)) for p, h in pose]
+        people += [(f, f.head) for f in self.face_people.in_order()]
         wrists = [(w, c.shared_arm_reach * scale) for _, w, _, scale in self._arms()]
-        own = [palm for palm in palms if not any(math.dist((palm.x, palm.y), w) < reach for w, reach in wrists)]
-        counts = assign_palms([h for _, h in everyone], own, c.fusion)
-        up = {tid for (tid, _), n in zip(everyone, counts, strict=True) if n > 0}
-        checked = {tid for tid, _ in chosen}
-        for tid in checked:
-            record = records[tid]
-            record.palm_up, record.palm_at = tid in up, now
-        return checked
+        return check_palms(self.models.palms, self.models.hands, pyramid, now, budget, people, wrists, c, self.fanout)
 
     def _lone(self) -> list[LoneTrack]:
         """The people only a face or only a body was found for."""
