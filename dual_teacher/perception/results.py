@@ -12,7 +12,7 @@ class PersonResult:
     """One tracked person in one frame. `seat` is the mid-shoulder point (the head centre for a person only
     a face was found for) normalised to the frame (0..1); `raised` is None when neither the person's
     landmarks nor their palm region were looked at this frame (round-robin). `head` is the head centre and
-    size in frame pixels; `sources` the cues that found the person ("pose", "face"); `raised_by` the cues
+    size in frame pixels; `sources` the cues that found the person ("pose", "face", "body"); `raised_by` the cues
     that said the hand is up ("pose", "palm")."""
 
     track_id: int
