@@ -5,8 +5,8 @@ above its wrist (keypoint 0) by at least `upright` x the sideways offset. A hand
 or on the desk lies flat or points sideways or down. With the hand landmark model given, a palm counts only
 when that model, run on MediaPipe's hand region for the palm, also says a hand is there (presence >=
 `hand_presence`, MediaPipe's own 0.5): the palm detector alone also fires on faces and textures (on the
-annotated data every palm-only false raise had presence <= 0.08, every palm at a raised hand >= 0.5). Which
-head a palm belongs to is decided by `fusion.assign_palms`.
+annotated data every palm-only false raise had presence <= 0.1; palms at raised hands >= 0.9, except palms of
+9-10 px at 0.36-0.62). Which head a palm belongs to is decided by `fusion.assign_palms`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from dual_teacher.perception.room_config import PerceptionConfig
 from dual_teacher.perception.ssd import Detections, weighted_nms
 
 
-def _hand_presence(hands: OnnxHandPresence, pyramid: FramePyramid, roi: Roi) -> float:
+def _hand_presence(hands: OnnxHandPresence, pyramid: FramePyramid, roi: Roi, enough: float) -> float:
     """The hand model's presence in MediaPipe's rotated hand region, or in the same region held upright when
-    that says more: a palm of 10-20 px gives a rotation that is mostly noise (measured: 0.4 rotated vs 0.6
-    upright for raised hands of 9 px; faces and textures stay under 0.1 either way)."""
+    the rotated one is under `enough` (the threshold it is judged by): a palm of 10-20 px gives a rotation that
+    is mostly noise (measured: 0.4 rotated vs 0.6 upright for raised hands of 9 px; faces and textures stay
+    under 0.1 either way)."""
     rotated = hands.presence(pyramid, roi)
-    if rotated >= 0.5 or abs(roi.rotation) < 1e-6:
+    if rotated >= enough or abs(roi.rotation) < 1e-6:
         return rotated
     return max(rotated, hands.presence(pyramid, dataclasses.replace(roi, rotation=0.0)))
 
@@ -57,7 +58,10 @@ def upright_palms(
         (wx, wy), (mx, my) = kp[0], kp[2]
         if wy - my < upright * abs(mx - wx):
             continue
-        if hands is not None and _hand_presence(hands, pyramid, hand_roi(b, kp[0], kp[2])) < hand_presence:
+        if (
+            hands is not None
+            and _hand_presence(hands, pyramid, hand_roi(b, kp[0], kp[2]), hand_presence) < hand_presence
+        ):
             continue
         out.append(Palm(float((b[0] + b[2]) / 2), float((b[1] + b[3]) / 2), float(b[2] - b[0]), float(sc)))
     return out

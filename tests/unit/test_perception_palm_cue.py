@@ -104,3 +104,19 @@ def test_a_tilted_palm_is_also_judged_upright(upright: float, kept: bool) -> Non
     palms = upright_palms(TiltedPalm(), pyramid, [(100.0, 120.0, 30.0)], 0.5, 1.0, hands=hands)  # type: ignore[arg-type]
     assert bool(palms) is kept
     assert len(hands.rotations) == 2 and hands.rotations[0] != 0.0 and hands.rotations[1] == 0.0
+
+
+def test_the_upright_view_is_asked_whenever_the_rotated_one_is_under_the_threshold() -> None:
+    class Rotated055(SaysMoreUpright):
+        def presence(self, pyramid: FramePyramid, roi: Roi) -> float:
+            self.rotations.append(roi.rotation)
+            return self.upright if roi.rotation == 0.0 else 0.55
+
+    pyramid = FramePyramid(np.zeros((240, 400, 3), np.uint8))
+    hands = Rotated055(0.7)
+    heads = [(100.0, 120.0, 30.0)]
+    kept = upright_palms(TiltedPalm(), pyramid, heads, 0.5, 1.0, hands=hands, hand_presence=0.6)  # type: ignore[arg-type]
+    assert len(kept) == 1 and len(hands.rotations) == 2  # 0.55 < 0.6: the upright view (0.7) decides
+    hands = Rotated055(0.7)
+    assert upright_palms(TiltedPalm(), pyramid, heads, 0.5, 1.0, hands=hands)  # type: ignore[arg-type]
+    assert len(hands.rotations) == 1  # 0.55 >= 0.5: one view is enough
