@@ -162,7 +162,7 @@ class ChannelFrontEnd:
         silence = self.segmenter.silence_s
         tail = self.config.hangover_partial_s
         if silence > 0:
-            # in the hang-over the final is coming (up to 1 s later, over the whole turn): one partial early
+            # in the hang-over the final is coming (up to 2 s later, over the whole turn): one partial early
             # in it shows the last words meanwhile; no more, so the final never waits behind partials
             if tail is None or silence < tail - 1e-9 or self._last_partial >= now - silence - 1e-9:
                 return

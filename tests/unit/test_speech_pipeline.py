@@ -72,7 +72,8 @@ NUMERIC = AnswerRequest("q", "numeric")
         # one speculative final per utterance, 0.3 s into its hang-over
         (ChannelConfig.room(), NUMERIC, 2, 0, 2),
         # partials once 1 s of audio is there, every second, and one 0.3 s into the hang-over:
-        # 1.6 s, 2.6 s, 3.8 s (tail), 5.6 s, 6.1 s (tail)
+        # 1.6 s, 2.6 s, 3.9 s (tail), 6.6 s, 7.2 s (tail); the 2.5 s pause is longer than the teacher's
+        # 2 s hang-over, so the two turns are two finals
         (ChannelConfig.teacher(), None, 2, 5, 0),
     ],
 )
@@ -85,7 +86,7 @@ def test_jobs_per_channel(
 ) -> None:
     front = ChannelFrontEnd(channel, LoudnessVad())  # type: ignore[arg-type]
     jobs, events = feed(
-        front, signal(("quiet", 1), ("speech", 2.5), ("quiet", 1.5), ("speech", 0.8), ("quiet", 1.5)), request_
+        front, signal(("quiet", 1), ("speech", 2.5), ("quiet", 2.5), ("speech", 0.8), ("quiet", 2.5)), request_
     )
     assert sum(j.final and not j.speculative for j in jobs) == expected_finals
     assert sum(not j.final for j in jobs) == expected_partials
