@@ -84,3 +84,15 @@ def test_eval_asr_reports_parity_with_the_plain_library(tmp_path: Path) -> None:
     assert {"clip", "ours", "plain", "delta", "worse"} <= set(parity["rows"][0])
     assert isinstance(data["en"]["plain_wer"], float)
     assert "parity with the plain library" in proc.stdout
+
+
+def test_asr_stretches_on_the_keyword_clip(tmp_path: Path) -> None:
+    out = tmp_path / "stretches.json"
+    proc = _run("asr_stretches.py", "--data", str(SHARED_DATA), "--out", str(out), "--only", "porcupine_porcupine")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"clips", "words_without_speech", "more_stretches_than_reference_words", "fingerprint"} <= set(data)
+    (clip,) = data["clips"]
+    assert clip["stretches"] and all(s < e for s, e in clip["stretches"])
+    assert len(clip["stretch_texts"]) in (0, len(clip["stretches"]))
+    assert "words from clips with no voiced stretch" in proc.stdout
