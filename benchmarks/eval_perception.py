@@ -1,7 +1,8 @@
 """Accuracy of classroom perception on real photos and GIF frames: people counted and raised hands found.
 
     python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json
-        [--annotations benchmarks/annotations/perception.json] [--variants before,faces,all,bodies] [--quick]
+        [--annotations benchmarks/annotations/perception.json] [--quick]
+        [--variants before,faces,all,bodies-unfiltered,bodies]
 
 `--data` has the layout of ../shared/data: `images/ground_truth.tsv` lists files relative to that folder
 (`images/...` or `video/...`) with the true number of people and raised hands. Annotations (optional) mark a
@@ -15,8 +16,10 @@ on its own (`RoomPerception.analyse_still`) by each variant:
 - `faces`: + people from the full-range face detector over face-sized tiles, fused with the pose people;
 - `all`: + the palm cue above each head, facing test only in a teacher zone (none set): the default before
   the body cue;
-- `bodies` (the product's default): + people from MoveNet MultiPose over body tiles (`body_cue.py`), chosen
-  by leave-one-source-out (`tune_perception.py --grid bodies`).
+- `bodies-unfiltered`: + people from MoveNet MultiPose over body tiles (`body_cue.py`), chosen by
+  leave-one-source-out (`tune_perception.py --grid bodies`);
+- `bodies` (the product's default): + people far smaller than the frame's typical head not counted
+  (`people.small_outliers`, the fraction chosen by leave-one-source-out: `tune_perception.py --grid sizes`).
 
 Scores (dual_teacher/perception/evaluation.py): per-person matching of predicted head points to annotated ones:
 raised-hand precision / recall / F1, people recall / precision; and per image the people count error against
@@ -223,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="JSON results file")
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
     ap.add_argument(
-        "--variants", default="bodies", help="comma-separated: before, faces, all, bodies (the first is the baseline)"
+        "--variants",
+        default="bodies",
+        help="comma-separated: before, faces, all, bodies-unfiltered, bodies (the first is the baseline)",
     )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)

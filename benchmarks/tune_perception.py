@@ -1,14 +1,15 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
-        [--grid thresholds|bodies] [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
+        [--grid thresholds|bodies|sizes] [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
 grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and presence
 scores; `bodies`: the MoveNet body cue off, or on at three person scores, three tile sizes and with its raise
-verdict). Then, for each source (the repository or photo series a frame comes from, `source` in the
-annotations), the setting with the best objective on the *other* sources is chosen and scored on the held-out
-source; the held-out frames of all sources, pooled, give the leave-one-source-out figures of the tuning
+verdict; `sizes`: people much smaller than the frame's typical head counted, or not under four fractions).
+Then, for each source (the repository or photo series a frame comes from, `source` in the annotations), the
+setting with the best objective on the *other* sources is chosen and scored on the held-out source; the held-out
+frames of all sources, pooled, give the leave-one-source-out figures of the tuning
 procedure. They are printed next to the default's figures on the same frames, with the setting each fold chose.
 Objective: people F1 (per-person matching) + raised-hand F1. The product changes a default only when the
 leave-one-source-out figures beat the default's; this script reports and changes nothing. Frames stay in memory;
@@ -70,7 +71,15 @@ BODY_SETTINGS: dict[str, dict[str, Any]] = {
     "bodies 0.1, tiles 0.25": {"body_cue": True, "body_min_score": 0.1, "body_tile_fraction": 0.25},
     "bodies 0.1, tiles 0.35, raise": {**_FINER, "body_min_score": 0.1, "body_raise": True},
 }
-GRIDS = {"thresholds": SETTINGS, "bodies": BODY_SETTINGS}
+# people much smaller than the frame's median head not counted (`people.small_outliers`): off, or under a fraction
+SIZE_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "small heads 0.3": {"min_head_fraction": 0.3},
+    "small heads 0.4": {"min_head_fraction": 0.4},
+    "small heads 0.5": {"min_head_fraction": 0.5},
+    "small heads 0.6": {"min_head_fraction": 0.6},
+}
+GRIDS = {"thresholds": SETTINGS, "bodies": BODY_SETTINGS, "sizes": SIZE_SETTINGS}
 
 
 def objective(rows: Sequence[dict[str, Any]]) -> float:

@@ -25,16 +25,17 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all", "bodies")
+VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "bodies")
 
 
 def variant_config(name: str) -> PerceptionConfig:
     """The pipelines the benchmarks compare: `before` (the pose pipeline with the old settings: MediaPipe's
     1.25 landmark region, no face or palm cue, the "facing the camera" test for everyone), `faces` (+ people
     from the face detector), `all` (+ the palm cue, facing test only in a teacher zone: every cue but the
-    bodies, the default before the body cue) and `bodies` (+ people from MoveNet MultiPose, `body_cue.py`: the
-    default)."""
-    base = dataclasses.replace(PerceptionConfig(), body_cue=False)
+    bodies, the default before the body cue), `bodies-unfiltered` (+ people from MoveNet MultiPose,
+    `body_cue.py`) and `bodies` (the default: + people far smaller than the frame's typical head not counted,
+    `people.small_outliers`)."""
+    base = dataclasses.replace(PerceptionConfig(), body_cue=False, min_head_fraction=None)
     if name == "before":
         return dataclasses.replace(
             base,
@@ -49,6 +50,8 @@ def variant_config(name: str) -> PerceptionConfig:
         return dataclasses.replace(base, palm_cue=False)
     if name == "all":
         return base
+    if name == "bodies-unfiltered":
+        return dataclasses.replace(PerceptionConfig(), min_head_fraction=None)
     if name == "bodies":
         return PerceptionConfig()
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")

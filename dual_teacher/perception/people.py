@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -146,3 +147,18 @@ def shared_arm_losers(claims: Sequence[ArmClaim], reach: float) -> set[int]:
             if ta != tb and math.dist(wa, wb) < reach * min(sa, sb):
                 losers.add(tb if db > da else ta)
     return losers
+
+
+def small_outliers(sizes: Sequence[float], fraction: float | None, min_people: int = 4) -> set[int]:
+    """Indices of the heads under `fraction` x the median head size of the frame's people, in a frame of at
+    least `min_people` (None: none).
+
+    People in one classroom camera's view differ in head size by perspective, but seldom by more than half:
+    on the annotated data every cue's false people (a fold of a sleeve, a palm or a bottle taken for a face or
+    a body, a skeleton collapsed into a few pixels) are mostly far smaller than the room's typical head, the
+    people who are really there mostly not (`tune_perception.py --grid sizes` chose the fraction by
+    leave-one-source-out)."""
+    if fraction is None or len(sizes) < min_people:
+        return set()
+    typical = statistics.median(sizes)
+    return {i for i, size in enumerate(sizes) if size < fraction * typical}

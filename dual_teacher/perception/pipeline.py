@@ -66,6 +66,7 @@ from dual_teacher.perception.people import (
     same_person,
     seat_of,
     shared_arm_losers,
+    small_outliers,
 )
 from dual_teacher.perception.results import FrameResult, PersonResult
 from dual_teacher.perception.room_config import PerceptionConfig
@@ -425,6 +426,10 @@ class RoomPerception:
         t6 = self._timer()
         people = []
         fresh = set(refreshed)
+        lone = self._lone()  # people much smaller than the room's typical head are not counted (either cue)
+        small = small_outliers([h.size for _, h in pose_heads] + [f.head[2] for f in lone], c.min_head_fraction)
+        lone = [f for i, f in enumerate(lone, len(pose_heads)) if i not in small]
+        pose_heads = [ph for i, ph in enumerate(pose_heads) if i not in small]
         for p, head in pose_heads:
             lm = self._lm(p)
             is_fresh = p.track_id in fresh
@@ -434,7 +439,6 @@ class RoomPerception:
             people.append(
                 PersonResult(p.track_id, seat, raised, lm, is_fresh, (head.x, head.y, head.size), ("pose",), by)
             )
-        lone = self._lone()
         for f in lone:
             x, y, _ = f.head
             raised = f.palm_up if f.track_id in palm_checked else None

@@ -46,5 +46,9 @@ class PerceptionConfig:
     body_track_age_s: float = 8.0  # a body-only person is kept this long unseen (a 1080p tile round: 20 frames)
     body_tile_fraction: float = 0.35  # finest body tile: this x the frame's shorter side
     body_raise: bool = False  # a body-only person's wrist above their head raises their hand (LOSO: no gain)
+    # people (of any cue) whose head is under this x the frame's median head are not counted
+    # (`people.small_outliers`; None: all counted). 0.5 chosen by leave-one-source-out in all 16 folds
+    # (benchmarks/tune_perception.py --grid sizes; a grid extended to 0.6 held out worse)
+    min_head_fraction: float | None = 0.5
     teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
     fusion: FusionConfig = dataclasses.field(default_factory=FusionConfig)

@@ -109,3 +109,13 @@ def test_ignored_regions_are_neither_right_nor_wrong() -> None:
     people, raised = score_people(predicted, ann), score_raised(predicted, ann)
     assert (people.tp, people.fp, people.fn) == (1, 0, 0)
     assert (raised.tp, raised.fp, raised.fn) == (0, 0, 0)
+
+
+def test_small_outliers_are_people_far_smaller_than_the_rooms_typical_head() -> None:
+    from dual_teacher.perception.people import small_outliers
+
+    sizes = [40.0, 36.0, 44.0, 30.0, 12.0, 2.0]  # median 33: 12 and 2 are under 0.45 x 33
+    assert small_outliers(sizes, 0.45) == {4, 5}
+    assert small_outliers(sizes, None) == set()  # off
+    assert small_outliers([40.0, 2.0, 38.0], 0.45) == set()  # too few people for a typical size
+    assert small_outliers([20.0] * 6, 0.9) == set()  # one size: nobody is an outlier
