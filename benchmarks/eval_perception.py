@@ -2,7 +2,7 @@
 
     python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json
         [--annotations benchmarks/annotations/perception.json] [--quick]
-        [--variants before,faces,all,bodies-unfiltered,bodies]
+        [--variants before,faces,all,bodies-unfiltered,sizes,bodies]
 
 `--data` has the layout of ../shared/data: `images/ground_truth.tsv` lists files relative to that folder
 (`images/...` or `video/...`) with the true number of people and raised hands. Annotations (optional) mark a
@@ -18,8 +18,11 @@ on its own (`RoomPerception.analyse_still`) by each variant:
   the body cue;
 - `bodies-unfiltered`: + people from MoveNet MultiPose over body tiles (`body_cue.py`), chosen by
   leave-one-source-out (`tune_perception.py --grid bodies`);
-- `bodies` (the product's default): + people far smaller than the frame's typical head not counted
-  (`people.small_outliers`, the fraction chosen by leave-one-source-out: `tune_perception.py --grid sizes`).
+- `sizes`: + people far smaller than the frame's typical head not counted (`people.small_outliers`, the
+  fraction chosen by leave-one-source-out: `tune_perception.py --grid sizes`);
+- `bodies` (the product's default): + a person's landmarks judged by presence x upper-body visibility, which
+  picks among duplicates and among a still's two passes (`people.landmark_quality`; leave-one-source-out:
+  `tune_perception.py --grid landmarks`).
 
 Scores (dual_teacher/perception/evaluation.py): per-person matching of predicted head points to annotated ones:
 raised-hand precision / recall / F1, people recall / precision; and per image the people count error against
@@ -228,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--variants",
         default="bodies",
-        help="comma-separated: before, faces, all, bodies-unfiltered, bodies (the first is the baseline)",
+        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies (the first is the baseline)",
     )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)

@@ -1,12 +1,14 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
-        [--grid thresholds|bodies|sizes] [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
+        [--grid thresholds|bodies|sizes|landmarks]
+        [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
 grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and presence
 scores; `bodies`: the MoveNet body cue off, or on at three person scores, three tile sizes and with its raise
-verdict; `sizes`: people much smaller than the frame's typical head counted, or not under four fractions).
+verdict; `sizes`: people much smaller than the frame's typical head counted, or not under four fractions;
+`landmarks`: which landmarks of a person a still keeps, by presence or by presence x upper-body visibility).
 Then, for each source (the repository or photo series a frame comes from, `source` in the annotations), the
 setting with the best objective on the *other* sources is chosen and scored on the held-out source; the held-out
 frames of all sources, pooled, give the leave-one-source-out figures of the tuning
@@ -79,7 +81,19 @@ SIZE_SETTINGS: dict[str, dict[str, Any]] = {
     "small heads 0.5": {"min_head_fraction": 0.5},
     "small heads 0.6": {"min_head_fraction": 0.6},
 }
-GRIDS = {"thresholds": SETTINGS, "bodies": BODY_SETTINGS, "sizes": SIZE_SETTINGS}
+# which landmarks of a person a still keeps (`people.landmark_quality`): the presence picks among duplicates (the
+# default), or presence x upper-body visibility, and also among the two passes of one frame
+LANDMARK_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "quality by visibility": {"quality_by_visibility": True},
+    "quality by visibility, best pass": {"quality_by_visibility": True, "keep_best_pass": True},
+}
+GRIDS = {
+    "thresholds": SETTINGS,
+    "bodies": BODY_SETTINGS,
+    "sizes": SIZE_SETTINGS,
+    "landmarks": LANDMARK_SETTINGS,
+}
 
 
 def objective(rows: Sequence[dict[str, Any]]) -> float:

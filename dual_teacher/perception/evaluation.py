@@ -25,17 +25,21 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "bodies")
+VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies")
 
 
 def variant_config(name: str) -> PerceptionConfig:
-    """The pipelines the benchmarks compare: `before` (the pose pipeline with the old settings: MediaPipe's
-    1.25 landmark region, no face or palm cue, the "facing the camera" test for everyone), `faces` (+ people
-    from the face detector), `all` (+ the palm cue, facing test only in a teacher zone: every cue but the
-    bodies, the default before the body cue), `bodies-unfiltered` (+ people from MoveNet MultiPose,
-    `body_cue.py`) and `bodies` (the default: + people far smaller than the frame's typical head not counted,
-    `people.small_outliers`)."""
-    base = dataclasses.replace(PerceptionConfig(), body_cue=False, min_head_fraction=None)
+    """The pipelines the benchmarks compare, each adding one step: `before` (the pose pipeline with the old
+    settings: MediaPipe's 1.25 landmark region, no face or palm cue, the "facing the camera" test for
+    everyone), `faces` (+ people from the face detector), `all` (+ the palm cue, facing test only in a teacher
+    zone: every cue but the bodies), `bodies-unfiltered` (+ people from MoveNet MultiPose, `body_cue.py`),
+    `sizes` (+ people far smaller than the frame's typical head not counted, `people.small_outliers`) and
+    `bodies` (the default: + a still keeps the landmarks the upper body is best seen in,
+    `people.landmark_quality`)."""
+    default = PerceptionConfig()
+    sizes = dataclasses.replace(default, quality_by_visibility=False, keep_best_pass=False)
+    unfiltered = dataclasses.replace(sizes, min_head_fraction=None)
+    base = dataclasses.replace(unfiltered, body_cue=False)
     if name == "before":
         return dataclasses.replace(
             base,
@@ -51,9 +55,11 @@ def variant_config(name: str) -> PerceptionConfig:
     if name == "all":
         return base
     if name == "bodies-unfiltered":
-        return dataclasses.replace(PerceptionConfig(), min_head_fraction=None)
+        return unfiltered
+    if name == "sizes":
+        return sizes
     if name == "bodies":
-        return PerceptionConfig()
+        return default
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 
 

@@ -33,7 +33,8 @@ class PoseTrack:
     raised: bool = False
     confirmed: bool = False
     face_tries: int = 0
-    best_presence: float = 0.0
+    best_quality: float = 0.0  # the best landmark quality the track had (`landmark_quality`)
+    quality: float = 0.0  # the quality of the current landmarks
     palm_up: bool = False
     palm_at: float = -math.inf
 
@@ -62,6 +63,25 @@ def person_scale(lm: PoseLandmarks) -> float:
     mx = (lm.xy(LEFT_SHOULDER)[0] + lm.xy(RIGHT_SHOULDER)[0]) / 2
     my = (lm.xy(LEFT_SHOULDER)[1] + lm.xy(RIGHT_SHOULDER)[1]) / 2
     return max(shoulders, 1.6 * math.dist(lm.xy(NOSE), (mx, my)), 1.0)
+
+
+def landmark_quality(lm: PoseLandmarks, by_visibility: bool) -> float:
+    """How well a landmark run saw its person: the presence score, times the mean visibility of the 17 upper
+    body points (face, shoulders, arms, hips) with `by_visibility`. The presence saturates near 1 on most crops
+    of a person, also on a crop rotated by a raised arm, where the skeleton collapses into the head; the
+    visibility of the upper body tells those apart."""
+    return lm.score * float(np.mean(lm.visibility[:17])) if by_visibility else lm.score
+
+
+def dedupe_loser(a: PoseTrack, b: PoseTrack) -> int:
+    """Of two tracks on one person, the one dropped: an unconfirmed track before a confirmed one, then the
+    newer track when both are confirmed (ids stay stable), else the one with the lower best quality (several
+    candidates of one still image)."""
+    if a.confirmed != b.confirmed:
+        return a.track_id if b.confirmed else b.track_id
+    if a.confirmed:
+        return max(a.track_id, b.track_id)
+    return a.track_id if (a.best_quality, -a.track_id) < (b.best_quality, -b.track_id) else b.track_id
 
 
 def same_person(a: PoseLandmarks, b: PoseLandmarks, tolerance: float = 0.35) -> bool:

@@ -10,8 +10,9 @@ Per frame (`RoomPerception.process`):
    comes from its landmarks (MediaPipe's tracking), so a person keeps being followed between detections.
    Presence below `presence_min` is a miss; a tentative track that misses is dropped (not a person).
 4. **De-duplicate** tracks whose landmarks describe the same person (one person found in two tiles, or by the
-   face and again lower down; the older id stays), drop pose "people" nested in another's body, and give one
-   raised arm drawn onto two people to the nearer shoulder.
+   face and again lower down; the older id stays, or among new tracks the better seen, `people.dedupe_loser`),
+   drop pose "people" nested in another's body, and give one raised arm drawn onto two people to the nearer
+   shoulder.
 5. **Faces**: for `faces_per_frame` tracks (round-robin) the face detector runs on a square around the head
    landmarks and the yaw of the face found is recorded (attention).
 6. **Face count** (`face_count`): the full-range face detector over face-sized tiles; faces no pose person
@@ -20,13 +21,15 @@ Per frame (`RoomPerception.process`):
    or face-only person explains become body-only people (`body_cue.py`): people seen without a face.
    **Palms** (`palm_cue`): the palm detector above up to `palms_per_frame` heads (round-robin); an upright
    palm clear above a head raises its owner (`palm_cue.py`, `fusion.assign_palms`).
-8. **Count**: every cue fused once more into the count and its uncertainty (`fusion.fuse`).
+8. **Count**: people far smaller than the frame's typical head are dropped (`people.small_outliers`), the rest
+   of every cue fused once more into the count and its uncertainty (`fusion.fuse`).
 All models have batch 1, so a frame is a few dozen small model runs; the regions of one step are independent
 and go through the `Fanout` the caller hands in (the runtime's worker pool, else one after another). Cost per
 frame is bounded by the budgets whatever the number of people.
 
 `analyse_still` runs the same steps on one image with every region and every person, and a second landmark
-pass from the first pass's regions (what the evaluation script uses).
+pass from the first pass's regions, keeping per person the pass that saw the upper body best
+(`people.landmark_quality`; what the evaluation script uses).
 """
 
 from __future__ import annotations
@@ -56,10 +59,12 @@ from dual_teacher.perception.palm_cue import PalmRecord, check_palms
 from dual_teacher.perception.people import (
     ArmClaim,
     PoseTrack,
+    dedupe_loser,
     face_box_from_detection,
     face_box_from_landmarks,
     face_cue,
     is_upright_person,
+    landmark_quality,
     nested_in,
     raised_arm_claims,
     rule_for,
@@ -160,9 +165,12 @@ class RoomPerception:
                 if person.landmarks is None:  # a tentative track that is not a person
                     self._drop(tid)
                 continue
-            person.landmarks = lm
-            person.landmarks_at = now
-            person.best_presence = max(person.best_presence, lm.score)
+            quality = landmark_quality(lm, self.config.quality_by_visibility)
+            if self.config.keep_best_pass and person.landmarks_at == now and quality < person.quality:
+                refreshed.append(tid)  # an earlier pass of this frame saw them better: its landmarks stay
+                continue
+            person.landmarks, person.landmarks_at, person.quality = lm, now, quality
+            person.best_quality = max(person.best_quality, quality)
             person.roi = roi_from_landmarks(lm, self.config.roi_scale)
             person.raised = raised_hand(lm, self._rule_for(lm))
             self.tracker.observe(tid, face_box_from_landmarks(lm), now)
@@ -176,11 +184,7 @@ class RoomPerception:
         return is_upright_person(lm, c.presence_min, c.upper_body_visibility, c.min_scale_fraction * smallest)
 
     def _dedupe(self, refreshed: Sequence[int]) -> list[int]:
-        """Drop one of two tracks on the same person; returns the dropped ids.
-
-        The one kept: a confirmed track over an unconfirmed one, then the older track (lower id) when both
-        are confirmed (ids stay stable), else the higher presence (several candidates of one still image).
-        """
+        """Drop one of two tracks on the same person (`people.dedupe_loser`); returns the dropped ids."""
         dropped: list[int] = []
         for tid in sorted(refreshed, reverse=True):
             a = self._people.get(tid)
@@ -191,12 +195,7 @@ class RoomPerception:
                 if other == tid or b is None or b.landmarks is None:
                     continue
                 if same_person(a.landmarks, b.landmarks):
-                    if a.confirmed != b.confirmed:
-                        loser = tid if b.confirmed else other
-                    elif a.confirmed:
-                        loser = max(tid, other)
-                    else:
-                        loser = tid if (a.best_presence, -tid) < (b.best_presence, -other) else other
+                    loser = dedupe_loser(a, b)
                     self._drop(loser)
                     dropped.append(loser)
                     if loser == tid:

@@ -27,6 +27,11 @@ class PerceptionConfig:
     attention: bool = True
     drop_nested: bool = True  # a pose "person" inside another person's body and smaller is a part of them
     roi_from_detections: bool = True  # a tracked person found by the detector again takes the detection's region
+    # landmark quality (`people.landmark_quality`): the presence, or times the upper body's visibility; it picks
+    # which of two tracks on one person stays, and with `keep_best_pass` which pass of one frame (a still's two).
+    # Both on: chosen by leave-one-source-out in all 16 folds (benchmarks/tune_perception.py --grid landmarks)
+    quality_by_visibility: bool = True
+    keep_best_pass: bool = True
     roi_scale: float = 1.25  # landmark region around the body (MediaPipe's; 1.5 added false raises, see README)
     face_count: bool = True  # faces from the full-range detector over face-sized tiles count people too
     face_weak_score: float = 0.45  # unconfirmed faces between this and face_only_score widen the uncertainty

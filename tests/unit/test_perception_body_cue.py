@@ -187,15 +187,16 @@ def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
     from dual_teacher.perception.room_config import PerceptionConfig
 
     cues = {
-        n: (c.face_count, c.palm_cue, c.body_cue, c.min_head_fraction is not None)
-        for n in ("before", "faces", "all", "bodies-unfiltered", "bodies")
+        n: (c.face_count, c.palm_cue, c.body_cue, c.min_head_fraction is not None, c.keep_best_pass)
+        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies")
         for c in [variant_config(n)]
     }
     assert cues == {
-        "before": (False, False, False, False),
-        "faces": (True, False, False, False),
-        "all": (True, True, False, False),
-        "bodies-unfiltered": (True, True, True, False),
-        "bodies": (True, True, True, True),
+        "before": (False, False, False, False, False),
+        "faces": (True, False, False, False, False),
+        "all": (True, True, False, False, False),
+        "bodies-unfiltered": (True, True, True, False, False),
+        "sizes": (True, True, True, True, False),
+        "bodies": (True, True, True, True, True),
     }
     assert variant_config("bodies") == PerceptionConfig()  # the default

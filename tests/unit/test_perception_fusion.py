@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dual_teacher.perception.aggregates import HeadCountSmoother
@@ -119,3 +120,32 @@ def test_small_outliers_are_people_far_smaller_than_the_rooms_typical_head() -> 
     assert small_outliers(sizes, None) == set()  # off
     assert small_outliers([40.0, 2.0, 38.0], 0.45) == set()  # too few people for a typical size
     assert small_outliers([20.0] * 6, 0.9) == set()  # one size: nobody is an outlier
+
+
+def test_landmark_quality_tells_a_collapsed_skeleton_from_a_seen_one() -> None:
+    from dual_teacher.perception.geometry import Roi
+    from dual_teacher.perception.models import PoseLandmarks
+    from dual_teacher.perception.people import landmark_quality
+
+    def lm(upper_visibility: float, presence: float) -> PoseLandmarks:
+        vis = np.ones(39, np.float32)
+        vis[:17] = upper_visibility
+        return PoseLandmarks(np.zeros((39, 3), np.float32), vis, np.ones(39, np.float32), presence, Roi(0, 0, 9, 9))
+
+    seen, collapsed = lm(0.93, 0.99), lm(0.6, 1.0)
+    assert landmark_quality(collapsed, False) > landmark_quality(seen, False)  # the presence alone prefers it
+    assert landmark_quality(seen, True) > landmark_quality(collapsed, True)
+    assert landmark_quality(seen, True) == pytest.approx(0.99 * 0.93, rel=1e-5)
+
+
+def test_dedupe_loser_keeps_confirmed_then_older_then_better_tracks() -> None:
+    from dual_teacher.perception.geometry import Roi
+    from dual_teacher.perception.people import PoseTrack, dedupe_loser
+
+    def track(tid: int, confirmed: bool, best: float) -> PoseTrack:
+        return PoseTrack(tid, Roi(0, 0, 9, 9), confirmed=confirmed, best_quality=best)
+
+    assert dedupe_loser(track(1, False, 0.9), track(2, True, 0.1)) == 1  # unconfirmed loses
+    assert dedupe_loser(track(1, True, 0.1), track(2, True, 0.9)) == 2  # both confirmed: the newer loses
+    assert dedupe_loser(track(1, False, 0.5), track(2, False, 0.8)) == 1  # both new: the lower quality loses
+    assert dedupe_loser(track(1, False, 0.8), track(2, False, 0.8)) == 2  # a tie: the newer loses
