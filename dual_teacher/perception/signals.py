@@ -2,8 +2,8 @@
 
 - `HandRaised(track_id, x, y)` / `HandLowered(track_id)`: per track, through `RaiseHysteresis` (N of M
   frames and a minimum duration), with the seat position (mid-shoulder, normalised to the frame). A track
-  that ends with its hand up is reported lowered. The `RaiseQueue` keeps the order hands went up (first come
-  first served, one entry per track) for the console.
+  that ends with its hand up, or is no longer among the frame's people, is reported lowered. The
+  `RaiseQueue` keeps the order hands went up (first come first served, one entry per track) for the console.
 - `HeadCountReported(count)`: the median of recent counts (`HeadCountSmoother`), every 2 s or on a change.
 - `AttentionMeasured(share, faces)`: once a second, the share of recently seen faces turned toward the
   display (`AttentionAggregate`).
@@ -80,7 +80,10 @@ class RoomSignals:
                 out.append(ev.HandRaised(person.track_id, round(x, 3), round(y, 3), src))
             elif flip == "lowered" and self.queue.lowered(person.track_id):
                 out.append(ev.HandLowered(person.track_id, src))
-        for tid in result.ended:
+        # every tracked person is in each frame's people (raised None when not looked at); a queued hand whose
+        # person is not (no longer counted: far smaller than the room's typical head) is lowered like an ended one
+        present = {p.track_id for p in result.people}
+        for tid in [*result.ended, *(t for t in self.queue.order() if t not in present and t not in result.ended)]:
             self._seats.pop(tid, None)
             self.attention.forget(tid)
             self.hysteresis.forget(tid)

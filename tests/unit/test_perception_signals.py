@@ -118,3 +118,16 @@ def test_rounds_without_fresh_landmarks_are_not_observations() -> None:
         events = s.on_frame(_frame([_person(1, None)]), i * 0.1)
         assert not any(isinstance(e, ev.HandRaised) for e in events)
     assert any(isinstance(e, ev.HandRaised) for e in s.on_frame(_frame([_person(1, True)]), 0.6))
+
+
+def test_a_hand_whose_person_is_no_longer_counted_is_lowered() -> None:
+    s = RoomSignals(
+        SignalsConfig(hysteresis=HysteresisConfig(window=3, up_n=2, down_n=0, min_up_s=0.0, min_down_s=0.0))
+    )
+    events = [e for i in range(3) for e in s.on_frame(_frame([_person(1, True), _person(2, False)]), i * 0.1)]
+    assert ev.HandRaised(1, 0.5, 0.5, "perception") in events
+    assert s.hands_up == 1
+    # the track lives on, but the frame no longer counts it (far smaller than the room's typical head)
+    out = s.on_frame(_frame([_person(2, False)]), 0.3)
+    assert ev.HandLowered(1, "perception") in out and s.hands_up == 0
+    assert not any(isinstance(e, ev.HandLowered) for e in s.on_frame(_frame([_person(2, False)]), 0.4))  # once
