@@ -91,7 +91,7 @@ def test_asr_stretches_on_the_keyword_clip(tmp_path: Path) -> None:
     proc = _run("asr_stretches.py", "--data", str(SHARED_DATA), "--out", str(out), "--only", "porcupine_porcupine")
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert {"clips", "words_without_speech", "more_stretches_than_reference_words", "fingerprint"} <= set(data)
+    assert {"clips", "words_without_speech", "more_stretches_than_reference_words", "machine"} <= set(data)
     (clip,) = data["clips"]
     assert clip["stretches"] and all(s < e for s, e in clip["stretches"])
     assert len(clip["stretch_texts"]) in (0, len(clip["stretches"]))
