@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         spans = stretches(vad.process(audio))
         floor = quietest(audio)
         whole = decode(audio, t, vad)
-        alone = [decode(only_stretch(audio, spans, k, floor), t, vad) for k in range(len(spans))]
-        if len(spans) < 2:
-            alone = []  # one stretch alone is the whole clip
+        alone = []  # one stretch alone would be the whole clip again: decoded only where there are two or more
+        if len(spans) > 1:
+            alone = [decode(only_stretch(audio, spans, k, floor), t, vad) for k in range(len(spans))]
         clips.append(
             {
                 "clip": row["file"],
