@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 import pytest
@@ -15,6 +18,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 DEMO_PACK = REPO / "lesson_packs" / "demo"
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def benchmark_module(name: str) -> Iterator[ModuleType]:
+    """A script of benchmarks/ imported as a module (for a module-scoped fixture: `yield from`), with
+    benchmarks/ on sys.path only while it is in use (the scripts import their `_common` helper)."""
+    folder = str(REPO / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)
 
 
 # ---- what a test needs: a skip on a developer's machine, a failure in CI ----------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -11,16 +9,12 @@ import numpy as np
 import pytest
 
 from dual_teacher.speech.vad import WINDOW_S
-from tests.conftest import REPO
+from tests.conftest import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def stretches_mod() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        yield importlib.import_module("asr_stretches")
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    yield from benchmark_module("asr_stretches")
 
 
 def probs(*runs: tuple[float, float]) -> np.ndarray:

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import benchmark_module
 
 
 @pytest.fixture(scope="module")
 def eval_asr() -> Iterator[ModuleType]:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        yield importlib.import_module("eval_asr")
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+    yield from benchmark_module("eval_asr")
 
 
 @pytest.mark.parametrize(
