@@ -80,6 +80,8 @@ SIZE_SETTINGS: dict[str, dict[str, Any]] = {
     "small heads 0.4": {"min_head_fraction": 0.4},
     "small heads 0.5": {"min_head_fraction": 0.5},
     "small heads 0.6": {"min_head_fraction": 0.6},
+    "small heads 0.5, median twice": {"min_head_fraction": 0.5, "min_head_rounds": 2},
+    "small heads 0.5, median until stable": {"min_head_fraction": 0.5, "min_head_rounds": 10},
 }
 # which landmarks of a person a still keeps (`people.landmark_quality`): the presence picks among duplicates (the
 # default), or presence x upper-body visibility, and also among the two passes of one frame

@@ -169,7 +169,7 @@ def shared_arm_losers(claims: Sequence[ArmClaim], reach: float) -> set[int]:
     return losers
 
 
-def small_outliers(sizes: Sequence[float], fraction: float | None, min_people: int = 4) -> set[int]:
+def small_outliers(sizes: Sequence[float], fraction: float | None, min_people: int = 4, rounds: int = 1) -> set[int]:
     """Indices of the heads under `fraction` x the median head size of the frame's people, in a frame of at
     least `min_people` (None: none).
 
@@ -177,8 +177,17 @@ def small_outliers(sizes: Sequence[float], fraction: float | None, min_people: i
     on the annotated data every cue's false people (a fold of a sleeve, a palm or a bottle taken for a face or
     a body, a skeleton collapsed into a few pixels) are mostly far smaller than the room's typical head, the
     people who are really there mostly not (`tune_perception.py --grid sizes` chose the fraction by
-    leave-one-source-out)."""
+    leave-one-source-out). With `rounds` > 1 the median is taken again over the heads the round before kept
+    (so that a few false tiny heads in a small room do not pull the typical size down), until nothing more
+    is dropped, at most `rounds` times."""
     if fraction is None or len(sizes) < min_people:
         return set()
-    typical = statistics.median(sizes)
-    return {i for i, size in enumerate(sizes) if size < fraction * typical}
+    small: set[int] = set()
+    for _ in range(max(1, rounds)):
+        kept = [size for i, size in enumerate(sizes) if i not in small]
+        typical = statistics.median(kept)
+        found = {i for i, size in enumerate(sizes) if size < fraction * typical}
+        if found == small:
+            break
+        small = found
+    return small

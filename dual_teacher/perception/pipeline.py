@@ -426,7 +426,8 @@ class RoomPerception:
         people = []
         fresh = set(refreshed)
         lone = self._lone()  # people of any cue far smaller than the room's typical head are not counted
-        small = small_outliers([h.size for _, h in pose_heads] + [f.head[2] for f in lone], c.min_head_fraction)
+        sizes = [h.size for _, h in pose_heads] + [f.head[2] for f in lone]
+        small = small_outliers(sizes, c.min_head_fraction, rounds=c.min_head_rounds)
         lone = [f for i, f in enumerate(lone, len(pose_heads)) if i not in small]
         pose_heads = [ph for i, ph in enumerate(pose_heads) if i not in small]
         for p, head in pose_heads:

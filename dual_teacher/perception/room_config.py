@@ -55,5 +55,8 @@ class PerceptionConfig:
     # (`people.small_outliers`; None: all counted). 0.5 chosen by leave-one-source-out in all 16 folds
     # (benchmarks/tune_perception.py --grid sizes; a grid extended to 0.6 held out worse)
     min_head_fraction: float | None = 0.5
+    # the median taken again over the kept heads, up to this many times (`small_outliers`): 1 (once) stays; the
+    # same grid's "until stable" held out worse (1.303 against 1.309; chosen in 2 of 16 folds)
+    min_head_rounds: int = 1
     teacher_zone: tuple[float, float, float, float] | None = None  # normalised x0, y0, x1, y1: "facing" test there
     fusion: FusionConfig = dataclasses.field(default_factory=FusionConfig)

@@ -122,6 +122,20 @@ def test_small_outliers_are_people_far_smaller_than_the_rooms_typical_head() -> 
     assert small_outliers([20.0] * 6, 0.9) == set()  # one size: nobody is an outlier
 
 
+def test_small_outliers_can_take_the_typical_head_again_without_the_dropped_ones() -> None:
+    from dual_teacher.perception.people import small_outliers
+
+    # three children (79, 29, 46 px heads), a collapsed 2 px skeleton, a 13 px "face" on the wall and a 15 px
+    # bottle: the tiny ones pull the median of all six down to 21.9, so one round drops only the skeleton
+    sizes = [78.9, 28.6, 2.0, 46.4, 13.4, 15.1]
+    assert small_outliers(sizes, 0.5) == {2}
+    assert small_outliers(sizes, 0.5, rounds=2) == {2, 4}  # median of the other five: 28.6
+    assert small_outliers(sizes, 0.5, rounds=10) == {2, 4, 5}  # then 37.5; then nothing more
+    # a room whose heads shrink steadily with distance loses nobody, however many rounds
+    steady = [60.0, 52.0, 45.0, 40.0, 36.0, 33.0, 30.0]
+    assert small_outliers(steady, 0.5, rounds=10) == set()
+
+
 def test_landmark_quality_tells_a_collapsed_skeleton_from_a_seen_one() -> None:
     from dual_teacher.perception.geometry import Roi
     from dual_teacher.perception.models import PoseLandmarks
