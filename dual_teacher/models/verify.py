@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from dual_teacher.core.errors import DualTeacherError
 from dual_teacher.inference.registry import ModelRegistry, VariantState
@@ -26,6 +28,30 @@ class Finding:
     message: str
 
 
+def _ranked(contract: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """Contract outputs of detections sorted by a score output (`ranked = {by, tie}`, see the manifest)."""
+    return {
+        str(o["name"]): (str(o["ranked"]["by"]), float(o["ranked"]["tie"]))
+        for o in contract.get("outputs", [])
+        if isinstance(o, dict) and isinstance(o.get("ranked"), dict)
+    }
+
+
+def _row_diff(
+    ref: npt.NDArray[Any], out: npt.NDArray[Any], ref_by: npt.NDArray[Any], out_by: npt.NDArray[Any], tie: float
+) -> float:
+    """Max |ref - out| with each reference row against the closest output row of a score within `tie`
+    (tied detections come in either order; the build's converter compares them the same way)."""
+    rows = ref_by.size
+    r = ref.reshape(rows, -1).astype(np.float64)
+    o = out.reshape(rows, -1).astype(np.float64)
+    cost = np.abs(r[:, None, :] - o[None, :, :]).max(axis=-1)
+    cost[np.abs(ref_by.reshape(-1, 1).astype(np.float64) - out_by.reshape(1, -1)) > tie] = np.inf
+    best = cost.min(axis=1)
+    own = np.abs(r - o).max(axis=-1)
+    return float(np.where(np.isinf(best), own, best).max(initial=0.0))
+
+
 def _parity(registry: ModelRegistry, v: VariantState, npz: Path) -> Finding:
     """Run the variant on the stored inputs; each output must stay within the difference the build allowed."""
     info = registry.report().get("models", {}).get(v.model, {}).get("variants", {}).get(v.variant, {})
@@ -38,14 +64,22 @@ def _parity(registry: ModelRegistry, v: VariantState, npz: Path) -> Finding:
     if sorted(names) != sorted(inputs):
         return Finding(v.model, v.variant, False, f"inputs {names} differ from the parity file's {sorted(inputs)}")
     out_names = [o.name for o in runner.outputs]
+    spec = next((m for m in registry.manifest.models if m.name == v.model), None)
+    ranked = _ranked(spec.contract) if spec is not None else {}
     n = next(iter(inputs.values())).shape[0]
     worst: dict[str, float] = dict.fromkeys(out_names, 0.0)
     for i in range(n):
-        outs = runner.run({k: a[i : i + 1] for k, a in inputs.items()})
-        for name, out in zip(out_names, outs, strict=True):
-            if name in refs:
-                diff = np.abs(out.astype(np.float64) - refs[name][i : i + 1].astype(np.float64))
-                worst[name] = max(worst[name], float(np.max(diff)))
+        got = dict(zip(out_names, runner.run({k: a[i : i + 1] for k, a in inputs.items()}), strict=True))
+        for name, out in got.items():
+            if name not in refs:
+                continue
+            ref = refs[name][i : i + 1]
+            if name in ranked and ranked[name][0] in got and ranked[name][0] in refs:
+                by, tie = ranked[name]
+                diff = _row_diff(ref, out, refs[by][i : i + 1], got[by], tie)
+            else:
+                diff = float(np.max(np.abs(out.astype(np.float64) - ref.astype(np.float64))))
+            worst[name] = max(worst[name], diff)
     over = {k: d for k, d in worst.items() if k in allowed and d > float(allowed[k]) * 1.0001}
     ratio = max((d / float(allowed[k]) for k, d in worst.items() if allowed.get(k)), default=0.0)
     if v.variant in ("fp16", "int8") and info.get("over_tolerance"):

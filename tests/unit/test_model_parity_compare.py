@@ -42,3 +42,18 @@ def test_an_empty_slot_counts_by_its_score_only(convert: ModuleType) -> None:
     assert convert.compare(ref, scored, [image_set], empty_rows=empty).max_abs["out"] == pytest.approx(0.199, abs=1e-6)
     moved = [[{"out": rows(0.9, 0.001, 1.10) + np.array([0.05, 0, 0, 0, 0], np.float32)}]]  # a real row moved
     assert convert.compare(ref, moved, [image_set], empty_rows=empty).max_abs["out"] == pytest.approx(0.05, abs=1e-6)
+
+
+def test_tied_detections_may_come_in_either_order(convert: ModuleType) -> None:
+    image_set = convert.ImageSet(Path(), ["x"], ["0"], [])
+    boxes = np.array([[[0.1, 0.1, 0.2, 0.2], [0.5, 0.5, 0.9, 0.9], [0.0, 0.0, 0.0, 0.0]]], np.float32)
+    swapped = boxes[:, [1, 0, 2]]
+    ranked = {"boxes": ("scores", 1e-4)}
+
+    def diff(ref_scores: list[float], out_scores: list[float]) -> float:
+        ref = [[{"boxes": boxes, "scores": np.array([ref_scores], np.float32)}]]
+        out = [[{"boxes": swapped, "scores": np.array([out_scores], np.float32)}]]
+        return float(convert.compare(ref, out, [image_set], ranked=ranked).max_abs["boxes"])
+
+    assert diff([0.8, 0.8, 0.0], [0.8, 0.80001, 0.0]) == pytest.approx(0.0)  # a tie: the same detections
+    assert diff([0.9, 0.8, 0.0], [0.9, 0.8, 0.0]) == pytest.approx(0.7, abs=1e-6)  # not tied: a real difference
