@@ -44,9 +44,10 @@ import numpy.typing as npt
 from dual_teacher.core.fanout import SERIAL, Fanout
 from dual_teacher.perception.body_cue import BodyPeople
 from dual_teacher.perception.face_people import FaceOnlyPeople, LoneTrack
-from dual_teacher.perception.fusion import HeadCue, fuse
+from dual_teacher.perception.frame_people import frame_people
+from dual_teacher.perception.fusion import HeadCue
 from dual_teacher.perception.geometry import FramePyramid
-from dual_teacher.perception.handraise import RaiseRule, raised_hand, raised_hand_position
+from dual_teacher.perception.handraise import RaiseRule, raised_hand
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.models import (
     PoseLandmarks,
@@ -69,11 +70,9 @@ from dual_teacher.perception.people import (
     raised_arm_claims,
     rule_for,
     same_person,
-    seat_of,
     shared_arm_losers,
-    small_outliers,
 )
-from dual_teacher.perception.results import FrameResult, PersonResult
+from dual_teacher.perception.results import FrameResult
 from dual_teacher.perception.room_config import PerceptionConfig
 from dual_teacher.perception.ssd import Detections, weighted_nms
 from dual_teacher.perception.tiling import Tile, TileSchedule, face_tiling, make_tiles, min_person_px
@@ -423,33 +422,17 @@ class RoomPerception:
             pyramid, now, c.palms_per_frame if palm_budget is None else palm_budget, pose_heads
         )
         t6 = self._timer()
-        people = []
-        fresh = set(refreshed)
-        lone = self._lone()  # people of any cue far smaller than the room's typical head are not counted
-        sizes = [h.size for _, h in pose_heads] + [f.head[2] for f in lone]
-        small = small_outliers(sizes, c.min_head_fraction, rounds=c.min_head_rounds)
-        lone = [f for i, f in enumerate(lone, len(pose_heads)) if i not in small]
-        pose_heads = [ph for i, ph in enumerate(pose_heads) if i not in small]
-        for p, head in pose_heads:
-            lm = self._lm(p)
-            is_fresh = p.track_id in fresh
-            by = tuple(n for n, v in (("pose", p.raised), ("palm", p.palm_up)) if v)
-            raised = bool(by) if (is_fresh or p.track_id in palm_checked) else None
-            seat = seat_of(*raised_hand_position(lm), width, height)
-            people.append(
-                PersonResult(p.track_id, seat, raised, lm, is_fresh, (head.x, head.y, head.size), ("pose",), by)
-            )
-        for f in lone:
-            x, y, _ = f.head
-            raised = f.palm_up if f.track_id in palm_checked else None
-            by = ("palm",) if f.palm_up else ()
-            if f.source == "body":  # no palm check: MoveNet's own wrists at its last scan
-                raised, by = f.raised, (("body",) if f.raised else ())
-            people.append(
-                PersonResult(f.track_id, seat_of(x, y, width, height), raised, None, False, f.head, (f.source,), by)
-            )
-        # the count: pose heads and face- and body-only people (already apart) plus the weak faces (the uncertainty)
-        room = fuse([h for _, h in pose_heads], [self.face_people.cue(f) for f in lone], (), weak, c.fusion)
+        people, room = frame_people(
+            pose_heads,
+            self._lone(),
+            weak,
+            set(refreshed),
+            palm_checked,
+            self._lm,
+            self.face_people.cue,
+            (width, height),
+            c,
+        )
         self._index += 1
         timings = {
             "prepare": t1 - t0,
