@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
     ap.add_argument(
         "--variants",
-        default="bodies",
-        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies (the first is the baseline)",
+        default="boxes",
+        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes (the default pipeline);"
+        " the first is the baseline",
     )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)

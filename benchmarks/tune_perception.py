@@ -1,14 +1,15 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
-        [--grid thresholds|bodies|sizes|landmarks]
+        [--grid thresholds|bodies|sizes|landmarks|boxes]
         [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
 grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: detector, lone-face and presence
 scores; `bodies`: the MoveNet body cue off, or on at three person scores, three tile sizes and with its raise
 verdict; `sizes`: people much smaller than the frame's typical head counted, or not under four fractions;
-`landmarks`: which landmarks of a person a still keeps, by presence or by presence x upper-body visibility).
+`landmarks`: which landmarks of a person a still keeps, by presence or by presence x upper-body visibility;
+`boxes`: SSDLite person boxes confirmed by MoveNet off, or on at five box scores).
 Then, for each source (the repository or photo series a frame comes from, `source` in the annotations), the
 setting with the best objective on the *other* sources is chosen and scored on the held-out source; the held-out
 frames of all sources, pooled, give the leave-one-source-out figures of the tuning
@@ -90,8 +91,16 @@ LANDMARK_SETTINGS: dict[str, dict[str, Any]] = {
     "quality by visibility": {"quality_by_visibility": True},
     "quality by visibility, best pass": {"quality_by_visibility": True, "keep_best_pass": True},
 }
+# SSDLite person boxes confirmed by MoveNet (`person_boxes.py`): off (the product before them), or on at a box
+# score ("default" = on, 0.5: chosen by this grid in 14 of 16 folds, on in all 16, then made the default)
+BOX_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "boxes off": {"box_cue": False},
+    **{f"boxes {s}": {"box_cue": True, "box_min_score": s} for s in (0.3, 0.4, 0.6, 0.7)},
+}
 GRIDS = {
     "thresholds": SETTINGS,
+    "boxes": BOX_SETTINGS,
     "bodies": BODY_SETTINGS,
     "sizes": SIZE_SETTINGS,
     "landmarks": LANDMARK_SETTINGS,

@@ -17,6 +17,8 @@ whole frame last, each sampled into a 256 x 256 input.
 - **Raised hand** (`body_raise`, off by default): a body-only person's hand is up when a wrist MoveNet sees
   is at least `wrist_above` head sizes above the head centre and within `wrist_reach` head sizes sideways
   (`body_hand_up`); the palm cue is not run on body-only people (it gave them neighbours' palms).
+- **Person boxes** (`person_boxes.py`, with `box_cue`): SSDLite runs on the same tiles; a box confirms a
+  body under `min_score` (a person of its own) and marks a boxed body as a whole person.
 - **Cost.** Live, `bodies_per_frame` tiles per frame round-robin (one MoveNet run is ~25 ms on one core
   here); `analyse_still` scans every tile.
 """
@@ -25,16 +27,26 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from dual_teacher.core.fanout import Fanout
 from dual_teacher.inference.runner import ModelRunner
 from dual_teacher.perception.face_people import BODY_ID_BASE, LonePeople, LoneTrack
 from dual_teacher.perception.fusion import FusionConfig, HeadCue
 from dual_teacher.perception.geometry import F32, FramePyramid, Roi
+from dual_teacher.perception.person_boxes import (
+    BoxConfig,
+    OnnxPersonBoxes,
+    PersonBox,
+    box_nms,
+    boxed,
+    confirmed_heads,
+    cut_by_tile,
+)
 from dual_teacher.perception.tiling import Tile, TilingConfig, make_tiles
 
 MOVENET = "movenet_multipose_lightning"
@@ -159,7 +171,7 @@ def dedupe_heads(heads: Sequence[HeadCue], radius: float) -> list[HeadCue]:
 
 class BodyPeople:
     """The body cue of one camera (see the module docstring): scans its tiles, keeps body-only people.
-    Not thread-safe: one owner thread. `fanout_map` runs one step's regions (the pipeline's fanout)."""
+    Not thread-safe: one owner thread. `fanout` runs one step's regions (the pipeline's)."""
 
     def __init__(
         self,
@@ -170,8 +182,14 @@ class BodyPeople:
         head: BodyHeadConfig | None = None,
         tile_fraction: float = 0.5,
         judge_raise: bool = False,
+        boxes: OnnxPersonBoxes | None = None,
+        box: BoxConfig | None = None,
     ) -> None:
         self.movenet = movenet
+        self.boxes = boxes  # the person-box cue (`person_boxes.py`), on the same tiles; None: off
+        self.box = box or BoxConfig()
+        self._low: list[HeadCue] = []  # this scan's bodies at any score down to box.confirm_score
+        self._found: list[PersonBox] = []  # this scan's person boxes (uncut, after NMS)
         self.judge_raise = judge_raise
         self.min_score = min_score
         self.head = head or BodyHeadConfig()
@@ -206,20 +224,37 @@ class BodyPeople:
         self,
         pyramid: FramePyramid,
         tiles: Sequence[Tile],
-        fanout_map: Callable[[Callable[[Tile], list[BodyPose]], Sequence[Tile]], list[list[BodyPose]]],
+        fanout: Fanout,
     ) -> list[HeadCue]:
-        """Body heads over `tiles`, one per person across overlapping tiles."""
+        """Body heads over `tiles`, one per person across overlapping tiles (with the box cue on, this scan's
+        person boxes and its weaker bodies are kept for `update`)."""
         movenet = self.movenet
+        self._low, self._found = [], []
         if movenet is None or not tiles:
             return []
-        found = fanout_map(lambda t: movenet.detect(pyramid, t.roi, self.min_score), tiles)
+        boxes = self.boxes
+        floor = min(self.min_score, self.box.confirm_score) if boxes is not None else self.min_score
+        found = fanout.map(lambda t: movenet.detect(pyramid, t.roi, floor), tiles)
         heads = [h for poses in found for p in poses if (h := body_head(p, self.head, self.judge_raise)) is not None]
-        return dedupe_heads(heads, self.fusion.match_radius)
+        if boxes is not None:
+            per_tile = fanout.map(lambda t: boxes.detect(pyramid, t.roi, self.box.min_score), tiles)
+            uncut = [
+                box
+                for tile, tile_boxes in zip(tiles, per_tile, strict=True)
+                for box in tile_boxes
+                if not cut_by_tile(box, tile.roi, pyramid.width, pyramid.height, self.box.edge_margin)
+            ]
+            self._found = box_nms(uncut, self.box.nms_iou)
+            self._low = dedupe_heads(heads, self.fusion.match_radius)
+        return dedupe_heads([h for h in heads if h.score >= self.min_score], self.fusion.match_radius)
 
     def update(self, heads: Sequence[HeadCue], explained: Sequence[HeadCue], now: float, min_head: float) -> list[int]:
-        """This scan's body heads against the people other cues found (`explained`); returns the body-only
-        ids that ended."""
-        return self.people.update_cues(heads, explained, now, min_head)
+        """This scan's body heads, and the people its confirmed person boxes add (`person_boxes`), against the
+        people other cues found (`explained`); returns the body-only ids that ended."""
+        added = confirmed_heads(self._found, self._low, [*explained, *heads], self.box, self.fusion.match_radius)
+        found = [*heads, *added]
+        whole = {(h.x, h.y) for h in boxed(self._found, found, self.box)}
+        return self.people.update_cues(found, explained, now, min_head, whole)
 
     def in_order(self) -> list[LoneTrack]:
         return self.people.in_order()

@@ -25,7 +25,7 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies")
+VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes")
 
 
 def variant_config(name: str) -> PerceptionConfig:
@@ -34,10 +34,10 @@ def variant_config(name: str) -> PerceptionConfig:
     everyone), `faces` (+ people from the face detector), `all` (+ the palm cue, facing test only in a teacher
     zone: every cue but the bodies), `bodies-unfiltered` (+ people from MoveNet MultiPose, `body_cue.py`),
     `sizes` (+ people far smaller than the frame's typical head not counted, `people.small_outliers`) and
-    `bodies` (the default: + a still keeps the landmarks the upper body is best seen in,
-    `people.landmark_quality`)."""
+    `bodies` (+ a still keeps the landmarks the upper body is best seen in, `people.landmark_quality`) and
+    `boxes` (the default: + SSDLite person boxes confirmed by MoveNet, `person_boxes.py`)."""
     default = PerceptionConfig()
-    sizes = dataclasses.replace(default, quality_by_visibility=False, keep_best_pass=False)
+    sizes = dataclasses.replace(default, quality_by_visibility=False, keep_best_pass=False, box_cue=False)
     unfiltered = dataclasses.replace(sizes, min_head_fraction=None)
     base = dataclasses.replace(unfiltered, body_cue=False)
     if name == "before":
@@ -59,6 +59,8 @@ def variant_config(name: str) -> PerceptionConfig:
     if name == "sizes":
         return sizes
     if name == "bodies":
+        return dataclasses.replace(default, box_cue=False)
+    if name == "boxes":
         return default
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from dual_teacher.perception.fusion import FusionConfig, HeadCue, fuse, plausible_lone
 from dual_teacher.perception.people import face_cue
@@ -67,14 +67,20 @@ class LonePeople:
         self.tracks.clear()
 
     def update_cues(
-        self, heads: Sequence[HeadCue], explained: Sequence[HeadCue], now: float, min_size: float
+        self,
+        heads: Sequence[HeadCue],
+        explained: Sequence[HeadCue],
+        now: float,
+        min_size: float,
+        whole: Collection[tuple[float, float]] = (),
     ) -> list[int]:
         """This frame's heads of this cue against the heads other cues explain (the pose people, and for
         bodies also the face-only people); returns the ids that ended (expired, or now explained).
-        `min_size`: the smallest head side (pixels) that counts."""
+        `min_size`: the smallest head side (pixels) that counts; `whole`: the head points of whole people (a
+        person box of their own confirms them, see `fusion.plausible_lone`)."""
         strong = [h for h in heads if h.score >= self.min_score and h.size >= min_size]
         groups = fuse(explained, strong, config=dataclasses.replace(self.fusion, use_palm=False))
-        loose = plausible_lone(groups.people, self.source)
+        loose = plausible_lone(groups.people, self.source, whole=whole)
         boxes: list[Box] = [(h.x - h.size / 2, h.y - h.size / 2, h.x + h.size / 2, h.y + h.size / 2) for h in loose]
         for box, tid, h in zip(boxes, self.tracker.match(boxes), loose, strict=True):
             if tid is None:

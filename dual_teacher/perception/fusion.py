@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,13 +128,16 @@ def plausible_lone(
     min_relative: float = 0.25,
     body_rows: float = 4.0,
     body_width: float = 1.2,
+    whole: Collection[tuple[float, float]] = (),
 ) -> list[FusedPerson]:
     """The people only one cue (`source`: "face" or "body") found, less the heads that are not a person's:
     - a head inside someone else's body (below their head within `body_rows` head sizes and within
       `body_width` head sizes sideways) and smaller than that head is a hand or an object held in front of them
       (a person in the row in front, nearer the camera, has a larger head, not a smaller one);
     - a head smaller than `min_relative` x the median head of the room is a poster or a pattern (perspective
-      makes the back row smaller, but not four times smaller than the typical head)."""
+      makes the back row smaller, but not four times smaller than the typical head).
+    Heads at a point of `whole` (people a person box of their own confirms, `person_boxes.boxed`) are whole
+    people, not a part of someone: the first test does not apply to them."""
     if not people:
         return []
     sizes = sorted(p.size for p in people)
@@ -145,7 +148,7 @@ def plausible_lone(
             continue
         if f.size < min_relative * median:
             continue
-        inside = any(
+        inside = (f.x, f.y) not in whole and any(
             o is not f
             and 0.5 < (f.y - o.y) / o.size < body_rows
             and abs(f.x - o.x) < body_width * o.size

@@ -22,10 +22,12 @@ from dual_teacher.perception.models import (
     load_contracts,
     pose_face_boxes,
 )
+from dual_teacher.perception.person_boxes import SSDLITE, OnnxPersonBoxes
 
 
 class PerceptionModels:
-    """The perception models (pose detector and landmarks; faces, palms and MoveNet bodies optional), each
+    """The perception models (pose detector and landmarks; faces, palms, MoveNet bodies and SSDLite person boxes
+    optional), each
     with its own ONNX Runtime session (created by the inference layer)."""
 
     def __init__(
@@ -37,6 +39,7 @@ class PerceptionModels:
         palms: SsdDetector | None = None,
         hands: OnnxHandPresence | None = None,
         bodies: OnnxMoveNet | None = None,
+        boxes: OnnxPersonBoxes | None = None,
     ) -> None:
         self.detector = detector
         self.landmarker = landmarker
@@ -44,6 +47,7 @@ class PerceptionModels:
         self.palms = palms
         self.hands = hands  # confirms the palm detector's palms (hand landmark model's presence)
         self.bodies = bodies
+        self.boxes = boxes  # SSDLite person boxes (the box cue, `person_boxes.py`)
         self.runners = list(runners)
 
     @classmethod
@@ -58,11 +62,13 @@ class PerceptionModels:
         allow_spinning: bool = True,
         with_palms: bool = True,
         with_bodies: bool = True,
+        with_boxes: bool = True,
     ) -> PerceptionModels:
         registry = registry or ModelRegistry()
         names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
         names += [PALM_DETECTION, HAND_LANDMARKS] if with_palms else []
         names += [MOVENET] if with_bodies else []
+        names += [SSDLITE] if with_boxes else []
         contracts = load_contracts(names)
         # allow_spinning=False: no spin-waiting between runs. Spinning is faster on idle cores (pose_detection
         # 13 vs 21 ms here) but much slower when other work (speech recognition) shares the 2 cores.
@@ -81,10 +87,12 @@ class PerceptionModels:
         }
         bodies = OnnxMoveNet(runners[MOVENET], contracts[MOVENET]) if with_bodies else None
         for n, r in runners.items():
-            if n != MOVENET:  # random inputs of the (dynamic) minimal shape would not warm the real size
+            if n not in (MOVENET, SSDLITE):  # random inputs of the (dynamic) minimal shape would not warm the real size
                 r.warmup(2)
-        if bodies is not None:
-            bodies.warmup(2)
+        boxes = OnnxPersonBoxes(runners[SSDLITE], contracts[SSDLITE]) if with_boxes else None
+        for m in (bodies, boxes):
+            if m is not None:
+                m.warmup(2)
         detector = SsdDetector(
             runners[POSE_DETECTION],
             SsdModelInfo.from_contract(contracts[POSE_DETECTION]),
@@ -102,7 +110,7 @@ class PerceptionModels:
             palm_info = SsdModelInfo.from_contract(contracts[PALM_DETECTION])
             palms = SsdDetector(runners[PALM_DETECTION], palm_info, min_score=0.5)
             hands = OnnxHandPresence(runners[HAND_LANDMARKS], contracts[HAND_LANDMARKS])
-        return cls(detector, landmarker, faces, list(runners.values()), palms, hands, bodies)
+        return cls(detector, landmarker, faces, list(runners.values()), palms, hands, bodies, boxes)
 
     def providers_in_use(self) -> list[str]:
         used: list[str] = []

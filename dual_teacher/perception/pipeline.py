@@ -18,7 +18,9 @@ Per frame (`RoomPerception.process`):
 6. **Face count** (`face_count`): the full-range face detector over face-sized tiles; faces no pose person
    explains become face-only people (`face_people.py`).
 7. **Bodies** (`body_cue`): MoveNet MultiPose on `bodies_per_frame` body tiles (round-robin); bodies no pose
-   or face-only person explains become body-only people (`body_cue.py`): people seen without a face.
+   or face-only person explains become body-only people (`body_cue.py`): people seen without a face. With the
+   box cue on, SSDLite person boxes on the same tiles add the weaker bodies they confirm and keep a boxed
+   body from being taken for part of someone else (`person_boxes.py`).
    **Palms** (`palm_cue`): the palm detector above up to `palms_per_frame` heads (round-robin); an upright
    palm clear above a head raises its owner (`palm_cue.py`, `fusion.assign_palms`).
 8. **Count**: people far smaller than the frame's typical head are dropped (`people.small_outliers`), the rest
@@ -72,6 +74,7 @@ from dual_teacher.perception.people import (
     same_person,
     shared_arm_losers,
 )
+from dual_teacher.perception.person_boxes import BoxConfig
 from dual_teacher.perception.results import FrameResult
 from dual_teacher.perception.room_config import PerceptionConfig
 from dual_teacher.perception.ssd import Detections, weighted_nms
@@ -101,7 +104,15 @@ class RoomPerception:
         self.face_people = FaceOnlyPeople(c.face_track_age_s, c.face_only_score, c.fusion)
         movenet = models.bodies if c.body_cue else None
         self.body_people = BodyPeople(
-            movenet, c.body_min_score, c.body_track_age_s, c.fusion, None, c.body_tile_fraction, c.body_raise
+            movenet,
+            c.body_min_score,
+            c.body_track_age_s,
+            c.fusion,
+            None,
+            c.body_tile_fraction,
+            c.body_raise,
+            models.boxes if c.box_cue else None,
+            BoxConfig(min_score=c.box_min_score),
         )
         self._people: dict[int, PoseTrack] = {}
         self._schedule: TileSchedule | None = None
@@ -310,7 +321,7 @@ class RoomPerception:
         the ids that ended."""
         if not tiles:
             return []
-        heads = self.body_people.scan(pyramid, tiles, self.fanout.map)
+        heads = self.body_people.scan(pyramid, tiles, self.fanout)
         explained = [*pose, *(self.face_people.cue(f) for f in self.face_people.in_order())]
         width, height = self._size if self._size is not None else (0, 0)
         min_head = 0.5 * 0.22 * min_person_px(width, height, self.config.tiling)  # as the face step's

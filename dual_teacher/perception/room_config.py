@@ -51,6 +51,11 @@ class PerceptionConfig:
     body_track_age_s: float = 8.0  # a body-only person is kept this long unseen (a 1080p tile round: 20 frames)
     body_tile_fraction: float = 0.35  # finest body tile: this x the frame's shorter side
     body_raise: bool = False  # a body-only person's wrist above their head raises their hand (LOSO: no gain)
+    # SSDLite person boxes on the body tiles, each confirmed by a MoveNet body at any score (`person_boxes.py`):
+    # people seen from behind or heads down that no other cue counts. On at 0.5 by leave-one-source-out
+    # (benchmarks/tune_perception.py --grid boxes: on in all 16 folds, 0.5 in 14; objective 1.321 vs 1.309 off)
+    box_cue: bool = True
+    box_min_score: float = 0.5  # SSDLite score a box needs
     # people (of any cue) whose head is under this x the frame's median head are not counted
     # (`people.small_outliers`; None: all counted). 0.5 chosen by leave-one-source-out in all 16 folds
     # (benchmarks/tune_perception.py --grid sizes; a grid extended to 0.6 held out worse)

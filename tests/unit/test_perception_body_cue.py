@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
+from dual_teacher.core.fanout import SERIAL
 from dual_teacher.perception.body_cue import (
     LEFT_EAR,
     LEFT_SHOULDER,
@@ -107,6 +108,10 @@ def test_lone_bodies_are_people_unless_inside_another_body_or_far_too_small() ->
     )
     assert [(p.x, p.y) for p in plausible_lone(room.people, "body")] == [(200, 100)]
     assert [(p.x, p.y) for p in plausible_lone(room.people, "face")] == [(400, 100)]
+    # a person box of its own makes the smaller head in front of the pose person a whole person (a child in
+    # the row in front), but not the pattern: a fifth of the typical head is still too small
+    whole = {(100, 160), (300, 100)}
+    assert [(p.x, p.y) for p in plausible_lone(room.people, "body", whole=whole)] == [(200, 100), (100, 160)]
 
 
 def test_a_lone_face_and_a_lone_body_on_one_head_count_once() -> None:
@@ -127,10 +132,6 @@ class FakeMoveNet(OnnxMoveNet):
         return decode_poses(self.rows, roi, min_score)
 
 
-def _serial(fn, items):  # type: ignore[no-untyped-def]
-    return [fn(i) for i in items]
-
-
 def test_body_only_people_are_found_held_and_ended_when_another_cue_explains_them() -> None:
     # one person seen from behind: both shoulders, no head keypoint; the whole-frame tile only (the fake
     # model returns the same row for every region)
@@ -140,7 +141,7 @@ def test_body_only_people_are_found_held_and_ended_when_another_cue_explains_the
     pyramid = FramePyramid(np.zeros((256, 256, 3), dtype=np.uint8))
     tiles = bodies.tiles_for(256, 256)[-1:]
     assert tiles[0].roi == Roi(128, 128, 256, 256)
-    heads = bodies.scan(pyramid, tiles, _serial)
+    heads = bodies.scan(pyramid, tiles, SERIAL)
     assert len(heads) == 1 and heads[0].source == "body"
     assert bodies.update(heads, [], now=0.0, min_head=4.0) == []
     (person,) = bodies.in_order()
@@ -160,7 +161,7 @@ def test_the_live_schedule_goes_round_the_body_tiles() -> None:
     flat = [t for chunk in seen for t in chunk]
     assert all(len(chunk) == 2 for chunk in seen)
     assert flat[: len(tiles)] == tiles and flat[len(tiles) :] == tiles  # every tile once per round, in order
-    assert bodies.scan(FramePyramid(np.zeros((8, 8, 3), dtype=np.uint8)), tiles, _serial) == []  # no model
+    assert bodies.scan(FramePyramid(np.zeros((8, 8, 3), dtype=np.uint8)), tiles, SERIAL) == []  # no model
 
 
 @pytest.mark.parametrize(
@@ -187,16 +188,17 @@ def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
     from dual_teacher.perception.room_config import PerceptionConfig
 
     cues = {
-        n: (c.face_count, c.palm_cue, c.body_cue, c.min_head_fraction is not None, c.keep_best_pass)
-        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies")
+        n: (c.face_count, c.palm_cue, c.body_cue, c.min_head_fraction is not None, c.keep_best_pass, c.box_cue)
+        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes")
         for c in [variant_config(n)]
     }
     assert cues == {
-        "before": (False, False, False, False, False),
-        "faces": (True, False, False, False, False),
-        "all": (True, True, False, False, False),
-        "bodies-unfiltered": (True, True, True, False, False),
-        "sizes": (True, True, True, True, False),
-        "bodies": (True, True, True, True, True),
+        "before": (False, False, False, False, False, False),
+        "faces": (True, False, False, False, False, False),
+        "all": (True, True, False, False, False, False),
+        "bodies-unfiltered": (True, True, True, False, False, False),
+        "sizes": (True, True, True, True, False, False),
+        "bodies": (True, True, True, True, True, False),
+        "boxes": (True, True, True, True, True, True),
     }
-    assert variant_config("bodies") == PerceptionConfig()  # the default
+    assert variant_config("boxes") == PerceptionConfig()  # the default
