@@ -185,6 +185,8 @@ def small_outliers(sizes: Sequence[float], fraction: float | None, min_people: i
     small: set[int] = set()
     for _ in range(max(1, rounds)):
         kept = [size for i, size in enumerate(sizes) if i not in small]
+        if not kept:  # a fraction over 1 can drop every head: no typical size is left to compare with
+            break
         typical = statistics.median(kept)
         found = {i for i, size in enumerate(sizes) if size < fraction * typical}
         if found == small:

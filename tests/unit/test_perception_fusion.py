@@ -134,6 +134,8 @@ def test_small_outliers_can_take_the_typical_head_again_without_the_dropped_ones
     # a room whose heads shrink steadily with distance loses nobody, however many rounds
     steady = [60.0, 52.0, 45.0, 40.0, 36.0, 33.0, 30.0]
     assert small_outliers(steady, 0.5, rounds=10) == set()
+    # a fraction over 1 drops every head in one round; the next round has no median to take and stops there
+    assert small_outliers([30.0, 40.0, 50.0, 60.0], 2.0, rounds=3) == {0, 1, 2, 3}
 
 
 def test_landmark_quality_tells_a_collapsed_skeleton_from_a_seen_one() -> None:
