@@ -36,6 +36,8 @@ import numpy.typing as npt
 from dual_teacher.inference.runner import ModelRunner
 from dual_teacher.perception.fusion import HeadCue
 from dual_teacher.perception.geometry import FramePyramid, Roi
+from dual_teacher.perception.tracker import Box
+from dual_teacher.perception.tracker import iou as box_iou
 
 SSDLITE = "ssdlite_person"
 INPUT_SIZE = 300
@@ -55,6 +57,10 @@ class PersonBox:
     @property
     def width(self) -> float:
         return self.x1 - self.x0
+
+    @property
+    def corners(self) -> Box:
+        return (self.x0, self.y0, self.x1, self.y1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,18 +108,11 @@ def cut_by_tile(box: PersonBox, roi: Roi, width: int, height: int, margin: float
     )
 
 
-def _iou(a: PersonBox, b: PersonBox) -> float:
-    ix = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
-    iy = max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
-    union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - ix * iy
-    return ix * iy / union if union > 0 else 0.0
-
-
 def box_nms(boxes: Sequence[PersonBox], iou: float) -> list[PersonBox]:
     """The surest first; a later box overlapping a kept one by `iou` or more is the same person."""
     kept: list[PersonBox] = []
     for b in sorted(boxes, key=lambda b: -b.score):
-        if all(_iou(b, k) < iou for k in kept):
+        if all(box_iou(b.corners, k.corners) < iou for k in kept):
             kept.append(b)
     return kept
 
