@@ -8,11 +8,12 @@ collage of the four classroom pictures: two photos and the first frames of the t
 analysed again and again as a video (`RoomPerception.process`: tracking, the tile schedule, landmarks
 round-robin), after one warm-up tile cycle; per-frame latency p50/p90 and sustained frames/s over `--budget-s`
 seconds. Per person = p50 / people found. Pipelines side by side (`--variants`): `before` (the pose pipeline
-as it was: one region at a time on `--threads` ONNX Runtime threads), `boxes:serial` (every cue, one region
-at a time, as on main before the worker pool), `bodies` (every cue but the SSDLite person boxes: the default
-before them) and `boxes` (every cue, the product's default pipeline, what a class runs: a step's regions on
-`--threads` workers with one ONNX Runtime thread each, `runtime.fanout_pool`); `faces` and `all` (without the
-body cue) can be added.
+as it was: one region at a time on `--threads` ONNX Runtime threads), `centerface:serial` (every cue, one
+region at a time, as on main before the worker pool), `boxes` (every cue with the face count's faces from
+BlazeFace over face tiles: the default before CenterFace) and `centerface` (every cue, the product's default
+pipeline, what a class runs: a step's regions on `--threads` workers with one ONNX Runtime thread each,
+`runtime.fanout_pool`); `faces`, `all` (without the body cue) and `bodies` (without the person boxes) can be
+added.
 
 The peer: the same frames through MediaPipe 0.10.14 in its own venv (its protobuf pin cannot share ours),
 made on demand under the model cache (`--peer auto`; `--quick` only uses one that exists): the legacy
@@ -254,9 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", type=int, default=None, help="hand-up trials (default 5, quick 1)")
     ap.add_argument(
         "--variants",
-        default="before,boxes:serial,bodies,boxes",
+        default="before,centerface:serial,boxes,centerface",
         help="pipelines side by side: before (pose only, old settings), faces, all (every cue but bodies),"
-        " bodies (every cue but the person boxes), boxes (every cue: the product's default);"
+        " bodies (every cue but the person boxes), boxes (every cue, BlazeFace face count), centerface (every cue:"
+        " the product's default);"
         " :serial or :fanout picks one region at a time or the worker pool (before: serial, others: fanout)",
     )
     args = ap.parse_args(argv)

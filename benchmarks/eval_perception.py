@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
     ap.add_argument(
         "--variants",
-        default="boxes",
-        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes (the default pipeline);"
+        default="centerface",
+        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes, centerface (the default"
+        " pipeline);"
         " the first is the baseline",
     )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")

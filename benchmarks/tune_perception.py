@@ -1,7 +1,7 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
-        [--grid thresholds|bodies|sizes|landmarks|boxes]
+        [--grid thresholds|bodies|sizes|landmarks|boxes|centerface]
         [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
@@ -9,7 +9,9 @@ grid (`GRIDS`: overrides of the pipeline's `PerceptionConfig`; `thresholds`: det
 scores; `bodies`: the MoveNet body cue off, or on at three person scores, three tile sizes and with its raise
 verdict; `sizes`: people much smaller than the frame's typical head counted, or not under four fractions;
 `landmarks`: which landmarks of a person a still keeps, by presence or by presence x upper-body visibility;
-`boxes`: SSDLite person boxes confirmed by MoveNet off, or on at five box scores).
+`boxes`: SSDLite person boxes confirmed by MoveNet off, or on at five box scores; `centerface`: the face count's
+faces from BlazeFace over face tiles, or from CenterFace over the whole frame at four scores, with its sure faces
+taken as whole people, and without the palm check of face-only people).
 Then, for each source (the repository or photo series a frame comes from, `source` in the annotations), the
 setting with the best objective on the *other* sources is chosen and scored on the held-out source; the held-out
 frames of all sources, pooled, give the leave-one-source-out figures of the tuning
@@ -98,8 +100,22 @@ BOX_SETTINGS: dict[str, dict[str, Any]] = {
     "boxes off": {"box_cue": False},
     **{f"boxes {s}": {"box_cue": True, "box_min_score": s} for s in (0.3, 0.4, 0.6, 0.7)},
 }
+# the face count's faces: the full-range BlazeFace over face tiles (the product before), or CenterFace over the
+# whole frame at a score a face needs to count alone, its sure faces taken as whole people, and with or without the
+# palm check of face-only people (`face_count.py`; "default" = CenterFace at 0.25, chosen in 12 of 16 folds of the
+# grid's first run against BlazeFace and CenterFace at 0.2-0.5, with its faces from 0.7 whole people, chosen in 13
+# of 16 folds of the second run, then made the default)
+CENTERFACE_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "centerface, whole none": {"centerface_whole_score": None},
+    "blazeface": {"face_model": "blazeface"},
+    **{f"centerface {s}": {"face_model": "centerface", "centerface_score": s} for s in (0.2, 0.3, 0.4)},
+    "centerface, whole from 0.5": {"centerface_whole_score": 0.5},
+    "centerface, no palms on face-only people": {"palm_face_only": False},
+}
 GRIDS = {
     "thresholds": SETTINGS,
+    "centerface": CENTERFACE_SETTINGS,
     "boxes": BOX_SETTINGS,
     "bodies": BODY_SETTINGS,
     "sizes": SIZE_SETTINGS,

@@ -25,7 +25,7 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes")
+VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface")
 
 
 def variant_config(name: str) -> PerceptionConfig:
@@ -34,9 +34,11 @@ def variant_config(name: str) -> PerceptionConfig:
     everyone), `faces` (+ people from the face detector), `all` (+ the palm cue, facing test only in a teacher
     zone: every cue but the bodies), `bodies-unfiltered` (+ people from MoveNet MultiPose, `body_cue.py`),
     `sizes` (+ people far smaller than the frame's typical head not counted, `people.small_outliers`) and
-    `bodies` (+ a still keeps the landmarks the upper body is best seen in, `people.landmark_quality`) and
-    `boxes` (the default: + SSDLite person boxes confirmed by MoveNet, `person_boxes.py`)."""
-    default = PerceptionConfig()
+    `bodies` (+ a still keeps the landmarks the upper body is best seen in, `people.landmark_quality`),
+    `boxes` (+ SSDLite person boxes confirmed by MoveNet, `person_boxes.py`) and `centerface` (the default: the
+    face count's faces from CenterFace over the whole frame instead of BlazeFace over face tiles). Every
+    variant before `centerface` counts faces with BlazeFace, as it did."""
+    default = dataclasses.replace(PerceptionConfig(), face_model="blazeface")
     sizes = dataclasses.replace(default, quality_by_visibility=False, keep_best_pass=False, box_cue=False)
     unfiltered = dataclasses.replace(sizes, min_head_fraction=None)
     base = dataclasses.replace(unfiltered, body_cue=False)
@@ -62,6 +64,8 @@ def variant_config(name: str) -> PerceptionConfig:
         return dataclasses.replace(default, box_cue=False)
     if name == "boxes":
         return default
+    if name == "centerface":
+        return PerceptionConfig()
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 
 

@@ -115,7 +115,16 @@ class FaceOnlyPeople(LonePeople):
     def __init__(self, max_age_s: float, min_score: float, fusion: FusionConfig) -> None:
         super().__init__(max_age_s, min_score, fusion, source="face", first_id=FACE_ID_BASE)
 
-    def update(self, faces: Detections, pose: Sequence[HeadCue], now: float, min_face: float) -> list[int]:
-        """Faces of this frame against this frame's pose heads (see `update_cues`)."""
+    def update(
+        self,
+        faces: Detections,
+        pose: Sequence[HeadCue],
+        now: float,
+        min_face: float,
+        whole_score: float | None = None,
+    ) -> list[int]:
+        """Faces of this frame against this frame's pose heads (see `update_cues`). Faces scored `whole_score`
+        or more are whole people (`fusion.plausible_lone`: never a hand in front of someone; None: none is)."""
         cues = [face_cue(b, sc) for b, sc in zip(faces.boxes, faces.scores, strict=True)]
-        return self.update_cues(cues, pose, now, min_face)
+        whole = [(c.x, c.y) for c in cues if whole_score is not None and c.score >= whole_score]
+        return self.update_cues(cues, pose, now, min_face, whole)

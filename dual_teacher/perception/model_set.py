@@ -8,6 +8,7 @@ from typing import Any
 from dual_teacher.inference.registry import ModelRegistry
 from dual_teacher.inference.runner import OnnxRunner
 from dual_teacher.perception.body_cue import MOVENET, OnnxMoveNet
+from dual_teacher.perception.centerface import CENTERFACE, OnnxCenterFace
 from dual_teacher.perception.models import (
     FACE_DETECTION,
     HAND_LANDMARKS,
@@ -26,9 +27,8 @@ from dual_teacher.perception.person_boxes import SSDLITE, OnnxPersonBoxes
 
 
 class PerceptionModels:
-    """The perception models (pose detector and landmarks; faces, palms, MoveNet bodies and SSDLite person boxes
-    optional), each
-    with its own ONNX Runtime session (created by the inference layer)."""
+    """The perception models (pose detector and landmarks; faces, palms, MoveNet bodies, SSDLite person boxes and
+    CenterFace optional), each with its own ONNX Runtime session (created by the inference layer)."""
 
     def __init__(
         self,
@@ -40,6 +40,7 @@ class PerceptionModels:
         hands: OnnxHandPresence | None = None,
         bodies: OnnxMoveNet | None = None,
         boxes: OnnxPersonBoxes | None = None,
+        centerface: OnnxCenterFace | None = None,
     ) -> None:
         self.detector = detector
         self.landmarker = landmarker
@@ -48,6 +49,7 @@ class PerceptionModels:
         self.hands = hands  # confirms the palm detector's palms (hand landmark model's presence)
         self.bodies = bodies
         self.boxes = boxes  # SSDLite person boxes (the box cue, `person_boxes.py`)
+        self.centerface = centerface  # the face count's faces (`centerface.py`)
         self.runners = list(runners)
 
     @classmethod
@@ -63,12 +65,14 @@ class PerceptionModels:
         with_palms: bool = True,
         with_bodies: bool = True,
         with_boxes: bool = True,
+        with_centerface: bool = True,
     ) -> PerceptionModels:
         registry = registry or ModelRegistry()
         names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
         names += [PALM_DETECTION, HAND_LANDMARKS] if with_palms else []
         names += [MOVENET] if with_bodies else []
         names += [SSDLITE] if with_boxes else []
+        names += [CENTERFACE] if with_centerface else []
         contracts = load_contracts(names)
         # allow_spinning=False: no spin-waiting between runs. Spinning is faster on idle cores (pose_detection
         # 13 vs 21 ms here) but much slower when other work (speech recognition) shares the 2 cores.
@@ -87,10 +91,12 @@ class PerceptionModels:
         }
         bodies = OnnxMoveNet(runners[MOVENET], contracts[MOVENET]) if with_bodies else None
         for n, r in runners.items():
-            if n not in (MOVENET, SSDLITE):  # random inputs of the (dynamic) minimal shape would not warm the real size
+            # random inputs of the (dynamic) minimal shape would not warm the real size: these warm themselves
+            if n not in (MOVENET, SSDLITE, CENTERFACE):
                 r.warmup(2)
         boxes = OnnxPersonBoxes(runners[SSDLITE], contracts[SSDLITE]) if with_boxes else None
-        for m in (bodies, boxes):
+        centerface = OnnxCenterFace(runners[CENTERFACE], contracts[CENTERFACE]) if with_centerface else None
+        for m in (bodies, boxes, centerface):
             if m is not None:
                 m.warmup(2)
         detector = SsdDetector(
@@ -110,7 +116,7 @@ class PerceptionModels:
             palm_info = SsdModelInfo.from_contract(contracts[PALM_DETECTION])
             palms = SsdDetector(runners[PALM_DETECTION], palm_info, min_score=0.5)
             hands = OnnxHandPresence(runners[HAND_LANDMARKS], contracts[HAND_LANDMARKS])
-        return cls(detector, landmarker, faces, list(runners.values()), palms, hands, bodies, boxes)
+        return cls(detector, landmarker, faces, list(runners.values()), palms, hands, bodies, boxes, centerface)
 
     def providers_in_use(self) -> list[str]:
         used: list[str] = []

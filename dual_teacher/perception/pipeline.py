@@ -15,8 +15,8 @@ Per frame (`RoomPerception.process`):
    shoulder.
 5. **Faces**: for `faces_per_frame` tracks (round-robin) the face detector runs on a square around the head
    landmarks and the yaw of the face found is recorded (attention).
-6. **Face count** (`face_count`): the full-range face detector over face-sized tiles; faces no pose person
-   explains become face-only people (`face_people.py`).
+6. **Face count** (`face_count.py`): CenterFace over the whole frame (or the full-range face detector over
+   face-sized tiles); faces no pose person explains become face-only people (`face_people.py`).
 7. **Bodies** (`body_cue`): MoveNet MultiPose on `bodies_per_frame` body tiles (round-robin); bodies no pose
    or face-only person explains become body-only people (`body_cue.py`): people seen without a face. With the
    box cue on, SSDLite person boxes on the same tiles add the weaker bodies they confirm and keep a boxed
@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from dual_teacher.core.fanout import SERIAL, Fanout
 from dual_teacher.perception.body_cue import BodyPeople
+from dual_teacher.perception.face_count import FaceCount
 from dual_teacher.perception.face_people import FaceOnlyPeople, LoneTrack
 from dual_teacher.perception.frame_people import frame_people
 from dual_teacher.perception.fusion import HeadCue
@@ -65,7 +66,6 @@ from dual_teacher.perception.people import (
     dedupe_loser,
     face_box_from_detection,
     face_box_from_landmarks,
-    face_cue,
     is_upright_person,
     landmark_quality,
     nested_in,
@@ -101,7 +101,8 @@ class RoomPerception:
         self.tracker = IouTracker(max_age_s=self.config.max_track_age_s)
         c = self.config
         # face-only people get ids from a range of their own (anonymous like the pose ids)
-        self.face_people = FaceOnlyPeople(c.face_track_age_s, c.face_only_score, c.fusion)
+        self.face_count = FaceCount(models, c, fanout)
+        self.face_people = FaceOnlyPeople(c.face_track_age_s, self.face_count.only_score, c.fusion)
         movenet = models.bodies if c.body_cue else None
         self.body_people = BodyPeople(
             movenet,
@@ -124,6 +125,7 @@ class RoomPerception:
         """A new lesson: forget every person; track ids start again from 1."""
         self.tracker.reset()
         self.face_people.reset()
+        self.face_count.reset()
         self.body_people.reset()
         self._people.clear()
         self._index = 0
@@ -279,16 +281,6 @@ class RoomPerception:
         width, height = self._size if self._size is not None else (1, 1)
         return rule_for(self.config.rule, self.config.teacher_zone, lm, width, height)
 
-    def _scan_faces(self, pyramid: FramePyramid, tiles: Sequence[Tile]) -> Detections:
-        """Faces over face-sized tiles, merged across tiles (weighted NMS) in frame pixels."""
-        faces = self.models.faces
-        if faces is None or not tiles:
-            return Detections.empty(6)
-        det = faces.detector
-        parts = self.fanout.map(lambda t: det.detect(pyramid, t.roi), tiles)
-        merged = weighted_nms(Detections.concat(parts, det.info.num_keypoints), det.nms_iou)
-        return merged.take(np.flatnonzero(merged.scores >= self.config.face_weak_score))
-
     def _pose_heads(self) -> list[tuple[PoseTrack, HeadCue]]:
         out = []
         for p in sorted(self._people.values(), key=lambda p: p.track_id):
@@ -301,12 +293,14 @@ class RoomPerception:
     def _palm_checks(
         self, pyramid: FramePyramid, now: float, budget: int, pose: Sequence[tuple[PoseTrack, HeadCue]]
     ) -> set[int]:
-        """Palm regions of up to `budget` people (round-robin over pose and face-only people, `palm_cue`)."""
+        """Palm regions of up to `budget` people (round-robin over pose people, and face-only people with
+        `palm_face_only`; `palm_cue`)."""
         c = self.config
         if not c.palm_cue or self.models.palms is None:
             return set()
         people: list[tuple[PalmRecord, tuple[float, float, float]]] = [(p, (h.x, h.y, h.size)) for p, h in pose]
-        people += [(f, f.head) for f in self.face_people.in_order()]
+        if c.palm_face_only:
+            people += [(f, f.head) for f in self.face_people.in_order()]
         wrists = [(w, c.shared_arm_reach * scale) for _, w, _, scale in self._arms()]
         return check_palms(self.models.palms, self.models.hands, pyramid, now, budget, people, wrists, c, self.fanout)
 
@@ -372,18 +366,14 @@ class RoomPerception:
     def _face_step(
         self, pyramid: FramePyramid, regions: Sequence[Tile], pose: Sequence[HeadCue], now: float
     ) -> tuple[list[int], list[HeadCue]]:
-        """The face count (step 6): face-only people updated; returns the ids that ended and the weak faces
-        (below `face_only_score`: they widen the count's uncertainty)."""
-        if not regions:
-            return [], []
-        found = self._scan_faces(pyramid, regions)
+        """The face count (step 6, `face_count.py`): face-only people updated; returns the ids that ended and the
+        weak faces (below the model's `only_score`: they widen the count's uncertainty)."""
+        found, weak = self.face_count.scan(pyramid, regions, self._index, self.config.centerface_side)
+        if found is None:
+            return [], weak
         width, height = self._size if self._size is not None else (0, 0)
         min_face = 0.5 * 0.22 * min_person_px(width, height, self.config.tiling)  # half the smallest face looked for
-        ended = self.face_people.update(found, pose, now, min_face)
-        weak = [
-            face_cue(b, sc) for b, sc in zip(found.boxes, found.scores, strict=True) if sc < self.config.face_only_score
-        ]
-        return ended, weak
+        return self.face_people.update(found, pose, now, min_face, self.face_count.whole_score), weak
 
     # ---- public -----------------------------------------------------------------------------------------
     def process(
@@ -416,7 +406,7 @@ class RoomPerception:
         ended = self._expire(now)
         pose_heads = self._pose_heads()  # the pose people of this frame: the face step and palms do not change them
         face_regions: list[Tile] = []
-        if c.face_count and self.models.faces is not None:
+        if c.face_count and self.face_count.available:
             face_regions = list(face_tiles) if face_tiles is not None else face_schedule.next()
         gone, weak = self._face_step(pyramid, face_regions, [h for _, h in pose_heads], now)
         ended += gone
@@ -462,7 +452,7 @@ class RoomPerception:
             tuple(people),
             tuple(faces),
             tuple(ended),
-            len(regions) + len(face_regions) + len(body_regions),
+            len(regions) + self.face_count.scanned + len(body_regions),
             runs,
             timings,
             room.low,
@@ -474,8 +464,10 @@ class RoomPerception:
         palm region of every person. Resets the tracks."""
         self.reset()
         height, width = int(frame.shape[0]), int(frame.shape[1])
-        confirm = self.config.confirm_per_frame
-        self.config = dataclasses.replace(self.config, confirm_per_frame=10_000)
+        confirm, side = self.config.confirm_per_frame, self.config.centerface_side
+        self.config = dataclasses.replace(
+            self.config, confirm_per_frame=10_000, centerface_side=self.config.centerface_still_side
+        )
         try:
             result = self.process(
                 frame,
@@ -488,7 +480,7 @@ class RoomPerception:
                 body_tiles=self.body_people.tiles_for(width, height),
             )
         finally:
-            self.config = dataclasses.replace(self.config, confirm_per_frame=confirm)
+            self.config = dataclasses.replace(self.config, confirm_per_frame=confirm, centerface_side=side)
         people = tuple(dataclasses.replace(p, raised=bool(p.raised)) for p in result.people)
         self.reset()
         return dataclasses.replace(result, people=people)

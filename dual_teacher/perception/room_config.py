@@ -36,8 +36,20 @@ class PerceptionConfig:
     face_count: bool = True  # faces from the full-range detector over face-sized tiles count people too
     face_weak_score: float = 0.45  # unconfirmed faces between this and face_only_score widen the uncertainty
     face_track_age_s: float = 5.0  # a face-only person is kept this long without being seen again
+    # the face count's model (`face_count.py`): "centerface" (CenterFace over the whole frame, `centerface.py`) or
+    # "blazeface" (the full-range detector over face tiles, with face_only_score and face_weak_score). CenterFace
+    # at 0.25, its faces from 0.7 whole people: by leave-one-source-out (benchmarks/tune_perception.py --grid
+    # centerface: CenterFace in all 16 folds of both runs; 0.25 in 12 of 16, then whole from 0.7 in 13 of 16)
+    face_model: str = "centerface"
+    centerface_score: float = 0.25  # a CenterFace face no pose person explains must be this sure to count alone
+    centerface_whole_score: float | None = 0.7  # CenterFace faces this sure skip plausible_lone's body test
+    centerface_weak_score: float = 0.15  # CenterFace faces between this and centerface_score widen the uncertainty
+    centerface_side: int = 960  # live: CenterFace's longer input side (1080p -> 960 x 544, ~80 ms on 2 cores)
+    centerface_still_side: int = 1920  # a still (`analyse_still`): its own size up to this longer side
+    centerface_every: int = 2  # live: CenterFace runs on every this-many-th frame
     palm_cue: bool = True  # the palm detector above each head: raised hands the pose misses
     palm_min_score: float = 0.6
+    palm_face_only: bool = True  # face-only people (no arm seen) are checked for a palm too
     shared_arm_reach: float = 1.0  # two raised wrists closer than this x the smaller body scale: one arm
     palm_upright: float = 1.0  # fingers point up: wrist-to-finger rise >= this x sideways offset (45 deg)
     palm_hand_presence: float | None = 0.5  # the hand landmark model must see a hand there (MediaPipe's 0.5)

@@ -89,12 +89,12 @@ def test_bench_perception_quick(tmp_path: Path) -> None:
     # two of the default's four pipelines: a smoke run (every variant runs the same code, at 2x the time)
     proc = _run(
         "bench_perception.py", "--out", str(out), "--quick", "--data", str(SHARED_DATA), "--budget-s", "0.2",
-        "--variants", "before,boxes",
+        "--variants", "before,centerface",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {"rows", "peer", "hand_up_latency", "goals", "machine"} <= set(data)
-    assert {"before_fps", "boxes_fps"} <= set(data["rows"][0])
+    assert {"before_fps", "centerface_fps"} <= set(data["rows"][0])
     scenes = {r["scene"] for r in data["rows"]}
     assert {"1 person @ 720p", "5 people @ 1080p", "18 people @ 1080p"} <= scenes
     for row in data["rows"]:

@@ -188,17 +188,26 @@ def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
     from dual_teacher.perception.room_config import PerceptionConfig
 
     cues = {
-        n: (c.face_count, c.palm_cue, c.body_cue, c.min_head_fraction is not None, c.keep_best_pass, c.box_cue)
-        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes")
+        n: (
+            c.face_count,
+            c.palm_cue,
+            c.body_cue,
+            c.min_head_fraction is not None,
+            c.keep_best_pass,
+            c.box_cue,
+            c.face_model == "centerface",
+        )
+        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface")
         for c in [variant_config(n)]
     }
     assert cues == {
-        "before": (False, False, False, False, False, False),
-        "faces": (True, False, False, False, False, False),
-        "all": (True, True, False, False, False, False),
-        "bodies-unfiltered": (True, True, True, False, False, False),
-        "sizes": (True, True, True, True, False, False),
-        "bodies": (True, True, True, True, True, False),
-        "boxes": (True, True, True, True, True, True),
+        "before": (False, False, False, False, False, False, False),
+        "faces": (True, False, False, False, False, False, False),
+        "all": (True, True, False, False, False, False, False),
+        "bodies-unfiltered": (True, True, True, False, False, False, False),
+        "sizes": (True, True, True, True, False, False, False),
+        "bodies": (True, True, True, True, True, False, False),
+        "boxes": (True, True, True, True, True, True, False),
+        "centerface": (True, True, True, True, True, True, True),
     }
-    assert variant_config("boxes") == PerceptionConfig()  # the default
+    assert variant_config("centerface") == PerceptionConfig()  # the default
