@@ -147,7 +147,9 @@ def set_up(
     providers = profile.ort_providers()
     # PerceptionModels.load hands its providers to OnnxRunner unchanged; OnnxRunner takes (name, options)
     threads, workers = region_threads(profile.threads, [name for name, _ in providers])
-    models = PerceptionModels.load(registry, threads=threads, providers=providers, variant=variant)
+    models = PerceptionModels.load(
+        registry, threads=threads, providers=providers, variant=variant, frame_threads=profile.threads
+    )
     fanout = ThreadFanout(workers, name="bench-regions")  # as devices.open_device_stages does for a class
     used = {r.name: r.providers_in_use() for r in models.runners}
     record = provider_record(

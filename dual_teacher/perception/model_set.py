@@ -66,7 +66,10 @@ class PerceptionModels:
         with_bodies: bool = True,
         with_boxes: bool = True,
         with_centerface: bool = True,
+        frame_threads: int | None = None,
     ) -> PerceptionModels:
+        """`threads`: ONNX Runtime threads per session; `frame_threads`: for CenterFace, which takes the whole
+        frame alone in its step (a region pool gives every other session one thread; None: `threads`)."""
         registry = registry or ModelRegistry()
         names = [POSE_DETECTION, POSE_LANDMARKS] + ([FACE_DETECTION] if with_faces else [])
         names += [PALM_DETECTION, HAND_LANDMARKS] if with_palms else []
@@ -83,7 +86,7 @@ class PerceptionModels:
             n: OnnxRunner(
                 registry.onnx_path(n, chosen[n]),
                 providers=tuple(providers),
-                threads=threads,
+                threads=frame_threads if n == CENTERFACE and frame_threads else threads,
                 name=n,
                 session_config=config,
             )

@@ -90,7 +90,9 @@ def open_device_stages(
 
             providers = profile.ort_providers()
             threads, workers = region_threads(profile.threads, [p for p, _ in providers])
-            models = PerceptionModels.load(threads=threads, providers=providers, variant=profile.model_variant)
+            models = PerceptionModels.load(
+                threads=threads, providers=providers, variant=profile.model_variant, frame_threads=profile.threads
+            )
             cam = open_camera(camera, fps=profile.camera.fps, width=profile.camera.width, height=profile.camera.height)
             fanout = ThreadFanout(workers, name="perception-regions")
             stage = PerceptionStage(cam, RoomPerception(models, fanout=fanout))
