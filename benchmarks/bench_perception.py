@@ -56,8 +56,11 @@ from dual_teacher.core.fanout import SERIAL, Fanout  # noqa: E402
 from dual_teacher.core.stats import median, percentiles_ms  # noqa: E402
 from dual_teacher.core.table import print_table  # noqa: E402
 from dual_teacher.media.camera import CaptureConfig, CaptureThread  # noqa: E402
+from dual_teacher.perception.body_cue import MOVENET  # noqa: E402
+from dual_teacher.perception.centerface import CENTERFACE  # noqa: E402
 from dual_teacher.perception.evaluation import variant_config  # noqa: E402
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
+from dual_teacher.perception.person_boxes import SSDLITE  # noqa: E402
 from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
 from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402
 from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads  # noqa: E402
@@ -157,11 +160,18 @@ def time_ours(
     }
 
 
+# the input the pipeline feeds the models of dynamic size (their example inputs would be 1 x 1 pixels)
+LIVE_SHAPES = {MOVENET: (1, 256, 256, 3), SSDLITE: (1, 300, 300, 3), CENTERFACE: (1, 544, 960, 3)}
+
+
 def calibrate(models: PerceptionModels, runs: int = 20) -> dict[str, float]:
-    """Bare model latency in this run (p50 ms), to compare machines and load (FIELD_NOTES: ~3 and ~5-6 ms)."""
+    """Bare model latency in this run (p50 ms), to compare machines and load (FIELD_NOTES: ~3 and ~5-6 ms);
+    models of dynamic size at the size the pipeline feeds them live (`LIVE_SHAPES`)."""
     out = {}
     for runner in models.runners:
         feeds = runner.example_inputs()
+        if runner.name in LIVE_SHAPES:
+            feeds = {k: np.zeros(LIVE_SHAPES[runner.name], dtype=v.dtype) for k, v in feeds.items()}
         runner.run(feeds)
         times = []
         for _ in range(runs):
@@ -272,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.threads])
     serial_models = PerceptionModels.load(threads=args.threads)
     threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])
-    pool_models = PerceptionModels.load(threads=threads)
+    pool_models = PerceptionModels.load(threads=threads, frame_threads=args.threads)
     pool = ThreadFanout(workers, name="bench-regions")
 
     def setup(v: Variant) -> tuple[PerceptionModels, Fanout]:
