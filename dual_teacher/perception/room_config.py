@@ -39,7 +39,8 @@ class PerceptionConfig:
     # the face count's model (`face_count.py`): "centerface" (CenterFace over the whole frame, `centerface.py`) or
     # "blazeface" (the full-range detector over face tiles, with face_only_score and face_weak_score). CenterFace
     # at 0.25, its faces from 0.7 whole people: by leave-one-source-out (benchmarks/tune_perception.py --grid
-    # centerface: CenterFace in all 16 folds of both runs; 0.25 in 12 of 16, then whole from 0.7 in 13 of 16)
+    # centerface: CenterFace in all 16 folds of three runs; 0.25 in 12 of 16, then whole from 0.7 in 13 of 16, both
+    # kept in 13 of 16 by the third run over the final grid)
     face_model: str = "centerface"
     centerface_score: float = 0.25  # a CenterFace face no pose person explains must be this sure to count alone
     centerface_whole_score: float | None = 0.7  # CenterFace faces this sure skip plausible_lone's body test
