@@ -38,6 +38,7 @@ from dual_teacher.inference.runner import ModelRunner
 from dual_teacher.perception.face_people import BODY_ID_BASE, LonePeople, LoneTrack
 from dual_teacher.perception.fusion import FusionConfig, HeadCue
 from dual_teacher.perception.geometry import F32, FramePyramid, Roi
+from dual_teacher.perception.models import contract_input_name
 from dual_teacher.perception.person_boxes import (
     BoxConfig,
     OnnxPersonBoxes,
@@ -90,8 +91,7 @@ class OnnxMoveNet:
 
     def __init__(self, runner: ModelRunner, contract: Mapping[str, Any], size: int = INPUT_SIZE) -> None:
         self.runner = runner
-        inputs = contract.get("inputs") or []
-        self.input_name = str(inputs[0]["name"]) if inputs else "serving_default_input:0"
+        self.input_name = contract_input_name(contract, "serving_default_input:0")
         self.size = size
 
     def warmup(self, runs: int = 2) -> None:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from PIL import Image
 
 from dual_teacher.inference.runner import ModelRunner
+from dual_teacher.perception.models import contract_input_name, output_names
 from dual_teacher.perception.ssd import Detections, weighted_nms
 
 CENTERFACE = "centerface"
@@ -73,13 +74,8 @@ class OnnxCenterFace:
 
     def __init__(self, runner: ModelRunner, contract: Mapping[str, Any]) -> None:
         self.runner = runner
-        inputs = contract.get("inputs") or []
-        self.input_name = str(inputs[0]["name"]) if inputs else "image"
-        session_outputs = getattr(runner, "outputs", None)  # the session's own order, else the contract's
-        if session_outputs:
-            self.output_names = [str(o.name) for o in session_outputs]
-        else:
-            self.output_names = [str(o["name"]) for o in contract.get("outputs") or []]
+        self.input_name = contract_input_name(contract, "image")
+        self.output_names = output_names(runner, contract)
 
     def warmup(self, runs: int = 2, width: int = 960, height: int = 544) -> None:
         blank = np.zeros((1, height, width, 3), dtype=np.float32)

@@ -37,9 +37,19 @@ AUX_HIP_CENTRE, AUX_BODY_SCALE = 33, 34
 HEAD_POINTS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
-def _input_name(contract: Mapping[str, Any], fallback: str = "input_1") -> str:
+def contract_input_name(contract: Mapping[str, Any], fallback: str = "input_1") -> str:
+    """The model's (first) input name from its manifest contract, else `fallback`."""
     inputs = contract.get("inputs") or []
     return str(inputs[0]["name"]) if inputs else fallback
+
+
+def output_names(runner: ModelRunner, contract: Mapping[str, Any]) -> list[str]:
+    """The output names in the order `runner.run` returns them: the session's own (an OnnxRunner lists its
+    outputs), else the contract's."""
+    session_outputs = getattr(runner, "outputs", None)
+    if session_outputs:
+        return [str(o.name) for o in session_outputs]
+    return [str(o["name"]) for o in contract.get("outputs") or []]
 
 
 def _input_range(contract: Mapping[str, Any]) -> tuple[float, float]:
@@ -71,7 +81,7 @@ class SsdModelInfo:
         outputs = contract.get("outputs") or []
         coords = int(outputs[0]["shape"][-1]) if outputs else 12
         return SsdModelInfo(
-            input_name=_input_name(contract),
+            input_name=contract_input_name(contract),
             input_size=anchors.input_size[0],
             value_range=_input_range(contract),
             num_keypoints=(coords - 4) // 2,
@@ -170,7 +180,7 @@ class OnnxBlazePose:
 
     def __init__(self, runner: ModelRunner, contract: Mapping[str, Any]) -> None:
         self.runner = runner
-        self.input_name = _input_name(contract)
+        self.input_name = contract_input_name(contract)
         inputs = contract.get("inputs") or [{"shape": [1, 256, 256, 3]}]
         self.input_size = int(inputs[0]["shape"][1])
         self.value_range = _input_range(contract)
@@ -193,7 +203,7 @@ class OnnxHandPresence:
 
     def __init__(self, runner: ModelRunner, contract: Mapping[str, Any]) -> None:
         self.runner = runner
-        self.input_name = _input_name(contract)
+        self.input_name = contract_input_name(contract)
         inputs = contract.get("inputs") or [{"shape": [1, 224, 224, 3]}]
         self.input_size = int(inputs[0]["shape"][1])
         self.value_range = _input_range(contract)

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from dual_teacher.inference.runner import ModelRunner
 from dual_teacher.perception.fusion import HeadCue
 from dual_teacher.perception.geometry import FramePyramid, Roi
+from dual_teacher.perception.models import contract_input_name, output_names
 from dual_teacher.perception.tracker import Box
 from dual_teacher.perception.tracker import iou as box_iou
 
@@ -170,14 +171,8 @@ class OnnxPersonBoxes:
 
     def __init__(self, runner: ModelRunner, contract: Mapping[str, Any], size: int = INPUT_SIZE) -> None:
         self.runner = runner
-        inputs = contract.get("inputs") or []
-        self.input_name = str(inputs[0]["name"]) if inputs else "image_tensor:0"
-        # the session's own output order (an OnnxRunner lists its outputs), else the contract's
-        session_outputs = getattr(runner, "outputs", None)
-        if session_outputs:
-            self.output_names = [str(o.name) for o in session_outputs]
-        else:
-            self.output_names = [str(o["name"]) for o in contract.get("outputs") or []]
+        self.input_name = contract_input_name(contract, "image_tensor:0")
+        self.output_names = output_names(runner, contract)
         self.size = size
 
     def warmup(self, runs: int = 2) -> None:
