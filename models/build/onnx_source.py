@@ -58,8 +58,9 @@ def rewrite(tc: Any, data: bytes, contract: Mapping[str, Any], rename: Mapping[s
     name, outputs = shipped_io(model)
     (want_in,) = contract["inputs"]
     new_in = str(want_in["name"])
-    dims = ["batch" if d == -1 and k == 0 else (f"{new_in}_d{k}" if d == -1 else int(d)) for k, d in
-            enumerate(want_in["shape"])]  # fmt: skip
+    dims: list[str | int] = []
+    for k, d in enumerate(want_in["shape"]):  # the contract's -1 dims become symbolic
+        dims.append(int(d) if d != -1 else ("batch" if k == 0 else f"{new_in}_d{k}"))
     elem = next(i for i in graph.input if i.name == name).type.tensor_type.elem_type
     transpose = helper.make_node("Transpose", [new_in], [name], perm=[0, 3, 1, 2], name="nhwc_to_nchw")
     idents = [helper.make_node("Identity", [o], [rename[o]], name=f"output_{rename[o]}") for o in outputs]
@@ -107,15 +108,8 @@ def source_check(
     name, outputs = shipped_io(model)
     shape = [int(d.dim_value) for d in next(i for i in model.graph.input if i.name == name).type.tensor_type.shape.dim]
     n, _, h, w = shape
-    crops = []
-    for x in samples:
-        top, left = (x.shape[1] - h) // 2, (x.shape[2] - w) // 2
-        crops.append(x[0, top : top + h, left : left + w, :])
-        if len(crops) == n:
-            break
-    while len(crops) < n:
-        crops.append(crops[len(crops) % max(1, len(crops))])
-    batch = np.stack(crops).astype(np.float32)
+    crops = [x[0, (x.shape[1] - h) // 2 :, (x.shape[2] - w) // 2 :, :][:h, :w] for x in samples[:n]]
+    batch = np.stack([crops[i % len(crops)] for i in range(n)]).astype(np.float32)  # fewer samples: reused
     ref = dict(zip(outputs, sess.run(outputs, {name: np.ascontiguousarray(batch.transpose(0, 3, 1, 2))}), strict=True))
     got_sess = tc.ort.InferenceSession(built.SerializeToString(), providers=["CPUExecutionProvider"])
     got_in = got_sess.get_inputs()[0].name
