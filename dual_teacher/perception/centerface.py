@@ -11,8 +11,9 @@ marks face centres on a stride-4 grid, so a 10 px face is still one cell.
 - **Decode** (`decode`): every cell whose centre probability is at least `min_score` is a face of size
   4 x exp(scale) centred at (cell + offset + 0.5) x 4, with 5 landmarks relative to the box; boxes are mapped
   back to frame pixels and merged by weighted NMS (`ssd.weighted_nms`, IoU 0.3 as CenterFace's own decoder).
-- **Live cost.** At 960 x 544 one run takes ~80 ms on 2 cores, so live it runs on every `every`-th frame
-  (the face-only people are tracked for seconds, `face_people.py`); a still runs it once.
+- **Live cost.** At 960 x 544 one run takes ~35-40 ms on 2 threads (~4x that at 1920 x 1088), so live it runs
+  on every `every`-th frame (the face-only people are tracked for seconds, `face_people.py`); a still runs it
+  once.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class PerceptionConfig:
     centerface_score: float = 0.25  # a CenterFace face no pose person explains must be this sure to count alone
     centerface_whole_score: float | None = 0.7  # CenterFace faces this sure skip plausible_lone's body test
     centerface_weak_score: float = 0.15  # CenterFace faces between this and centerface_score widen the uncertainty
-    centerface_side: int = 960  # live: CenterFace's longer input side (1080p -> 960 x 544, ~80 ms on 2 cores)
+    centerface_side: int = 960  # live: CenterFace's longer input side (1080p -> 960 x 544, ~40 ms on 2 cores)
     centerface_still_side: int = 1920  # a still (`analyse_still`): its own size up to this longer side
     centerface_every: int = 2  # live: CenterFace runs on every this-many-th frame
     palm_cue: bool = True  # the palm detector above each head: raised hands the pose misses
