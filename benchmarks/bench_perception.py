@@ -147,7 +147,7 @@ def time_ours(
         t0 = time.perf_counter()
         result = room.process(frame, i / 15)
         times.append(time.perf_counter() - t0)
-        people.append(result.count)
+        people.append(result.head_count)
         i += 1
     wall = time.perf_counter() - start
     stats = percentiles_ms(times)

@@ -204,7 +204,8 @@ def evaluate(
                     "source": ann.source if ann and ann.source else t.get("source", "").split(":", 1)[0],
                     "people_true": int(t["people"]),
                     "people_marked": ann.total_people if ann else None,
-                    "people_found": result.count,
+                    "people_found": result.head_count,
+                    "people_listed": result.count,
                     "people_low": result.count_low,
                     "people_high": result.count_high,
                     "raised_true": len(ann.raised) if ann else int(t["raised_hands"]),
@@ -302,7 +303,10 @@ def main(argv: list[str] | None = None) -> int:
             "s/frame",
         ],
     )
-    print("(people MAE: |found - TSV count| per frame; R/P: per-person matching on annotated frames, n = true items)")
+    print(
+        "(people MAE: |count reported - TSV count| per frame, the count being the people found + the weighted weak"
+        " faces; R/P: per-person matching on annotated frames, n = true items)"
+    )
     main_name = names[-1]
     top = results[main_name]["all"]
     write_json(

@@ -74,7 +74,7 @@ class PerceptionSingleStream:
                 dt = time.perf_counter() - t0
                 self.samples.append(dt)
                 latency.append(dt)
-                people.append(result.count)
+                people.append(result.head_count)
                 i += 1
                 elapsed = min(1.0, (time.perf_counter() - start) / share_s)
                 rig.progress.update((k + elapsed) / len(rig.streams), f"{len(self.samples)} frames, {stream.name}")

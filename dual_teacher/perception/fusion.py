@@ -11,7 +11,9 @@ Pure logic over what the models found (no model runs here, no clock):
   a body of the same person).
 - **Count with an uncertainty.** `count` is the union. `low` is the number of people at least two cues
   agree on, or that one cue sees with a high score; `high` is `count` plus the faces found at a lower score
-  that were not counted. The console says "about N" when `low < high`.
+  that were not counted. The console says "about N" when `low < high`. `estimate(weight)` is the count
+  reported: the people counted plus `weight` x those weak faces (the share of them that are people: heads
+  turned down or away, small or blurred; chosen by leave-one-source-out, `PerceptionConfig.count_weak_weight`).
 - **Palms.** A palm (the palm detector run on the region above and beside each head) belongs to the head
   below it that is nearest: its centre must be above the top of that head (`palm_above` x head size above
   the head centre) and horizontally within `palm_reach` x head size. A person with a palm of their own held
@@ -85,6 +87,11 @@ class FusedRoom:
     @property
     def uncertain(self) -> bool:
         return self.low < self.high
+
+    def estimate(self, weight: float) -> int:
+        """The count to report: the people counted plus `weight` (0..1) x the weak faces not counted, rounded
+        half up; always within `count` .. `high`."""
+        return self.count + math.floor(weight * (self.high - self.count) + 0.5)
 
 
 def _near(a: HeadCue | FusedPerson, b: HeadCue, radius: float) -> bool:

@@ -39,10 +39,18 @@ class FrameResult:
     timings: dict[str, float]
     count_low: int | None = None  # the count's uncertainty (see perception.fusion); None: exact
     count_high: int | None = None
+    count_estimate: int | None = None  # the count reported (`fusion.FusedRoom.estimate`); None: `count`
 
     @property
     def count(self) -> int:
+        """The people in `people` (each with a head point and a seat)."""
         return len(self.people)
+
+    @property
+    def head_count(self) -> int:
+        """The count to report: the people found plus the share of the weak faces that are people, in
+        `count_low` .. `count_high`."""
+        return self.count if self.count_estimate is None else self.count_estimate
 
     @property
     def uncertain(self) -> bool:

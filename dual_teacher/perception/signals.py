@@ -91,7 +91,7 @@ class RoomSignals:
                 out.append(ev.HandLowered(tid, src))
         for tid, yaw in result.faces:
             self.attention.observe(tid, yaw, now)
-        self.heads.add(result.count, now, result.count_low, result.count_high)
+        self.heads.add(result.head_count, now, result.count_low, result.count_high)
         heads = self.heads.report(now)
         if heads is not None:
             low, high = self.heads.bounds() or (heads, heads)

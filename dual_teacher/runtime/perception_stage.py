@@ -210,14 +210,16 @@ class PerceptionStage:
                 self._outbox.put_nowait(e)
             self._preview = (frame.image, preview_poses(result))
             self._done_times.append(done)
-            self._people = result.count
+            self._people = result.head_count
         self.frames += 1
         if self._keep:
             self.records.append(self._record(frame, result, started, done, events))
 
     @staticmethod
     def _record(frame: Frame, result: FrameResult, started: float, done: float, events: list[ev.Event]) -> FrameRecord:
-        return FrameRecord(frame.index, frame.captured, started, done, result.count, result.raised_count, tuple(events))
+        return FrameRecord(
+            frame.index, frame.captured, started, done, result.head_count, result.raised_count, tuple(events)
+        )
 
     def _watch_camera(self) -> None:
         state = self.camera.status().state

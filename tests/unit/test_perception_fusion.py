@@ -45,6 +45,17 @@ def test_uncertainty_widens_with_weak_faces_and_lone_unsure_cues() -> None:
     assert not sure.uncertain
 
 
+@pytest.mark.parametrize(("weight", "estimate"), [(0.0, 2), (0.2, 2), (0.25, 3), (0.5, 3), (0.75, 4), (1.0, 4)])
+def test_the_count_reported_adds_a_share_of_the_weak_faces(weight: float, estimate: int) -> None:
+    weak = [face(300, 100, score=0.2), face(400, 100, score=0.2)]
+    room = fuse([pose(100, 100)], [face(200, 100, score=0.7)], weak_faces=weak)
+    assert (room.count, room.high) == (2, 4)
+    assert room.estimate(weight) == estimate  # 0.25 x 2 weak faces = 0.5: one more (halves round up)
+    assert room.low <= room.estimate(weight) <= room.high
+    # a weak face on a counted head is that person, not another one
+    assert fuse([pose(100, 100)], [], weak_faces=[face(102, 101, score=0.2)]).estimate(1.0) == 1
+
+
 @pytest.mark.parametrize(
     ("palm", "owner"),
     [

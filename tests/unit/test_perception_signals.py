@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -107,6 +109,16 @@ def test_signals_raise_lower_head_count_attention_and_poll() -> None:
     assert ev.HandCountReported(0, None, "perception") in gone
     s.close_poll("poll1")
     assert s.poll_open is None
+
+
+def test_the_head_count_reported_is_the_estimate_with_its_bounds() -> None:
+    s = RoomSignals(SignalsConfig())
+    people = [_person(1, False), _person(2, False)]
+    frame = dataclasses.replace(_frame(people), count_low=1, count_high=5, count_estimate=4)
+    assert (frame.count, frame.head_count) == (2, 4)
+    assert _frame(people).head_count == 2  # no estimate: the people found
+    heads = next(e for e in s.on_frame(frame, 0.0) if isinstance(e, ev.HeadCountReported))
+    assert (heads.count, heads.low, heads.high) == (4, 1, 5)
 
 
 def test_rounds_without_fresh_landmarks_are_not_observations() -> None:
