@@ -2,7 +2,7 @@
 
     python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json
         [--annotations benchmarks/annotations/perception.json] [--quick]
-        [--variants before,faces,all,bodies-unfiltered,sizes,bodies]
+        [--variants before,faces,all,bodies-unfiltered,sizes,bodies,boxes,centerface,count]
 
 `--data` has the layout of ../shared/data: `images/ground_truth.tsv` lists files relative to that folder
 (`images/...` or `video/...`) with the true number of people and raised hands. Annotations (optional) mark a
@@ -20,9 +20,13 @@ on its own (`RoomPerception.analyse_still`) by each variant:
   leave-one-source-out (`tune_perception.py --grid bodies`);
 - `sizes`: + people far smaller than the frame's typical head not counted (`people.small_outliers`, the
   fraction chosen by leave-one-source-out: `tune_perception.py --grid sizes`);
-- `bodies` (the product's default): + a person's landmarks judged by presence x upper-body visibility, which
-  picks among duplicates and among a still's two passes (`people.landmark_quality`; leave-one-source-out:
-  `tune_perception.py --grid landmarks`).
+- `bodies`: + a person's landmarks judged by presence x upper-body visibility, which picks among duplicates
+  and among a still's two passes (`people.landmark_quality`; leave-one-source-out: `tune_perception.py --grid
+  landmarks`);
+- `boxes`: + SSDLite person boxes confirmed by MoveNet (`tune_perception.py --grid boxes`);
+- `centerface`: + the face count's faces from CenterFace over the whole frame (`--grid centerface`);
+- `count` (the product's default): + the count reported adds the weak faces no cue explains
+  (`fusion.FusedRoom.estimate`, the weight chosen by `tune_perception.py --grid count`).
 
 Scores (dual_teacher/perception/evaluation.py): per-person matching of predicted head points to annotated ones:
 raised-hand precision / recall / F1, people recall / precision; and per image the people count error against
@@ -231,10 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS, help="head-point annotations (JSON)")
     ap.add_argument(
         "--variants",
-        default="centerface",
-        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes, centerface (the default"
-        " pipeline);"
-        " the first is the baseline",
+        default="count",
+        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes, centerface, count (the"
+        " default pipeline); the first is the baseline",
     )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)

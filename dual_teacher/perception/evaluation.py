@@ -25,7 +25,7 @@ from typing import Any
 from dual_teacher.perception.room_config import PerceptionConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface")
+VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface", "count")
 
 
 def variant_config(name: str) -> PerceptionConfig:
@@ -35,10 +35,13 @@ def variant_config(name: str) -> PerceptionConfig:
     zone: every cue but the bodies), `bodies-unfiltered` (+ people from MoveNet MultiPose, `body_cue.py`),
     `sizes` (+ people far smaller than the frame's typical head not counted, `people.small_outliers`) and
     `bodies` (+ a still keeps the landmarks the upper body is best seen in, `people.landmark_quality`),
-    `boxes` (+ SSDLite person boxes confirmed by MoveNet, `person_boxes.py`) and `centerface` (the default: the
-    face count's faces from CenterFace over the whole frame instead of BlazeFace over face tiles). Every
-    variant before `centerface` counts faces with BlazeFace, as it did."""
-    default = dataclasses.replace(PerceptionConfig(), face_model="blazeface")
+    `boxes` (+ SSDLite person boxes confirmed by MoveNet, `person_boxes.py`), `centerface` (+ the face count's
+    faces from CenterFace over the whole frame instead of BlazeFace over face tiles) and `count` (the default:
+    + the count reported adds the weak faces no cue explains, `fusion.FusedRoom.estimate`). Every variant
+    before `centerface` counts faces with BlazeFace, and every variant before `count` reports the people
+    listed, as they did."""
+    listed = dataclasses.replace(PerceptionConfig(), count_weak_weight=0.0)
+    default = dataclasses.replace(listed, face_model="blazeface")
     sizes = dataclasses.replace(default, quality_by_visibility=False, keep_best_pass=False, box_cue=False)
     unfiltered = dataclasses.replace(sizes, min_head_fraction=None)
     base = dataclasses.replace(unfiltered, body_cue=False)
@@ -65,6 +68,8 @@ def variant_config(name: str) -> PerceptionConfig:
     if name == "boxes":
         return default
     if name == "centerface":
+        return listed
+    if name == "count":
         return PerceptionConfig()
     raise ValueError(f"unknown variant {name!r}: choose from {', '.join(VARIANTS)}")
 

@@ -76,8 +76,8 @@ def test_eval_perception_scores_per_person_with_annotations(tmp_path: Path) -> N
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["variant"] == "centerface"  # the default variant: the product's default pipeline
-    row = data["per_frame"]["centerface"][0]
+    assert data["variant"] == "count"  # the default variant: the product's default pipeline
+    row = data["per_frame"]["count"][0]
     assert row["matching"] == "per_person" and row["scene"] == "classroom_front"
     tp, fp, fn = row["raised_match"]
     assert tp + fn == 1 and tp + fp == row["raised_found"]

@@ -196,18 +196,20 @@ def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
             c.keep_best_pass,
             c.box_cue,
             c.face_model == "centerface",
+            c.count_weak_weight > 0,
         )
-        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface")
+        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface", "count")
         for c in [variant_config(n)]
     }
     assert cues == {
-        "before": (False, False, False, False, False, False, False),
-        "faces": (True, False, False, False, False, False, False),
-        "all": (True, True, False, False, False, False, False),
-        "bodies-unfiltered": (True, True, True, False, False, False, False),
-        "sizes": (True, True, True, True, False, False, False),
-        "bodies": (True, True, True, True, True, False, False),
-        "boxes": (True, True, True, True, True, True, False),
-        "centerface": (True, True, True, True, True, True, True),
+        "before": (False, False, False, False, False, False, False, False),
+        "faces": (True, False, False, False, False, False, False, False),
+        "all": (True, True, False, False, False, False, False, False),
+        "bodies-unfiltered": (True, True, True, False, False, False, False, False),
+        "sizes": (True, True, True, True, False, False, False, False),
+        "bodies": (True, True, True, True, True, False, False, False),
+        "boxes": (True, True, True, True, True, True, False, False),
+        "centerface": (True, True, True, True, True, True, True, False),
+        "count": (True, True, True, True, True, True, True, True),
     }
-    assert variant_config("centerface") == PerceptionConfig()  # the default
+    assert variant_config("count") == PerceptionConfig()  # the default
