@@ -148,11 +148,13 @@ def count_objective(rows: Sequence[dict[str, Any]]) -> float:
     return -float(s["people_mae"]) if s.get("frames") else 0.0
 
 
-OBJECTIVES: dict[str, Callable[[Sequence[dict[str, Any]]], float]] = {"count": count_objective}
+Objective = Callable[[Sequence[dict[str, Any]]], float]
+# a grid's objective and what it is called in the printout; grids not named here use `objective`
+OBJECTIVES: dict[str, tuple[str, Objective]] = {"count": ("minus the people MAE", count_objective)}
 
 
 def loso(
-    rows: dict[str, list[dict[str, Any]]], objective: Callable[[Sequence[dict[str, Any]]], float] = objective
+    rows: dict[str, list[dict[str, Any]]], objective: Objective = objective
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The held-out rows of every source under the setting chosen without it, and each source's choice."""
     names = list(rows)
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = evaluate(args.data, truth, annotations, rooms, 2 if args.quick else 6)
     # per-person matched frames only: the objective and the folds need annotated frames with a source
     rows = {n: [r for r in rs if r["matching"] == "per_person" and r["source"]] for n, rs in rows.items()}
-    score = OBJECTIVES.get(args.grid, objective)
+    what, score = OBJECTIVES.get(args.grid, ("people F1 + raised F1", objective))
     held, chosen = loso(rows, score)
     default_rows = rows["default"]
     held_sources = Counter(r["source"] for r in held)
@@ -232,7 +234,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(held_sources)} sources; each fold's choice: " + ", ".join(f"{n} x{k}" for n, k in picks.items()))
     loso_obj, default_obj = score(held), score(default_rows)
     verdict = "the choice beats the default" if loso_obj > default_obj else "keep the default"
-    what = "minus the people MAE" if score is count_objective else "people F1 + raised F1"
     print(f"objective ({what}): leave-one-source-out {loso_obj:.3f}, default {default_obj:.3f}: {verdict}")
     write_json(
         args.out,
