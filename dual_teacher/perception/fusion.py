@@ -88,10 +88,13 @@ class FusedRoom:
     def uncertain(self) -> bool:
         return self.low < self.high
 
+    def weak_share(self, weight: float) -> int:
+        """`weight` (0..1) x the weak faces not counted, rounded half up: the people among them."""
+        return math.floor(weight * (self.high - self.count) + 0.5)
+
     def estimate(self, weight: float) -> int:
-        """The count to report: the people counted plus `weight` (0..1) x the weak faces not counted, rounded
-        half up; always within `count` .. `high`."""
-        return self.count + math.floor(weight * (self.high - self.count) + 0.5)
+        """The count to report: the people counted plus their `weak_share`; always within `count` .. `high`."""
+        return self.count + self.weak_share(weight)
 
 
 def _near(a: HeadCue | FusedPerson, b: HeadCue, radius: float) -> bool:

@@ -457,7 +457,7 @@ class RoomPerception:
             timings,
             room.low,
             room.high,
-            len(people) + room.estimate(c.count_weak_weight) - room.count,
+            len(people) + room.weak_share(c.count_weak_weight),
         )
 
     def analyse_still(self, frame: npt.NDArray[np.uint8]) -> FrameResult:

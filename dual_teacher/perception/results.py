@@ -48,8 +48,8 @@ class FrameResult:
 
     @property
     def head_count(self) -> int:
-        """The count to report: the people found plus the share of the weak faces that are people, in
-        `count_low` .. `count_high`."""
+        """The count to report: the people found plus the share of the weak faces that are people
+        (`fusion.FusedRoom.weak_share`)."""
         return self.count if self.count_estimate is None else self.count_estimate
 
     @property
