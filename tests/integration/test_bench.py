@@ -108,6 +108,12 @@ def test_compare_prints_ratios(quick_result: Path, tmp_path: Path) -> None:
     assert "B/A" in proc.stdout
 
 
+def _sigint_as_in_a_terminal() -> None:
+    # a command started in the background by a shell without job control inherits SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt: give the bench the disposition it has when typed in a terminal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_writes_partial_results(tmp_path: Path, models_built: None, demo_pack_dir: Path) -> None:
     out = tmp_path / "interrupted.json"
     proc = subprocess.Popen(
@@ -116,6 +122,7 @@ def test_ctrl_c_writes_partial_results(tmp_path: Path, models_built: None, demo_
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_sigint_as_in_a_terminal,
     )
     assert proc.stderr is not None
     try:
