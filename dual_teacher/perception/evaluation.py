@@ -18,17 +18,51 @@ closer than `radius` x the predicted head size (at least `min_radius_px`). Then
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from dual_teacher.perception.fusion import FusionConfig
+from dual_teacher.perception.handraise import RaiseRule
 from dual_teacher.perception.room_config import PerceptionConfig
+from dual_teacher.perception.tiling import TilingConfig
 
 Point = tuple[float, float]
 VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface", "count")
 
 
-def variant_config(name: str) -> PerceptionConfig:
+def variant_config(spec: str) -> PerceptionConfig:
+    """A variant's settings: `name` or `name+field=value+...`, the named pipeline with some of its
+    `PerceptionConfig` fields changed, for comparing budgets on the live path (e.g. `count+bodies_per_frame=1`;
+    values in JSON: numbers, true, false, null, or a bare word for a text field; each of its default's type)."""
+    name, *changes = spec.split("+")
+    config = named_variant(name)
+    if not changes:
+        return config
+    fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    updates: dict[str, Any] = {}
+    for change in changes:
+        key, sep, raw = change.partition("=")
+        if not sep or key not in fields:
+            raise ValueError(f"{change!r} in {spec!r}: write field=value with a field of PerceptionConfig")
+        old = fields[key]
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as e:
+            if not isinstance(old, str):
+                raise ValueError(f"{change!r} in {spec!r}: the value must be a number, true, false or null") from e
+            value = raw
+        fits = (
+            value is None or old is None or type(value) is type(old) or (isinstance(old, float) and type(value) is int)
+        )
+        if not fits or isinstance(old, (tuple, FusionConfig, RaiseRule, TilingConfig)):
+            raise ValueError(f"{change!r} in {spec!r}: {key} takes a {type(old).__name__}")
+        updates[key] = float(value) if isinstance(old, float) and value is not None else value
+    return dataclasses.replace(config, **updates)
+
+
+def named_variant(name: str) -> PerceptionConfig:
     """The pipelines the benchmarks compare, each adding one step: `before` (the pose pipeline with the old
     settings: MediaPipe's 1.25 landmark region, no face or palm cue, the "facing the camera" test for
     everyone), `faces` (+ people from the face detector), `all` (+ the palm cue, facing test only in a teacher

@@ -213,3 +213,32 @@ def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
         "count": (True, True, True, True, True, True, True, True),
     }
     assert variant_config("count") == PerceptionConfig()  # the default
+
+
+def test_a_variant_can_change_fields_of_its_pipeline() -> None:
+    import dataclasses
+
+    import pytest
+
+    from dual_teacher.perception.evaluation import variant_config
+    from dual_teacher.perception.room_config import PerceptionConfig
+
+    got = variant_config("count+bodies_per_frame=1+centerface_score=1+min_head_fraction=null+palm_cue=false")
+    want = dataclasses.replace(
+        PerceptionConfig(), bodies_per_frame=1, centerface_score=1.0, min_head_fraction=None, palm_cue=False
+    )
+    assert got == want and isinstance(got.centerface_score, float)
+    assert variant_config("before+detect_every=6").detect_every == 6
+    assert variant_config("before+detect_every=6").face_count is False  # the rest of `before` stays
+    assert variant_config("count+face_model=blazeface").face_model == "blazeface"
+    for bad in (
+        "count+no_such_field=1",
+        "count+bodies_per_frame",
+        "count+bodies_per_frame=1.5",
+        "count+palm_cue=1",
+        "count+face_model=1",
+        "count+rule=null",
+        "nope",
+    ):
+        with pytest.raises(ValueError):
+            variant_config(bad)
