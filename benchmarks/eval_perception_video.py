@@ -1,18 +1,30 @@
-"""Raised hands in video, not stills: clips built from the annotated photos, run through the live path.
+"""People and raised hands in video, not stills: clips built from the annotated photos, run through the live path.
 
     python benchmarks/eval_perception_video.py --data ../shared/data --out results/eval_perception_video.json
-        [--annotations benchmarks/annotations/perception.json] [--seconds 2] [--fps 15] [--quick]
+        [--annotations benchmarks/annotations/perception.json] [--variants count] [--clips all|raised]
+        [--pace fixed|live] [--seconds 3] [--fps 15] [--quick]
 
-In class the camera gives seconds of frames, and a hand that is up for a second must be found even where one
-frame misses it. The evaluation data has no video of hands going up (the two GIFs have none), so each annotated
-photo with raised hands becomes a clip: `--seconds` at `--fps` of a slow camera move (a zoom from 100 % to
-90 % of the frame and back, drifting sideways by 5 %, resampled each frame, so every frame differs in scale,
-position and interpolation like a real camera's frames do). The clip runs through what a class runs:
+In class the camera gives seconds of frames: a hand that is up for a second must be found even where one frame
+misses it, and the head count the console shows comes from the live path, whose budgets (tiles, landmarks,
+bodies and palms per frame, CenterFace on every other frame) a still does not have. The evaluation data has no
+video of hands going up (the two GIFs have none), so each annotated photo becomes a clip (`--clips all`; `raised`:
+only the photos with raised hands): `--seconds` of a slow camera move (a zoom from 100 % to 90 % of the frame
+and back, drifting sideways by 5 %, resampled each frame, so every frame differs in scale, position and
+interpolation like a real camera's frames do). The clip runs through what a class runs:
 `RoomPerception.process` (tile schedule, tracking, round-robin landmarks, face scan, palm budget) and
-`RoomSignals` (N-of-M hysteresis -> `HandRaised`). A track that raised a hand is mapped back to the photo
-(through its last frame's crop) and matched per person to the annotated raised heads, as in eval_perception.py.
-The same photos are also scored as stills (`analyse_still`, every region and person at once) for comparison.
-Frames stay in memory; only the JSON is written.
+`RoomSignals` (N-of-M hysteresis -> `HandRaised`, the smoothed `HeadCountReported`).
+
+Pacing (`--pace`): `fixed` analyses every frame of a `--fps` camera (the clip's time advances 1/fps a frame,
+whatever the analysis costs: the same on every machine); `live` is what a class gets on this machine: the
+analysis takes the newest camera frame when it is done with the last one, so the clip's time advances by what
+each frame's analysis took, and a cheaper budget is seen more often (compare budgets this way).
+
+Scores, per clip: raised hands (a track that raised a hand, mapped back to the photo through its last frame's
+crop, matched per person to the annotated raised heads as in eval_perception.py); the people count (the last
+`HeadCountReported` against the TSV count) and people recall (the last frame's people, per person). The same
+photos are also scored as stills (`analyse_still`, every region and person at once) for comparison. Variants
+are the names of `eval_perception.py` with fields changed (`count+bodies_per_frame=1`, see
+`evaluation.variant_config`). Frames stay in memory; only the JSON is written.
 """
 
 from __future__ import annotations
@@ -20,8 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +47,34 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from _common import fmt, write_json  # noqa: E402
+from eval_perception import read_truth  # noqa: E402
 
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.core.stats import median  # noqa: E402
 from dual_teacher.core.table import print_table  # noqa: E402
-from dual_teacher.perception.evaluation import Annotation, MatchCounts, PredictedHead, score_raised  # noqa: E402
+from dual_teacher.perception.evaluation import (  # noqa: E402
+    Annotation,
+    MatchCounts,
+    PredictedHead,
+    score_people,
+    score_raised,
+    variant_config,
+)
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
+from dual_teacher.perception.results import FrameResult  # noqa: E402
+from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402
 from dual_teacher.perception.signals import RoomSignals  # noqa: E402
+from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads  # noqa: E402
 
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"
+Box = tuple[float, float, float, float]
 
 
-def crop_box(i: int, n: int, w: int, h: int) -> tuple[float, float, float, float]:
-    """The camera's view of the photo in frame i of n: zoom 100 % -> 90 % -> 100 %, drifting sideways 5 %."""
-    phase = i / max(n - 1, 1)
+def crop_box(phase: float, w: int, h: int) -> Box:
+    """The camera's view of the photo at `phase` (0..1) of the clip: zoom 100 % -> 90 % -> 100 %, drifting
+    sideways 5 %."""
+    phase = min(max(phase, 0.0), 1.0)
     zoom = 1.0 - 0.1 * math.sin(math.pi * phase)
     cw, ch = w * zoom, h * zoom
     cx = w / 2 + 0.05 * w * (phase - 0.5) * zoom
@@ -57,107 +84,261 @@ def crop_box(i: int, n: int, w: int, h: int) -> tuple[float, float, float, float
     return x0, y0, x0 + cw, y0 + ch
 
 
+def heads_in_photo(result: FrameResult, box: Box, w: int, h: int) -> dict[int, tuple[float, float, float]]:
+    """Each person's head (x, y, size) in photo pixels, through this frame's crop."""
+    sx, sy = (box[2] - box[0]) / w, (box[3] - box[1]) / h
+    return {p.track_id: (box[0] + p.head[0] * sx, box[1] + p.head[1] * sy, p.head[2] * sx) for p in result.people}
+
+
+def clip_times(seconds: float, fps: float, pace: str, last_cost: list[float]) -> Iterator[float]:
+    """The clip's time at each analysed frame: every 1/fps (`fixed`), or after what the last analysis took,
+    rounded up to the camera's next frame (`live`; `last_cost` holds the seconds the caller measured)."""
+    n = max(2, round(seconds * fps))
+    if pace == "fixed":
+        for i in range(n):
+            yield i / fps
+        return
+    t = 0.0
+    while t < seconds:
+        yield t
+        t = (math.floor((t + (last_cost[-1] if last_cost else 0.0)) * fps) + 1) / fps
+
+
+def run_clip(
+    models: PerceptionModels,
+    config: PerceptionConfig,
+    fanout: ThreadFanout,
+    photo: Image.Image,
+    seconds: float,
+    fps: float,
+    pace: str,
+) -> dict[str, Any]:
+    """One clip through `process` (on the worker pool, as in class) and `RoomSignals`: the raised tracks, the
+    last count reported, the last frame's people, all in photo pixels."""
+    w, h = photo.size
+    room, signals = RoomPerception(models, config, fanout=fanout), RoomSignals()
+    last_seen: dict[int, tuple[float, float, float]] = {}
+    final: dict[int, tuple[float, float, float]] = {}
+    raised_ids: set[int] = set()
+    reported: ev.HeadCountReported | None = None
+    cost: list[float] = []
+    for t in clip_times(seconds, fps, pace, cost):
+        box = crop_box(t / seconds, w, h)
+        frame = np.asarray(photo.resize((w, h), Image.Resampling.BILINEAR, box=box))
+        t0 = time.perf_counter()
+        result = room.process(frame, t)
+        cost.append(time.perf_counter() - t0)
+        final = heads_in_photo(result, box, w, h)
+        last_seen.update(final)
+        for e in signals.on_frame(result, t):
+            if isinstance(e, ev.HandRaised):
+                raised_ids.add(e.track_id)
+            elif isinstance(e, ev.HeadCountReported):
+                reported = e
+    return {
+        "raised": [PredictedHead(x, y, s, tid in raised_ids) for tid, (x, y, s) in last_seen.items()],
+        "people": [PredictedHead(x, y, s, False) for x, y, s in final.values()],
+        "count": None if reported is None else reported.count,
+        "low": None if reported is None else reported.low,
+        "high": None if reported is None else reported.high,
+        "frames": len(cost),
+        "frame_p50_ms": (median(cost) or 0.0) * 1000,
+    }
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A subset's figures, with the counts behind them."""
+    if not rows:
+        return {"clips": 0}
+    out: dict[str, Any] = {"clips": len(rows), "raised_true": sum(r["raised_true"] for r in rows)}
+    for mode in ("video", "still"):
+        m = sum((MatchCounts(*r[f"{mode}_raised"]) for r in rows), MatchCounts(0, 0, 0))
+        people = sum((MatchCounts(*r[f"{mode}_people"]) for r in rows), MatchCounts(0, 0, 0))
+        err = [abs(r[f"{mode}_count"] - r["people_true"]) for r in rows if r[f"{mode}_count"] is not None]
+        out[mode] = {
+            "precision": m.precision,
+            "recall": m.recall,
+            "f1": m.f1,
+            "tp": m.tp,
+            "fp": m.fp,
+            "fn": m.fn,
+            "people_mae": float(np.mean(err)) if err else None,
+            "people_counted": len(err),
+            "people_recall": people.recall,
+            "people_marked": people.tp + people.fn,
+        }
+    return out
+
+
+def subsets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out = {"all": summarise(rows), "with raised hands": summarise([r for r in rows if r["raised_true"]])}
+    classroom = [r for r in rows if r["classroom"]]
+    out["classroom"] = summarise(classroom)
+    out["classroom, exact rows"] = summarise([r for r in classroom if not r["approx"]])
+    for scene in sorted({r["scene"] for r in rows}):
+        out[f"scene: {scene}"] = summarise([r for r in rows if r["scene"] == scene])
+    return {k: v for k, v in out.items() if v["clips"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--annotations", type=Path, default=DEFAULT_ANNOTATIONS)
-    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--variants", default="count", help="comma-separated (see the docstring); the last is the main")
+    ap.add_argument("--clips", choices=["all", "raised"], default="all")
+    ap.add_argument("--pace", choices=["fixed", "live"], default="fixed")
+    ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--fps", type=float, default=15.0)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--quick", action="store_true", help="2 photos, 1 s clips")
+    ap.add_argument("--threads", type=int, default=2, help="cores (live pace runs on this many)")
+    ap.add_argument("--only", default="", help="only files whose name contains this (development)")
+    ap.add_argument("--quick", action="store_true", help="2 photos with raised hands, 1 s clips")
     args = ap.parse_args(argv)
     if not args.annotations.is_file():
         print(f"no annotations at {args.annotations}", file=sys.stderr)
         return 2
+    try:
+        configs = {n.strip(): variant_config(n.strip()) for n in args.variants.split(",") if n.strip()}
+    except ValueError as e:
+        print(f"--variants: {e}", file=sys.stderr)
+        return 2
     images: dict[str, dict[str, Any]] = json.loads(args.annotations.read_text(encoding="utf-8"))["images"]
-    picked = [(k, v) for k, v in sorted(images.items()) if "#" not in k and v.get("raised")]
+    truth = {t["file"]: t for t in read_truth(args.data)}
+    picked = [
+        (k, v)
+        for k, v in sorted(images.items())
+        if "#" not in k and k in truth and args.only in k and (v.get("raised") or args.clips == "all")
+    ]
     seconds = args.seconds
     if args.quick:
-        picked, seconds = picked[:2], 1.0
-    models = PerceptionModels.load(threads=args.threads)
-    rows: list[dict[str, Any]] = []
+        picked, seconds = [(k, v) for k, v in picked if v.get("raised")][:2], 1.0
+    if args.pace == "live" and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.threads:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.threads])  # a classroom PC's cores
+    threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])
+    models = PerceptionModels.load(threads=threads, frame_threads=args.threads)
+    fanout = ThreadFanout(workers, name="eval-regions")
+    rows: dict[str, list[dict[str, Any]]] = {n: [] for n in configs}
     started = time.perf_counter()
     for key, entry in picked:
         path = args.data / key
         if not path.is_file():
+            print(f"missing: {path}", file=sys.stderr)
             continue
         with Image.open(path) as img:
             photo = img.convert("RGB")
-        w, h = photo.size
-        if (w, h) != (int(entry["width"]), int(entry["height"])):
+        if photo.size != (int(entry["width"]), int(entry["height"])):
+            print(f"skipped {key}: its size is not the annotation's", file=sys.stderr)
             continue
-        ann = Annotation.from_json(entry)
-        still = RoomPerception(models).analyse_still(np.asarray(photo))
-        still_heads = [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in still.people]
-        room, signals = RoomPerception(models), RoomSignals()
-        n = max(2, round(seconds * args.fps))
-        last_seen: dict[int, tuple[float, float, float]] = {}
-        raised_ids: set[int] = set()
-        frame_s: list[float] = []
-        for i in range(n):
-            box = crop_box(i, n, w, h)
-            frame = np.asarray(photo.resize((w, h), Image.Resampling.BILINEAR, box=box))
-            t0 = time.perf_counter()
-            result = room.process(frame, i / args.fps)
-            frame_s.append(time.perf_counter() - t0)
-            sx, sy = (box[2] - box[0]) / w, (box[3] - box[1]) / h
-            for p in result.people:  # back to photo pixels through this frame's crop
-                last_seen[p.track_id] = (box[0] + p.head[0] * sx, box[1] + p.head[1] * sy, p.head[2] * sx)
-            for e in signals.on_frame(result, i / args.fps):
-                if isinstance(e, ev.HandRaised):
-                    raised_ids.add(e.track_id)
-        video_heads = [PredictedHead(x, y, s, tid in raised_ids) for tid, (x, y, s) in last_seen.items()]
-        v, s_ = score_raised(video_heads, ann), score_raised(still_heads, ann)
-        rows.append(
-            {
-                "file": key,
-                "scene": ann.scene,
-                "raised_true": len(ann.raised),
-                "frames": n,
-                "video": [v.tp, v.fp, v.fn],
-                "still": [s_.tp, s_.fp, s_.fn],
-                "frame_p50_ms": (median(frame_s) or 0.0) * 1000,
-            }
-        )
-    total_v = sum((MatchCounts(*r["video"]) for r in rows), MatchCounts(0, 0, 0))
-    total_s = sum((MatchCounts(*r["still"]) for r in rows), MatchCounts(0, 0, 0))
-
+        ann, t = Annotation.from_json(entry), truth[key]
+        for name, config in configs.items():
+            still = RoomPerception(models, config, fanout=fanout).analyse_still(np.asarray(photo))
+            still_heads = [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in still.people]
+            clip = run_clip(models, config, fanout, photo, seconds, args.fps, args.pace)
+            v, s_ = score_raised(clip["raised"], ann), score_raised(still_heads, ann)
+            vp, sp = score_people(clip["people"], ann), score_people(still_heads, ann)
+            rows[name].append(
+                {
+                    "file": key,
+                    "scene": ann.scene,
+                    "source": ann.source,
+                    "classroom": "classroom" in key.lower(),
+                    "approx": t.get("people_approx", "0") == "1" or t.get("raised_approx", "0") == "1",
+                    "people_true": int(t["people"]),
+                    "raised_true": len(ann.raised),
+                    "frames": clip["frames"],
+                    "video_raised": [v.tp, v.fp, v.fn],
+                    "still_raised": [s_.tp, s_.fp, s_.fn],
+                    "video_count": clip["count"],
+                    "video_low": clip["low"],
+                    "video_high": clip["high"],
+                    "still_count": still.head_count,
+                    "video_people": [vp.tp, vp.fp, vp.fn],
+                    "still_people": [sp.tp, sp.fp, sp.fn],
+                    "frame_p50_ms": clip["frame_p50_ms"],
+                }
+            )
+    fanout.close()
+    main_name = list(configs)[-1]
     print_table(
         [
-            {**r, "video tp/fp/fn": "/".join(map(str, r["video"])), "still tp/fp/fn": "/".join(map(str, r["still"]))}
-            for r in rows
+            {
+                **r,
+                "file": r["file"].rsplit("/", 1)[-1][:44],
+                "people live / still / true": f"{r['video_count']} / {r['still_count']} / {r['people_true']}",
+                "raised live tp/fp/fn": "/".join(map(str, r["video_raised"])),
+                "still tp/fp/fn": "/".join(map(str, r["still_raised"])),
+            }
+            for r in rows[main_name]
         ],
-        ["file", "scene", "raised_true", "frames", "video tp/fp/fn", "still tp/fp/fn", "frame_p50_ms"],
+        [
+            "file",
+            "scene",
+            "frames",
+            "people live / still / true",
+            "raised live tp/fp/fn",
+            "still tp/fp/fn",
+            "frame_p50_ms",
+        ],
     )
-    summary = {
-        name: {"precision": m.precision, "recall": m.recall, "f1": m.f1, "tp": m.tp, "fp": m.fp, "fn": m.fn}
-        for name, m in (("video", total_v), ("still", total_s))
-    }
+    results = {n: subsets(rows[n]) for n in configs}
+    table = []
+    for subset in results[main_name]:
+        for n in configs:
+            s = results[n].get(subset)
+            if not s:
+                continue
+            for mode in ("video", "still"):
+                x = s[mode]
+                table.append(
+                    {
+                        "subset": subset,
+                        "variant": n,
+                        "mode": "live" if mode == "video" else "still",
+                        "clips": s["clips"],
+                        "people MAE": fmt(x["people_mae"], 2),
+                        "people R (n)": f"{fmt(x['people_recall'], 2)} ({x['people_marked']})",
+                        "raised P": fmt(x["precision"], 2),
+                        "raised R": fmt(x["recall"], 2),
+                        "raised F1": fmt(x["f1"], 2),
+                        "raised (n)": s["raised_true"],
+                    }
+                )
     print()
     print_table(
+        table,
         [
-            {
-                "mode": k,
-                "P": fmt(x["precision"], 2),
-                "R": fmt(x["recall"], 2),
-                "F1": fmt(x["f1"], 2),
-                "raised (n)": x["tp"] + x["fn"],
-            }
-            for k, x in summary.items()
+            "subset",
+            "variant",
+            "mode",
+            "clips",
+            "people MAE",
+            "people R (n)",
+            "raised P",
+            "raised R",
+            "raised F1",
+            "raised (n)",
         ],
-        ["mode", "P", "R", "F1", "raised (n)"],
     )
-    print(f"({len(rows)} clips of {seconds:g} s at {args.fps:g} frames/s; per-person matching)")
+    print(
+        f"({len(rows[main_name])} clips of {seconds:g} s, {args.pace} pace at {args.fps:g} camera frames/s;"
+        " people MAE: the last count reported live (the count a still reports) against the TSV count;"
+        " per-person matching)"
+    )
+    top = results[main_name].get("all", {"clips": 0})
     write_json(
         args.out,
         {
-            "clips": len(rows),
+            "variant": main_name,
+            "clips": top["clips"],
             "seconds": seconds,
             "fps": args.fps,
-            "video": summary["video"],
-            "still": summary["still"],
-            "rows": rows,
+            "pace": args.pace,
+            "video": top.get("video"),
+            "still": top.get("still"),
+            "subsets": results[main_name],
+            "variants": results,
+            "rows": rows[main_name],
+            "per_variant_rows": rows,
             "providers": models.providers_in_use(),
             "wall_s": round(time.perf_counter() - started, 1),
         },

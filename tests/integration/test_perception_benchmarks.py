@@ -112,11 +112,41 @@ def test_eval_perception_video_quick(tmp_path: Path) -> None:
     proc = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["clips"] == 2 and {"video", "still", "rows"} <= set(data)
+    assert data["clips"] == 2 and {"video", "still", "rows", "subsets"} <= set(data)
     for row in data["rows"]:
-        tp, _fp, fn = row["video"]
-        assert tp + fn == row["raised_true"] > 0
-    assert "video" in proc.stdout and "still" in proc.stdout
+        for mode in ("video", "still"):
+            tp, _fp, fn = row[f"{mode}_raised"]
+            assert tp + fn == row["raised_true"] > 0
+            tp, _fp, fn = row[f"{mode}_people"]
+            assert tp + fn > 0
+        assert isinstance(row["video_count"], int) and isinstance(row["still_count"], int)
+    for mode in ("video", "still"):
+        assert data[mode]["people_counted"] == 2 and data[mode]["people_mae"] >= 0
+    assert "live" in proc.stdout and "still" in proc.stdout
+
+
+def test_eval_perception_video_live_pace_and_a_changed_budget(tmp_path: Path) -> None:
+    out = tmp_path / "video.json"
+    proc = _run(
+        "eval_perception_video.py",
+        "--data",
+        str(SHARED_DATA),
+        "--out",
+        str(out),
+        "--quick",
+        "--pace",
+        "live",
+        "--variants",
+        "count+bodies_per_frame=1,count",
+        "--only",
+        "dakshin",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["pace"] == "live" and set(data["variants"]) == {"count+bodies_per_frame=1", "count"}
+    assert data["clips"] == 1 and data["rows"][0]["frames"] >= 1
+    bad = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(out), "--variants", "count+x=1")
+    assert bad.returncode == 2 and "--variants" in bad.stderr
 
 
 def test_train_raise_classifier_quick(tmp_path: Path) -> None:
