@@ -48,6 +48,7 @@ if str(REPO) not in sys.path:
 
 from _common import fmt, write_json  # noqa: E402
 from eval_perception import read_truth  # noqa: E402
+from tune_perception import loso  # noqa: E402
 
 from dual_teacher.core import events as ev  # noqa: E402
 from dual_teacher.core.stats import median  # noqa: E402
@@ -180,6 +181,27 @@ def subsets(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in out.items() if v["clips"]}
 
 
+def live_count_objective(rows: Sequence[dict[str, Any]]) -> float:
+    """Minus the live count's mean absolute error per clip (higher is better)."""
+    mae = summarise(rows).get("video", {}).get("people_mae") if rows else None
+    return -float(mae) if mae is not None else 0.0
+
+
+def held_out(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Leave-one-source-out over the variants: each source's clips scored with the variant whose live count
+    is best on the other sources' clips (`tune_perception.loso`); the choices and the held-out figures."""
+    held, chosen = loso(rows, live_count_objective)
+    counts: dict[str, int] = {}
+    for name in chosen.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        "objective": "minus the live people MAE",
+        "chosen": counts,
+        "sources": len(chosen),
+        "held_out": subsets(held),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -193,7 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2, help="cores (live pace runs on this many)")
     ap.add_argument("--only", default="", help="only files whose name contains this (development)")
     ap.add_argument("--quick", action="store_true", help="2 photos with raised hands, 1 s clips")
+    ap.add_argument("--loso", action="store_true", help="also the leave-one-source-out choice among the variants")
+    ap.add_argument("--rescore", type=Path, default=None, help="a JSON this script wrote: score its rows again")
     args = ap.parse_args(argv)
+    if args.rescore is not None:
+        old = json.loads(args.rescore.read_text(encoding="utf-8"))
+        args.fps = old["fps"]
+        return report(args, old["per_variant_rows"], old["seconds"], old["pace"], old.get("providers", []), 0.0)
     if not args.annotations.is_file():
         print(f"no annotations at {args.annotations}", file=sys.stderr)
         return 2
@@ -258,7 +286,20 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     fanout.close()
-    main_name = list(configs)[-1]
+    return report(args, rows, seconds, args.pace, models.providers_in_use(), time.perf_counter() - started)
+
+
+def report(
+    args: argparse.Namespace,
+    rows: dict[str, list[dict[str, Any]]],
+    seconds: float,
+    pace: str,
+    providers: Any,
+    wall_s: float,
+) -> int:
+    """The tables, and the JSON (`--out`)."""
+    configs = list(rows)
+    main_name = configs[-1]
     print_table(
         [
             {
@@ -320,10 +361,29 @@ def main(argv: list[str] | None = None) -> int:
         ],
     )
     print(
-        f"({len(rows[main_name])} clips of {seconds:g} s, {args.pace} pace at {args.fps:g} camera frames/s;"
+        f"({len(rows[main_name])} clips of {seconds:g} s, {pace} pace at {args.fps:g} camera frames/s;"
         " people MAE: the last count reported live (the count a still reports) against the TSV count;"
         " per-person matching)"
     )
+    chosen = held_out(rows) if args.loso and len(configs) > 1 and rows[main_name] else None
+    if chosen is not None:
+        print()
+        print_table(
+            [
+                {
+                    "subset": k,
+                    "clips": v["clips"],
+                    "people MAE": fmt(v["video"]["people_mae"], 2),
+                    "raised P": fmt(v["video"]["precision"], 2),
+                    "raised R": fmt(v["video"]["recall"], 2),
+                    "raised (n)": v["raised_true"],
+                }
+                for k, v in chosen["held_out"].items()
+            ],
+            ["subset", "clips", "people MAE", "raised P", "raised R", "raised (n)"],
+        )
+        picks = ", ".join(f"{n}: {c}" for n, c in chosen["chosen"].items())
+        print(f"(live, each of {chosen['sources']} sources held out; chosen by {chosen['objective']}: {picks})")
     top = results[main_name].get("all", {"clips": 0})
     write_json(
         args.out,
@@ -332,15 +392,16 @@ def main(argv: list[str] | None = None) -> int:
             "clips": top["clips"],
             "seconds": seconds,
             "fps": args.fps,
-            "pace": args.pace,
+            "pace": pace,
             "video": top.get("video"),
             "still": top.get("still"),
             "subsets": results[main_name],
             "variants": results,
+            "loso": chosen,
             "rows": rows[main_name],
             "per_variant_rows": rows,
-            "providers": models.providers_in_use(),
-            "wall_s": round(time.perf_counter() - started, 1),
+            "providers": providers,
+            "wall_s": round(wall_s, 1),
         },
     )
     return 0

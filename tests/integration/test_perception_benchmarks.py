@@ -140,11 +140,17 @@ def test_eval_perception_video_live_pace_and_a_changed_budget(tmp_path: Path) ->
         "count+bodies_per_frame=1,count",
         "--only",
         "dakshin",
+        "--loso",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["pace"] == "live" and set(data["variants"]) == {"count+bodies_per_frame=1", "count"}
     assert data["clips"] == 1 and data["rows"][0]["frames"] >= 1
+    assert data["loso"]["sources"] == 1 and sum(data["loso"]["chosen"].values()) == 1
+    again = tmp_path / "again.json"
+    proc = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(again), "--rescore", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(again.read_text(encoding="utf-8"))["variants"] == data["variants"]  # the same rows, scored again
     bad = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(out), "--variants", "count+x=1")
     assert bad.returncode == 2 and "--variants" in bad.stderr
 
