@@ -19,8 +19,9 @@ whatever the analysis costs: the same on every machine); `live` is what a class 
 analysis takes the newest camera frame when it is done with the last one, so the clip's time advances by what
 each frame's analysis took, and a cheaper budget is seen more often (compare budgets this way).
 
-Scores, per clip: raised hands (a track that raised a hand, mapped back to the photo through its last frame's
-crop, matched per person to the annotated raised heads as in eval_perception.py); the people count (the last
+Scores, per clip: raised hands (every `HandRaised` event, at its person's head in the frame of the event mapped
+back to the photo through that frame's crop, matched per person to the annotated raised heads as in
+eval_perception.py: one hand queued twice, by two tracks, is one right and one false); the people count (the last
 `HeadCountReported` against the TSV count) and people recall (the last frame's people, per person). The same
 photos are also scored as stills (`analyse_still`, every region and person at once) for comparison. Variants
 are the names of `eval_perception.py` with fields changed (`count+bodies_per_frame=1`, see
@@ -114,13 +115,12 @@ def run_clip(
     fps: float,
     pace: str,
 ) -> dict[str, Any]:
-    """One clip through `process` (on the worker pool, as in class) and `RoomSignals`: the raised tracks, the
-    last count reported, the last frame's people, all in photo pixels."""
+    """One clip through `process` (on the worker pool, as in class) and `RoomSignals`: the heads of its
+    `HandRaised` events, the last count reported, the last frame's people, all in photo pixels."""
     w, h = photo.size
     room, signals = RoomPerception(models, config, fanout=fanout), RoomSignals()
-    last_seen: dict[int, tuple[float, float, float]] = {}
     final: dict[int, tuple[float, float, float]] = {}
-    raised_ids: set[int] = set()
+    raised_at: list[tuple[float, float, float]] = []
     reported: ev.HeadCountReported | None = None
     cost: list[float] = []
     for t in clip_times(seconds, fps, pace, cost):
@@ -130,14 +130,13 @@ def run_clip(
         result = room.process(frame, t)
         cost.append(time.perf_counter() - t0)
         final = heads_in_photo(result, box, w, h)
-        last_seen.update(final)
         for e in signals.on_frame(result, t):
-            if isinstance(e, ev.HandRaised):
-                raised_ids.add(e.track_id)
+            if isinstance(e, ev.HandRaised) and e.track_id in final:
+                raised_at.append(final[e.track_id])  # where the console's queue shows the hand
             elif isinstance(e, ev.HeadCountReported):
                 reported = e
     return {
-        "raised": [PredictedHead(x, y, s, tid in raised_ids) for tid, (x, y, s) in last_seen.items()],
+        "raised": [PredictedHead(x, y, s, True) for x, y, s in raised_at],
         "people": [PredictedHead(x, y, s, False) for x, y, s in final.values()],
         "count": None if reported is None else reported.count,
         "low": None if reported is None else reported.low,
