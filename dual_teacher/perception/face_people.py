@@ -5,6 +5,16 @@ A face counts as a person on its own when it is sure (`min_score`), not too smal
 inside someone else's body (`fusion.plausible_lone`). A lone person the pose finds later is that pose person
 from then on (its lone track ends). Body-only people (`LonePeople(source="body")`) are kept the same way
 against the pose and face-only people.
+
+Live, a lone track seen in one scan only is tentative: with `tentative_misses` it ends after that many scans in a
+row miss it, instead of living `max_age_s`. A false face in one scan (a chair, a poster), or a real face found
+again out of its old track's reach after the person moved, then stops counting within two scans rather than piling
+up for seconds (measured: `benchmarks/eval_perception_video.py`). With `rematch_reach`, a face no track continues
+is first tried against the tracks this scan missed with that wider centre reach (x the face's size): the same
+person a few scans later, moved on, continues their track instead of starting a second.
+
+A still is one scan, so it is not affected; the body cue scans a frame's tiles in turn over many frames, so its
+tracks are not tentative.
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ class LoneTrack:
     palm_at: float = -math.inf
     source: str = "face"
     raised: bool = False  # the cue's own arm verdict at the last sighting (bodies: MoveNet's wrists)
+    misses: int = 0  # scans in a row since it was last seen
 
     @property
     def head(self) -> tuple[float, float, float]:
@@ -55,8 +66,12 @@ class LonePeople:
         fusion: FusionConfig,
         source: str = "face",
         first_id: int = FACE_ID_BASE,
+        tentative_misses: int | None = None,
+        rematch_reach: float | None = None,
     ) -> None:
         self.min_score = min_score
+        self.tentative_misses = tentative_misses
+        self.rematch_reach = rematch_reach
         self.fusion = fusion
         self.source = source
         self.tracker = IouTracker(max_age_s=max_age_s, first_id=first_id)
@@ -82,16 +97,34 @@ class LonePeople:
         groups = fuse(explained, strong, config=dataclasses.replace(self.fusion, use_palm=False))
         loose = plausible_lone(groups.people, self.source, whole=whole)
         boxes: list[Box] = [(h.x - h.size / 2, h.y - h.size / 2, h.x + h.size / 2, h.y + h.size / 2) for h in loose]
-        for box, tid, h in zip(boxes, self.tracker.match(boxes), loose, strict=True):
+        matched = self.tracker.match(boxes)
+        if self.rematch_reach is not None and None in matched:
+            unseen = [t for t in self.tracks if t not in matched]
+            new = [i for i, tid in enumerate(matched) if tid is None]
+            again = self.tracker.match([boxes[i] for i in new], unseen, self.rematch_reach)
+            for i, tid in zip(new, again, strict=True):
+                matched[i] = tid
+        seen: set[int] = set()
+        for box, tid, h in zip(boxes, matched, loose, strict=True):
             if tid is None:
                 tid = self.tracker.start(box, now)
                 self.tracks[tid] = LoneTrack(tid, box, h.score, now, source=self.source)
             else:
                 self.tracker.observe(tid, box, now)
                 f = self.tracks[tid]
-                f.box, f.score, f.seen_at = box, max(f.score, h.score), now
+                f.box, f.score, f.seen_at, f.misses = box, max(f.score, h.score), now, 0
             self.tracks[tid].raised = self.source in h.raised_by
+            seen.add(tid)
         ended = self.tracker.expire(now)
+        if self.tentative_misses is not None:
+            for tid, f in self.tracks.items():
+                if tid in seen or tid in ended:
+                    continue
+                f.misses += 1
+                state = self.tracker.tracks.get(tid)
+                if state is not None and state.hits < 2 and f.misses >= self.tentative_misses:
+                    self.tracker.remove(tid)
+                    ended.append(tid)
         for tid, f in list(self.tracks.items()):
             x, y, size = f.head
             if any(math.dist((x, y), (p.x, p.y)) < self.fusion.match_radius * max(size, p.size) for p in explained):
@@ -112,8 +145,15 @@ class LonePeople:
 class FaceOnlyPeople(LonePeople):
     """The face-only people of one camera: faces from the full-range detector (boxes in frame pixels)."""
 
-    def __init__(self, max_age_s: float, min_score: float, fusion: FusionConfig) -> None:
-        super().__init__(max_age_s, min_score, fusion, source="face", first_id=FACE_ID_BASE)
+    def __init__(
+        self,
+        max_age_s: float,
+        min_score: float,
+        fusion: FusionConfig,
+        tentative_misses: int | None = None,
+        rematch_reach: float | None = None,
+    ) -> None:
+        super().__init__(max_age_s, min_score, fusion, "face", FACE_ID_BASE, tentative_misses, rematch_reach)
 
     def update(
         self,

@@ -37,6 +37,7 @@ class PoseTrack:
     quality: float = 0.0  # the quality of the current landmarks
     palm_up: bool = False
     palm_at: float = -math.inf
+    looks: int = 0  # frames whose landmarks passed the person test (a still's passes count as one)
 
 
 def face_box_from_detection(box: npt.NDArray[np.float32]) -> Box:

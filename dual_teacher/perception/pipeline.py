@@ -102,7 +102,9 @@ class RoomPerception:
         c = self.config
         # face-only people get ids from a range of their own (anonymous like the pose ids)
         self.face_count = FaceCount(models, c, fanout)
-        self.face_people = FaceOnlyPeople(c.face_track_age_s, self.face_count.only_score, c.fusion)
+        self.face_people = FaceOnlyPeople(
+            c.face_track_age_s, self.face_count.only_score, c.fusion, c.face_tentative_misses, c.face_rematch_reach
+        )
         movenet = models.bodies if c.body_cue else None
         self.body_people = BodyPeople(
             movenet,
@@ -174,13 +176,18 @@ class RoomPerception:
         for person, lm in zip(people, found, strict=True):
             tid = person.track_id
             if not self._is_person(lm, pyramid.width, pyramid.height):
-                if person.landmarks is None:  # a tentative track that is not a person
+                # a tentative track that is not a person; live (`pose_tentative`), also one that passed on one
+                # earlier frame only: a chair or a screen taken for a person once stops counting at its next look
+                once = self.config.pose_tentative and person.looks < 2 and person.landmarks_at < now
+                if person.landmarks is None or once:
                     self._drop(tid)
                 continue
             quality = landmark_quality(lm, self.config.quality_by_visibility)
             if self.config.keep_best_pass and person.landmarks_at == now and quality < person.quality:
                 refreshed.append(tid)  # an earlier pass of this frame saw them better: its landmarks stay
                 continue
+            if person.landmarks_at < now:
+                person.looks += 1
             person.landmarks, person.landmarks_at, person.quality = lm, now, quality
             person.best_quality = max(person.best_quality, quality)
             person.roi = roi_from_landmarks(lm, self.config.roi_scale)

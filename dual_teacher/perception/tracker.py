@@ -56,20 +56,24 @@ class IouTracker:
         self.tracks.clear()
         self._next_id = self.first_id
 
-    def _score(self, track: Box, box: Box) -> float:
+    def _score(self, track: Box, box: Box, centre_max: float | None = None) -> float:
         overlap = iou(track, box)
         if overlap >= self.iou_min:
             return 1.0 + overlap
+        reach = self.centre_max if centre_max is None else centre_max
         d = centre_distance(track, box)
-        return 1.0 - d / self.centre_max if d < self.centre_max else 0.0
+        return 1.0 - d / reach if d < reach else 0.0
 
-    def match(self, boxes: Sequence[Box], candidates: Sequence[int] | None = None) -> list[int | None]:
-        """The existing track each box continues (None: a new person), without changing any state."""
+    def match(
+        self, boxes: Sequence[Box], candidates: Sequence[int] | None = None, centre_max: float | None = None
+    ) -> list[int | None]:
+        """The existing track each box continues (None: a new person), without changing any state.
+        `centre_max`: a reach of its own for the centre distance (a wider one for tracks not seen for a while)."""
         ids = list(self.tracks) if candidates is None else [i for i in candidates if i in self.tracks]
         pairs = []
         for bi, box in enumerate(boxes):
             for tid in ids:
-                s = self._score(self.tracks[tid].box, box)
+                s = self._score(self.tracks[tid].box, box, centre_max)
                 if s > 0:
                     pairs.append((s, bi, tid))
         pairs.sort(key=lambda p: (-p[0], p[1], p[2]))

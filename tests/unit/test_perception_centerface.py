@@ -17,6 +17,7 @@ from dual_teacher.perception.face_count import FaceCount
 from dual_teacher.perception.geometry import FramePyramid
 from dual_teacher.perception.model_set import PerceptionModels
 from dual_teacher.perception.room_config import PerceptionConfig
+from dual_teacher.perception.ssd import Detections
 
 NAMES = ("heatmap", "scale", "offset", "landmarks")
 
@@ -103,11 +104,11 @@ def test_live_the_face_count_runs_centerface_every_other_frame_and_keeps_its_wea
     assert count.only_score == 0.5 and count.available
     pyramid = FramePyramid(np.zeros((480, 640, 3), np.uint8))
     regions = [object()]  # any face tile due (CenterFace itself takes the whole frame)
-    found, weak = count.scan(pyramid, regions, 0, 960)  # type: ignore[arg-type]
+    found, weak = count.scan(pyramid, regions, 0, 960)
     assert found is not None and sorted(found.scores.tolist()) == pytest.approx([0.3, 0.8])
     assert [round(w.score, 2) for w in weak] == [0.3]  # under the face-only score: widens the uncertainty
     assert count.scanned == 1  # one region: the whole frame
-    skipped, still_weak = count.scan(pyramid, regions, 1, 960)  # type: ignore[arg-type]
+    skipped, still_weak = count.scan(pyramid, regions, 1, 960)
     assert skipped is None and still_weak == weak and len(runner.shapes) == 1 and count.scanned == 0
     assert count.scan(pyramid, [], 2, 960) == (None, [])  # no face tile due: no scan
     count.reset()
@@ -140,3 +141,50 @@ def test_sure_centerface_faces_are_whole_people_even_just_below_a_larger_head() 
     unsure = FaceOnlyPeople(5.0, 0.3, FusionConfig())
     unsure.update(faces, pose, 0.0, 5.0, whole_score=0.8)  # not sure enough to skip the test
     assert unsure.in_order() == []
+
+
+def _faces_at(*centres: tuple[float, float], side: float = 20.0, score: float = 0.7) -> Detections:
+    boxes = np.array([[x - side / 2, y - side / 2, x + side / 2, y + side / 2] for x, y in centres], np.float32)
+    n = len(centres)
+    return Detections(boxes.reshape(n, 4), np.zeros((n, 5, 2), np.float32), np.full(n, score, np.float32))
+
+
+def test_a_face_seen_in_one_scan_stops_counting_after_two_missed_scans_live() -> None:
+    from dual_teacher.perception.face_people import FaceOnlyPeople
+    from dual_teacher.perception.fusion import FusionConfig
+
+    none = _faces_at()
+    for misses, kept_after in ((2, 1), (None, 99)):
+        people = FaceOnlyPeople(5.0, 0.3, FusionConfig(), tentative_misses=misses)
+        people.update(_faces_at((100, 100), (300, 100)), [], 0.0, 5.0)
+        people.update(_faces_at((300, 100)), [], 0.1, 5.0)  # the second face seen twice
+        ended: list[int] = []
+        for i in range(3):  # three scans that see neither
+            ended += people.update(none, [], 0.2 + 0.1 * i, 5.0)
+            if i + 1 == kept_after:
+                assert [f.head[0] for f in people.in_order()] == [300.0]
+        if misses is None:
+            assert len(people.in_order()) == 2 and ended == []  # both kept face_track_age_s
+        else:
+            assert [f.head[0] for f in people.in_order()] == [300.0] and len(ended) == 1
+    # a face seen again resets its misses: seen every other scan, a tentative face is never dropped
+    people = FaceOnlyPeople(5.0, 0.3, FusionConfig(), tentative_misses=2)
+    for i in range(6):
+        people.update(_faces_at((100, 100)) if i % 2 == 0 else none, [], 0.1 * i, 5.0)
+    assert len(people.in_order()) == 1
+
+
+def test_a_face_that_moved_on_between_scans_continues_its_track_with_a_rematch_reach() -> None:
+    from dual_teacher.perception.face_people import FaceOnlyPeople
+    from dual_teacher.perception.fusion import FusionConfig
+
+    for reach, tracks in ((None, 2), (1.5, 1)):
+        people = FaceOnlyPeople(5.0, 0.3, FusionConfig(), rematch_reach=reach)
+        people.update(_faces_at((100, 100)), [], 0.0, 5.0)
+        people.update(_faces_at((125, 100)), [], 1.0, 5.0)  # 1.25 faces on: too far for 0.7
+        assert len(people.in_order()) == tracks
+    # the wider reach is only for tracks this scan missed: two faces side by side stay two people
+    people = FaceOnlyPeople(5.0, 0.3, FusionConfig(), rematch_reach=1.5)
+    people.update(_faces_at((100, 100)), [], 0.0, 5.0)
+    people.update(_faces_at((100, 100), (125, 100)), [], 0.1, 5.0)
+    assert len(people.in_order()) == 2

@@ -145,3 +145,47 @@ def test_hysteresis_tracks_are_independent_and_forgotten() -> None:
     assert h.up_tracks() == [1]
     assert h.forget(1) is True and h.forget(2) is False
     assert h.up_tracks() == []
+
+
+class _Landmarker:
+    """Landmarks from a script: one answer per call, in order."""
+
+    def __init__(self, answers: list[PoseLandmarks]) -> None:
+        self.answers = answers
+
+    def landmarks(self, pyramid: object, roi: Roi) -> PoseLandmarks:
+        return self.answers.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("tentative", "looks_before", "kept"),
+    [(True, 1, False), (True, 2, True), (False, 1, True)],
+)
+def test_a_pose_person_seen_on_one_frame_only_is_dropped_at_the_next_failed_look_live(
+    tentative: bool, looks_before: int, kept: bool
+) -> None:
+    import dataclasses
+    from types import SimpleNamespace
+    from typing import cast
+
+    from dual_teacher.perception.geometry import FramePyramid
+    from dual_teacher.perception.model_set import PerceptionModels
+    from dual_teacher.perception.people import PoseTrack
+    from dual_teacher.perception.pipeline import RoomPerception
+    from dual_teacher.perception.room_config import PerceptionConfig
+
+    person, nobody = pose(), dataclasses.replace(pose(), score=0.1)  # presence too low: not a person
+    landmarker = _Landmarker([person] * looks_before + [nobody, nobody])
+    models = SimpleNamespace(landmarker=landmarker, faces=None, centerface=None, bodies=None, boxes=None)
+    config = dataclasses.replace(PerceptionConfig(), pose_tentative=tentative, face_count=False)
+    room = RoomPerception(cast(PerceptionModels, models), config)
+    pyramid = FramePyramid(np.zeros((720, 1280, 3), np.uint8))
+    room._people[1] = PoseTrack(1, Roi(200, 300, 400, 400))
+    room.tracker.start((0.0, 0.0, 10.0, 10.0), 0.0)
+    for i in range(looks_before):
+        assert room._landmarks(pyramid, [1], 0.1 * i) == [1]
+    assert room._people[1].looks == looks_before
+    room._landmarks(pyramid, [1], 0.1 * (looks_before - 1))  # a second pass of the last frame fails (a still)
+    assert 1 in room._people
+    room._landmarks(pyramid, [1], 0.1 * looks_before)  # a later frame's look fails
+    assert (1 in room._people) is kept
