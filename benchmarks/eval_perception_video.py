@@ -36,6 +36,7 @@ import math
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -190,12 +191,9 @@ def held_out(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Leave-one-source-out over the variants: each source's clips scored with the variant whose live count
     is best on the other sources' clips (`tune_perception.loso`); the choices and the held-out figures."""
     held, chosen = loso(rows, live_count_objective)
-    counts: dict[str, int] = {}
-    for name in chosen.values():
-        counts[name] = counts.get(name, 0) + 1
     return {
         "objective": "minus the live people MAE",
-        "chosen": counts,
+        "chosen": dict(Counter(chosen.values())),
         "sources": len(chosen),
         "held_out": subsets(held),
     }
@@ -219,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.rescore is not None:
         old = json.loads(args.rescore.read_text(encoding="utf-8"))
-        args.fps = old["fps"]
-        return report(args, old["per_variant_rows"], old["seconds"], old["pace"], old.get("providers", []), 0.0)
+        return report(
+            args, old["per_variant_rows"], old["seconds"], old["fps"], old["pace"], old.get("providers", []), 0.0
+        )
     if not args.annotations.is_file():
         print(f"no annotations at {args.annotations}", file=sys.stderr)
         return 2
@@ -285,13 +284,14 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     fanout.close()
-    return report(args, rows, seconds, args.pace, models.providers_in_use(), time.perf_counter() - started)
+    return report(args, rows, seconds, args.fps, args.pace, models.providers_in_use(), time.perf_counter() - started)
 
 
 def report(
     args: argparse.Namespace,
     rows: dict[str, list[dict[str, Any]]],
     seconds: float,
+    fps: float,
     pace: str,
     providers: Any,
     wall_s: float,
@@ -360,7 +360,7 @@ def report(
         ],
     )
     print(
-        f"({len(rows[main_name])} clips of {seconds:g} s, {pace} pace at {args.fps:g} camera frames/s;"
+        f"({len(rows[main_name])} clips of {seconds:g} s, {pace} pace at {fps:g} camera frames/s;"
         " people MAE: the last count reported live (the count a still reports) against the TSV count;"
         " per-person matching)"
     )
@@ -390,7 +390,7 @@ def report(
             "variant": main_name,
             "clips": top["clips"],
             "seconds": seconds,
-            "fps": args.fps,
+            "fps": fps,
             "pace": pace,
             "video": top.get("video"),
             "still": top.get("still"),
