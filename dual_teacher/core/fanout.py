@@ -28,3 +28,13 @@ class Serial:
 
 
 SERIAL = Serial()
+
+
+def _call(job: Callable[[], R]) -> R:
+    return job()
+
+
+def run_jobs(fanout: Fanout, jobs: Sequence[Callable[[], R]]) -> list[R]:
+    """Each job's result, in order: unlike jobs of different kinds in separate `map`s, they share one dispatch
+    (a worker that finished its job takes the next of any kind)."""
+    return fanout.map(_call, jobs)

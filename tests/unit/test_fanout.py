@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from dual_teacher.core.fanout import SERIAL
+from dual_teacher.core.fanout import SERIAL, run_jobs
 from dual_teacher.perception.geometry import FramePyramid, Roi
 from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads
 
@@ -30,6 +30,22 @@ def test_thread_fanout_keeps_order_and_uses_workers() -> None:
     with ThreadFanout(2, name="t") as fan:
         assert fan.map(work, list(range(6))) == [0, 1, 4, 9, 16, 25]
     assert len(names) == 2 and all(n.startswith("t") for n in names)
+
+
+def test_jobs_of_different_kinds_share_one_dispatch() -> None:
+    gate = threading.Barrier(2, timeout=10)
+
+    def slow(x: int) -> int:
+        gate.wait()  # the two kinds must run at the same time: one dispatch, not a map per kind
+        return x
+
+    def fast(s: str) -> str:
+        gate.wait()
+        return s.upper()
+
+    with ThreadFanout(2) as fan:
+        assert run_jobs(fan, [lambda: slow(7), lambda: fast("a")]) == [7, "A"]
+    assert run_jobs(SERIAL, [lambda: 1, lambda: "b"]) == [1, "b"]
 
 
 def test_one_item_or_one_worker_runs_on_the_caller() -> None:
