@@ -60,7 +60,7 @@ class FaceCount:
         if self.centerface is not None:
             if index % max(1, self.config.centerface_every):
                 return None, self._weak
-            found = self.centerface.detect(pyramid.level(0), side, self.weak_score)
+            found = self.centerface.detect(pyramid, side, self.weak_score)
             self.scanned = 1
         else:
             found = self._tiles(pyramid, regions)

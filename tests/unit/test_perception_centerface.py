@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from dual_teacher.core.fanout import SERIAL
-from dual_teacher.perception.centerface import OnnxCenterFace, decode, input_size
+from dual_teacher.perception.centerface import OnnxCenterFace, decode, input_size, source_level
 from dual_teacher.perception.face_count import FaceCount
 from dual_teacher.perception.geometry import FramePyramid
 from dual_teacher.perception.model_set import PerceptionModels
@@ -86,10 +86,19 @@ def test_the_model_runs_on_the_scaled_frame_and_answers_in_frame_pixels() -> Non
     runner = FakeRunner([(10, 20, 0.8, 24.0, 24.0)])
     model = OnnxCenterFace(runner, CONTRACT)
     frame = np.zeros((1080, 1920, 3), np.uint8)
-    dets = model.detect(FramePyramid(frame).level(0), 960, 0.3)
+    dets = model.detect(FramePyramid(frame), 960, 0.3)
     assert runner.shapes == [(1, 544, 960, 3)]
     cx = (dets.boxes[0, 0] + dets.boxes[0, 2]) / 2
     assert cx == pytest.approx((20 + 0.5) * 4 * 1920 / 960)
+
+
+def test_the_input_is_resized_from_the_smallest_reduction_still_about_its_size() -> None:
+    pyramid = FramePyramid(np.zeros((1080, 1920, 3), np.uint8))
+    assert source_level(pyramid, 960, 544).size == (960, 540)  # the half frame, 540 -> 544 lines
+    assert source_level(pyramid, 1920, 1088).size == (1920, 1080)  # a still at its own size: the frame itself
+    assert source_level(pyramid, 480, 272).size == (480, 270)
+    assert source_level(pyramid, 480, 288).size == (960, 540)  # a quarter frame 6 % short: the half
+    assert source_level(pyramid, 1000, 576).size == (1920, 1080)  # the half frame would be upsampled by 4 %
 
 
 def face_count(config: PerceptionConfig, runner: FakeRunner) -> FaceCount:
