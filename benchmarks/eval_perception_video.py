@@ -12,7 +12,9 @@ only the photos with raised hands): `--seconds` of a slow camera move (a zoom fr
 and back, drifting sideways by 5 %, resampled each frame, so every frame differs in scale, position and
 interpolation like a real camera's frames do). The clip runs through what a class runs:
 `RoomPerception.process` (tile schedule, tracking, round-robin landmarks, face scan, palm budget) and
-`RoomSignals` (N-of-M hysteresis -> `HandRaised`, the smoothed `HeadCountReported`).
+`RoomSignals` (N-of-M hysteresis -> `HandRaised`, the smoothed `HeadCountReported`; `--seat-reach none`
+reports every track id as it is, without the seat continuity that keeps one id across the pipeline's id
+switches).
 
 Pacing (`--pace`): `fixed` analyses every frame of a `--fps` camera (the clip's time advances 1/fps a frame,
 whatever the analysis costs: the same on every machine); `live` is what a class gets on this machine: the
@@ -67,7 +69,7 @@ from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
 from dual_teacher.perception.pipeline import RoomPerception  # noqa: E402
 from dual_teacher.perception.results import FrameResult  # noqa: E402
 from dual_teacher.perception.room_config import PerceptionConfig  # noqa: E402
-from dual_teacher.perception.signals import RoomSignals  # noqa: E402
+from dual_teacher.perception.signals import RoomSignals, SignalsConfig  # noqa: E402
 from dual_teacher.runtime.fanout_pool import ThreadFanout, region_threads  # noqa: E402
 
 DEFAULT_ANNOTATIONS = REPO / "benchmarks" / "annotations" / "perception.json"
@@ -115,11 +117,12 @@ def run_clip(
     seconds: float,
     fps: float,
     pace: str,
+    signals_config: SignalsConfig | None = None,
 ) -> dict[str, Any]:
     """One clip through `process` (on the worker pool, as in class) and `RoomSignals`: the heads of its
     `HandRaised` events, the last count reported, the last frame's people, all in photo pixels."""
     w, h = photo.size
-    room, signals = RoomPerception(models, config, fanout=fanout), RoomSignals()
+    room, signals = RoomPerception(models, config, fanout=fanout), RoomSignals(signals_config)
     final: dict[int, tuple[float, float, float]] = {}
     raised_at: list[tuple[float, float, float]] = []
     reported: ev.HeadCountReported | None = None
@@ -132,8 +135,10 @@ def run_clip(
         cost.append(time.perf_counter() - t0)
         final = heads_in_photo(result, box, w, h)
         for e in signals.on_frame(result, t):
-            if isinstance(e, ev.HandRaised) and e.track_id in final:
-                raised_at.append(final[e.track_id])  # where the console's queue shows the hand
+            # an event names the seat (`continuity`): its hand is where the seat's track is now
+            track = signals.continuity.track_of(e.track_id) if isinstance(e, ev.HandRaised) else None
+            if isinstance(e, ev.HandRaised) and track in final:
+                raised_at.append(final[track])  # where the console's queue shows the hand
             elif isinstance(e, ev.HeadCountReported):
                 reported = e
     return {
@@ -209,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pace", choices=["fixed", "live"], default="fixed")
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--fps", type=float, default=15.0)
+    ap.add_argument(
+        "--seat-reach",
+        default=str(SignalsConfig().seat_reach),
+        help="a new track this near (x head size) where one just left continues its id; none: every track id",
+    )
     ap.add_argument("--threads", type=int, default=2, help="cores (live pace runs on this many)")
     ap.add_argument("--only", default="", help="only files whose name contains this (development)")
     ap.add_argument("--quick", action="store_true", help="2 photos with raised hands, 1 s clips")
@@ -236,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         if "#" not in k and k in truth and args.only in k and (v.get("raised") or args.clips == "all")
     ]
     seconds = args.seconds
+    reach = None if args.seat_reach.lower() == "none" else float(args.seat_reach)
+    seats = SignalsConfig(seat_reach=reach)
     if args.quick:
         picked, seconds = [(k, v) for k, v in picked if v.get("raised")][:2], 1.0
     if args.pace == "live" and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.threads:
@@ -259,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, config in configs.items():
             still = RoomPerception(models, config, fanout=fanout).analyse_still(np.asarray(photo))
             still_heads = [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in still.people]
-            clip = run_clip(models, config, fanout, photo, seconds, args.fps, args.pace)
+            clip = run_clip(models, config, fanout, photo, seconds, args.fps, args.pace, seats)
             v, s_ = score_raised(clip["raised"], ann), score_raised(still_heads, ann)
             vp, sp = score_people(clip["people"], ann), score_people(still_heads, ann)
             rows[name].append(
@@ -392,6 +404,7 @@ def report(
             "seconds": seconds,
             "fps": fps,
             "pace": pace,
+            "seat_reach": getattr(args, "seat_reach", None),
             "video": top.get("video"),
             "still": top.get("still"),
             "subsets": results[main_name],

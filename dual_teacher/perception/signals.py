@@ -1,8 +1,9 @@
 """From per-frame perception results to the events on the bus (pure logic; time is `now`).
 
 - `HandRaised(track_id, x, y)` / `HandLowered(track_id)`: per track, through `RaiseHysteresis` (N of M
-  frames and a minimum duration), with the seat position (mid-shoulder, normalised to the frame). A track
-  that ends with its hand up, or is no longer among the frame's people, is reported lowered. The
+  frames and a minimum duration), with the seat position (mid-shoulder, normalised to the frame). The id is
+  the seat's (`continuity.SeatContinuity`): a new track where one just left continues its id and hand. A seat
+  whose track ended, or is no longer among the frame's people, and was not continued, is reported lowered. The
   `RaiseQueue` keeps the order hands went up (first come first served, one entry per track) for the console.
 - `HeadCountReported(count)`: the median of recent counts (`HeadCountSmoother`), every 2 s or on a change.
 - `AttentionMeasured(share, faces)`: once a second, the share of recently seen faces turned toward the
@@ -18,6 +19,7 @@ import dataclasses
 
 from dual_teacher.core import events as ev
 from dual_teacher.perception.aggregates import AttentionAggregate, HeadCountSmoother, RaiseQueue
+from dual_teacher.perception.continuity import SeatContinuity
 from dual_teacher.perception.handraise import HysteresisConfig, RaiseHysteresis
 from dual_teacher.perception.results import FrameResult
 
@@ -31,6 +33,10 @@ class SignalsConfig:
     attention_window_s: float = 3.0
     attention_max_yaw_deg: float = 30.0
     display_yaw_deg: float = 0.0  # where the display is, seen from the class, relative to the camera
+    # a new track within this x the head size of where a track left, at most seat_grace_s after, continues its
+    # id, and its hand if up (`continuity.SeatContinuity`; None: every track id is reported as it is)
+    seat_reach: float | None = 1.0
+    seat_grace_s: float = 1.0
     source: str = "perception"
 
 
@@ -52,6 +58,7 @@ class RoomSignals:
             c.attention_window_s, c.attention_every_s, c.attention_max_yaw_deg, c.display_yaw_deg
         )
         self._seats: dict[int, tuple[float, float]] = {}
+        self.continuity = SeatContinuity(c.seat_reach, c.seat_grace_s)
         self._poll: _Poll | None = None
 
     def reset(self) -> None:
@@ -61,6 +68,7 @@ class RoomSignals:
         self.heads.reset()
         self.attention.reset()
         self._seats.clear()
+        self.continuity.reset()
         self._poll = None
 
     @property
@@ -70,27 +78,34 @@ class RoomSignals:
     def on_frame(self, result: FrameResult, now: float) -> list[ev.Event]:
         src = self.config.source
         out: list[ev.Event] = []
-        for person in result.people:
-            self._seats[person.track_id] = person.seat
+        seats = self.continuity.assign(result.people, now)
+        up = set(self.hysteresis.up_tracks())
+        for pid in self.continuity.continued:
+            if pid not in up:  # only a hand up carries over: a new track's own looks decide a new raise
+                self.hysteresis.forget(pid)
+        for person, pid in zip(result.people, seats, strict=True):
+            self._seats[pid] = person.seat
             if person.raised is None:
                 continue
-            flip = self.hysteresis.observe(person.track_id, person.raised, now)
-            if flip == "raised" and self.queue.raised(person.track_id, now):
+            flip = self.hysteresis.observe(pid, person.raised, now)
+            if flip == "raised" and self.queue.raised(pid, now):
                 x, y = person.seat
-                out.append(ev.HandRaised(person.track_id, round(x, 3), round(y, 3), src))
-            elif flip == "lowered" and self.queue.lowered(person.track_id):
-                out.append(ev.HandLowered(person.track_id, src))
-        # every tracked person is in each frame's people (raised None when not looked at); a queued hand whose
-        # person is not (no longer counted: far smaller than the room's typical head) is lowered like an ended one
-        present = {p.track_id for p in result.people}
-        for tid in [*result.ended, *(t for t in self.queue.order() if t not in present and t not in result.ended)]:
-            self._seats.pop(tid, None)
-            self.attention.forget(tid)
-            self.hysteresis.forget(tid)
-            if self.queue.lowered(tid):
-                out.append(ev.HandLowered(tid, src))
+                out.append(ev.HandRaised(pid, round(x, 3), round(y, 3), src))
+            elif flip == "lowered" and self.queue.lowered(pid):
+                out.append(ev.HandLowered(pid, src))
+        # every tracked person is in each frame's people (raised None when not looked at): a seat whose track
+        # ended or is no longer counted (far smaller than the room's typical head), and no new track continued
+        # within the grace, is gone; its hand, if queued, is lowered
+        for pid in self.continuity.gone(now):
+            self._seats.pop(pid, None)
+            self.attention.forget(pid)
+            self.hysteresis.forget(pid)
+            if self.queue.lowered(pid):
+                out.append(ev.HandLowered(pid, src))
         for tid, yaw in result.faces:
-            self.attention.observe(tid, yaw, now)
+            seat = self.continuity.public_of(tid)
+            if seat is not None:
+                self.attention.observe(seat, yaw, now)
         self.heads.add(result.head_count, now, result.count_low, result.count_high)
         heads = self.heads.report(now)
         if heads is not None:

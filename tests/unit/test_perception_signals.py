@@ -103,8 +103,10 @@ def test_signals_raise_lower_head_count_attention_and_poll() -> None:
     assert next(e for _, e in out if isinstance(e, ev.HandCountReported)) == ev.HandCountReported(1, None, "perception")
     assert next(e for _, e in out if isinstance(e, ev.HeadCountReported)).count == 2
     assert next(e for _, e in out if isinstance(e, ev.AttentionMeasured)) == ev.AttentionMeasured(0.5, 2, "perception")
-    # the track leaves the room with its hand up: lowered, and the poll count drops
-    gone = s.on_frame(_frame([_person(2, False)], ended=(1,)), 1.0)
+    # the track leaves the room with its hand up: after the seat's grace (no new track took its place)
+    # lowered, and the poll count drops
+    assert not any(isinstance(e, ev.HandLowered) for e in s.on_frame(_frame([_person(2, False)], ended=(1,)), 1.0))
+    gone = s.on_frame(_frame([_person(2, False)]), 1.0 + SignalsConfig().seat_grace_s)
     assert ev.HandLowered(1, "perception") in gone
     assert ev.HandCountReported(0, None, "perception") in gone
     s.close_poll("poll1")
@@ -140,6 +142,8 @@ def test_a_hand_whose_person_is_no_longer_counted_is_lowered() -> None:
     assert ev.HandRaised(1, 0.5, 0.5, "perception") in events
     assert s.hands_up == 1
     # the track lives on, but the frame no longer counts it (far smaller than the room's typical head)
-    out = s.on_frame(_frame([_person(2, False)]), 0.3)
+    grace = SignalsConfig().seat_grace_s
+    assert not any(isinstance(e, ev.HandLowered) for e in s.on_frame(_frame([_person(2, False)]), 0.3))
+    out = s.on_frame(_frame([_person(2, False)]), 0.3 + grace)
     assert ev.HandLowered(1, "perception") in out and s.hands_up == 0
-    assert not any(isinstance(e, ev.HandLowered) for e in s.on_frame(_frame([_person(2, False)]), 0.4))  # once
+    assert not any(isinstance(e, ev.HandLowered) for e in s.on_frame(_frame([_person(2, False)]), 0.4 + grace))

@@ -1,0 +1,112 @@
+"""One id per seat across the pipeline's id switches (pure logic; time is `now`).
+
+The pipeline's track ids change under a person who stays put: a face-only person becomes a pose person when
+their landmarks are found, a pose track that missed a look is dropped and the detector starts a new one on the
+same head, a body-only person is confirmed by a face. Reported as they are, each switch lowers the hand of the
+old id and, after the hysteresis, raises it again under the new one: the console queues the same child twice
+and the lowered/raised pair moves them to the back of the queue.
+
+`SeatContinuity` gives the events a *public* id instead: a new track whose head is within `reach` x the
+larger head size of where a public id was last seen, and appears at most `grace_s` after that id's track
+left, takes that public id (nearest first). A public id whose track left is held for `grace_s` before it is
+reported gone, so a successor found on a later frame still continues it. With `reach` None every track is its
+own public id and a track that leaves is gone at once (the behaviour before). Ids stay anonymous: a public id
+is the first track id of its seat. `RoomSignals` carries only a hand that is up over to the successor; a seat
+whose hand was down starts its hysteresis afresh with the new track (two tracks' stray looks do not add up).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+from dual_teacher.perception.results import PersonResult
+
+FRESH_ID_BASE = 1_000_000  # public ids of seats whose first track's id is taken (above every cue's id range)
+
+
+@dataclasses.dataclass
+class _Seat:
+    track_id: int  # the track holding this public id now
+    head: tuple[float, float, float]  # where it was last seen (x, y, size in frame pixels)
+    left_at: float | None = None  # when its track was last missing from the frame's people (None: present)
+
+
+class SeatContinuity:
+    def __init__(self, reach: float | None = 1.0, grace_s: float = 1.0) -> None:
+        self.reach = reach
+        self.grace_s = grace_s if reach is not None else 0.0
+        self._seats: dict[int, _Seat] = {}  # public id -> seat
+        self._public: dict[int, int] = {}  # track id -> public id
+        self._fresh = FRESH_ID_BASE
+        self.continued: list[int] = []  # the public ids a new track took over in the last `assign`
+
+    def reset(self) -> None:
+        self._seats.clear()
+        self._public.clear()
+        self._fresh = FRESH_ID_BASE
+
+    def assign(self, people: Sequence[PersonResult], now: float) -> list[int]:
+        """The public id of each of this frame's people, in order; a public id whose track is not among them
+        starts its grace."""
+        known = {p.track_id for p in people if p.track_id in self._public}
+        waiting = {pid: s for pid, s in self._seats.items() if s.track_id not in known}
+        new = [p for p in people if p.track_id not in self._public]
+        pairs = sorted(
+            (math.dist(p.head[:2], s.head[:2]), i, pid)
+            for i, p in enumerate(new)
+            for pid, s in waiting.items()
+            if self.reach is not None and self._near(p, s, now)
+        )
+        taken: dict[int, int] = {}
+        for _, i, pid in pairs:
+            if i not in taken and pid not in taken.values():
+                taken[i] = pid
+        self.continued = sorted(taken.values())
+        for i, p in enumerate(new):
+            pid = taken.get(i, p.track_id)
+            if pid == p.track_id and pid in self._seats:  # an old holder back while its successor holds its id
+                pid = self._fresh = self._fresh + 1
+            self._public[p.track_id] = pid
+            seat = self._seats.get(pid)
+            if seat is not None:
+                self._public.pop(seat.track_id, None)
+            self._seats[pid] = _Seat(p.track_id, p.head)
+        out = []
+        for p in people:
+            pid = self._public[p.track_id]
+            seat = self._seats[pid]
+            seat.head, seat.left_at = p.head, None
+            out.append(pid)
+        present = {p.track_id for p in people}
+        for seat in self._seats.values():
+            if seat.track_id not in present and seat.left_at is None:
+                seat.left_at = now
+        return out
+
+    def gone(self, now: float) -> list[int]:
+        """Public ids whose track left more than `grace_s` ago, no successor found (forgotten here)."""
+        out = [
+            pid
+            for pid, s in self._seats.items()
+            if s.left_at is not None and (now - s.left_at >= self.grace_s or self.reach is None)
+        ]
+        for pid in out:
+            self._public.pop(self._seats.pop(pid).track_id, None)
+        return out
+
+    def public_of(self, track_id: int) -> int | None:
+        return self._public.get(track_id)
+
+    def track_of(self, public_id: int) -> int | None:
+        """The track holding `public_id` now (None: it is gone)."""
+        seat = self._seats.get(public_id)
+        return None if seat is None else seat.track_id
+
+    def _near(self, person: PersonResult, seat: _Seat, now: float) -> bool:
+        reach = self.reach or 0.0
+        x, y, size = person.head
+        sx, sy, ssize = seat.head
+        recent = seat.left_at is None or now - seat.left_at <= self.grace_s
+        return recent and size > 0 and math.dist((x, y), (sx, sy)) <= reach * max(size, ssize)
