@@ -46,6 +46,7 @@ class SeatContinuity:
         self._seats.clear()
         self._public.clear()
         self._fresh = FRESH_ID_BASE
+        self.continued = []
 
     def assign(self, people: Sequence[PersonResult], now: float) -> list[int]:
         """The public id of each of this frame's people, in order; a public id whose track is not among them
@@ -66,7 +67,7 @@ class SeatContinuity:
         self.continued = sorted(taken.values())
         for i, p in enumerate(new):
             pid = taken.get(i, p.track_id)
-            if pid == p.track_id and pid in self._seats:  # an old holder back while its successor holds its id
+            if i not in taken and pid in self._seats:  # an old holder back while its successor holds its id
                 pid = self._fresh = self._fresh + 1
             self._public[p.track_id] = pid
             seat = self._seats.get(pid)

@@ -41,6 +41,13 @@ def test_an_old_track_back_beside_its_successor_gets_a_fresh_id() -> None:
     assert c.assign([person(7, 110), person(1, 100)], 0.2) == [1, FRESH_ID_BASE + 1]
 
 
+def test_an_old_track_back_on_its_seat_after_its_successor_left_takes_it_back() -> None:
+    c = SeatContinuity(reach=1.0, grace_s=1.0)
+    c.assign([person(1, 100)], 0.0)
+    c.assign([person(7, 110)], 0.1)  # 7 continues seat 1
+    assert c.assign([person(1, 100)], 0.2) == [1] and c.continued == [1] and c.track_of(1) == 1
+
+
 def test_off_every_track_is_its_own_id_and_leaving_is_gone_at_once() -> None:
     c = SeatContinuity(reach=None)
     c.assign([person(1, 100)], 0.0)
