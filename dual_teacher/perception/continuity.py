@@ -51,8 +51,8 @@ class SeatContinuity:
     def assign(self, people: Sequence[PersonResult], now: float) -> list[int]:
         """The public id of each of this frame's people, in order; a public id whose track is not among them
         starts its grace."""
-        known = {p.track_id for p in people if p.track_id in self._public}
-        waiting = {pid: s for pid, s in self._seats.items() if s.track_id not in known}
+        present = {p.track_id for p in people}
+        waiting = {pid: s for pid, s in self._seats.items() if s.track_id not in present}
         new = [p for p in people if p.track_id not in self._public]
         pairs = sorted(
             (math.dist(p.head[:2], s.head[:2]), i, pid)
@@ -80,7 +80,6 @@ class SeatContinuity:
             seat = self._seats[pid]
             seat.head, seat.left_at = p.head, None
             out.append(pid)
-        present = {p.track_id for p in people}
         for seat in self._seats.values():
             if seat.track_id not in present and seat.left_at is None:
                 seat.left_at = now
@@ -88,11 +87,7 @@ class SeatContinuity:
 
     def gone(self, now: float) -> list[int]:
         """Public ids whose track left more than `grace_s` ago, no successor found (forgotten here)."""
-        out = [
-            pid
-            for pid, s in self._seats.items()
-            if s.left_at is not None and (now - s.left_at >= self.grace_s or self.reach is None)
-        ]
+        out = [pid for pid, s in self._seats.items() if s.left_at is not None and now - s.left_at >= self.grace_s]
         for pid in out:
             self._public.pop(self._seats.pop(pid).track_id, None)
         return out

@@ -57,7 +57,6 @@ class RoomSignals:
         self.attention = AttentionAggregate(
             c.attention_window_s, c.attention_every_s, c.attention_max_yaw_deg, c.display_yaw_deg
         )
-        self._seats: dict[int, tuple[float, float]] = {}
         self.continuity = SeatContinuity(c.seat_reach, c.seat_grace_s)
         self._poll: _Poll | None = None
 
@@ -67,7 +66,6 @@ class RoomSignals:
         self.queue.clear()
         self.heads.reset()
         self.attention.reset()
-        self._seats.clear()
         self.continuity.reset()
         self._poll = None
 
@@ -84,7 +82,6 @@ class RoomSignals:
             if pid not in up:  # only a hand up carries over: a new track's own looks decide a new raise
                 self.hysteresis.forget(pid)
         for person, pid in zip(result.people, seats, strict=True):
-            self._seats[pid] = person.seat
             if person.raised is None:
                 continue
             flip = self.hysteresis.observe(pid, person.raised, now)
@@ -97,7 +94,6 @@ class RoomSignals:
         # ended or is no longer counted (far smaller than the room's typical head), and no new track continued
         # within the grace, is gone; its hand, if queued, is lowered
         for pid in self.continuity.gone(now):
-            self._seats.pop(pid, None)
             self.attention.forget(pid)
             self.hysteresis.forget(pid)
             if self.queue.lowered(pid):
