@@ -135,10 +135,11 @@ def run_clip(
         cost.append(time.perf_counter() - t0)
         final = heads_in_photo(result, box, w, h)
         for e in signals.on_frame(result, t):
-            # an event names the seat (`continuity`): its hand is where the seat's track is now
-            track = signals.continuity.track_of(e.track_id) if isinstance(e, ev.HandRaised) else None
-            if isinstance(e, ev.HandRaised) and track in final:
-                raised_at.append(final[track])  # where the console's queue shows the hand
+            if isinstance(e, ev.HandRaised):
+                # an event names the seat (`continuity`): its hand is where the seat's track is now
+                track = signals.continuity.track_of(e.track_id)
+                if track in final:
+                    raised_at.append(final[track])  # where the console's queue shows the hand
             elif isinstance(e, ev.HeadCountReported):
                 reported = e
     return {
@@ -227,9 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.rescore is not None:
         old = json.loads(args.rescore.read_text(encoding="utf-8"))
-        return report(
-            args, old["per_variant_rows"], old["seconds"], old["fps"], old["pace"], old.get("providers", []), 0.0
-        )
+        clips = (old["seconds"], old["fps"], old["pace"], old.get("seat_reach", "none"))  # older files: track ids
+        return report(args, old["per_variant_rows"], *clips, old.get("providers", []), 0.0)
     if not args.annotations.is_file():
         print(f"no annotations at {args.annotations}", file=sys.stderr)
         return 2
@@ -296,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     fanout.close()
-    return report(args, rows, seconds, args.fps, args.pace, models.providers_in_use(), time.perf_counter() - started)
+    clips = (seconds, args.fps, args.pace, args.seat_reach)
+    return report(args, rows, *clips, models.providers_in_use(), time.perf_counter() - started)
 
 
 def report(
@@ -305,6 +306,7 @@ def report(
     seconds: float,
     fps: float,
     pace: str,
+    seat_reach: str,
     providers: Any,
     wall_s: float,
 ) -> int:
@@ -404,7 +406,7 @@ def report(
             "seconds": seconds,
             "fps": fps,
             "pace": pace,
-            "seat_reach": getattr(args, "seat_reach", None),
+            "seat_reach": seat_reach,
             "video": top.get("video"),
             "still": top.get("still"),
             "subsets": results[main_name],
