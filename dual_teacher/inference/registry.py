@@ -44,6 +44,9 @@ class OnnxModelSpec(BaseModel):
     tolerance: float = Field(1e-3, gt=0, description="Max abs difference to the TFLite original (fp32, prelu)")
     variants: list[str] = Field(default_factory=list)
     variant_tolerance: dict[str, float] = Field(default_factory=dict)
+    runtime_outputs: list[str] = Field(
+        default_factory=list, description="the outputs the built graph keeps (empty: all); the rest are pruned"
+    )
     source: Source
     contract: dict[str, Any] = Field(default_factory=dict, description="Inputs/outputs: names, shapes, ranges")
 

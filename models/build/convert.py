@@ -278,6 +278,7 @@ class ModelSpec:
     contract: dict[str, Any]
     tolerance: float
     kind: str = KIND
+    runtime_outputs: list[str] = field(default_factory=list)  # empty: every output
 
     @staticmethod
     def from_entry(entry: dict[str, Any]) -> ModelSpec:
@@ -307,6 +308,7 @@ class ModelSpec:
             contract=dict(entry.get("contract", {})),
             tolerance=float(entry.get("tolerance", DEFAULT_TOLERANCE)),
             kind=str(entry.get("kind", KIND)),
+            runtime_outputs=[str(n) for n in entry.get("runtime_outputs", [])],
         )
 
     def output_tolerance(self, output: str) -> OutputTolerance:
@@ -723,6 +725,38 @@ def rewrite_prelu(tc: Toolchain, model: Any) -> tuple[Any, int]:
     return new_model, count
 
 
+def keep_outputs(tc: Toolchain, model: Any, names: Sequence[str]) -> tuple[Any, int]:
+    """The model with only the graph outputs `names` (the manifest's `runtime_outputs`) and the nodes,
+    initializers and value infos they need. ONNX Runtime runs every node of a graph whichever outputs are
+    asked for, so an output nothing reads still costs its branch on every run. Returns the model and the
+    number of nodes dropped."""
+    present = [o.name for o in model.graph.output]
+    missing = [n for n in names if n not in present]
+    if missing:
+        raise BuildError(f"runtime_outputs {missing} are not outputs of the model (it has {present})")
+    new_model = tc.onnx.ModelProto()
+    new_model.CopyFrom(model)
+    graph = new_model.graph
+    needed = set(names)
+    nodes = []
+    for node in reversed(graph.node):  # ONNX nodes are in topological order: one backward sweep
+        if any(o in needed for o in node.output):
+            nodes.append(node)
+            needed.update(i for i in node.input if i)
+    nodes.reverse()
+    outputs = [o for o in graph.output if o.name in names]
+    inits = [t for t in graph.initializer if t.name in needed]
+    infos = [v for v in graph.value_info if v.name in needed]
+    dropped = len(graph.node) - len(nodes)
+    for repeated, chosen in ((graph.node, nodes), (graph.output, outputs), (graph.initializer, inits)):
+        del repeated[:]
+        repeated.extend(chosen)
+    del graph.value_info[:]
+    graph.value_info.extend(infos)
+    tc.onnx.checker.check_model(new_model)
+    return new_model, dropped
+
+
 def to_fp16(tc: Toolchain, model: Any) -> Any:
     fp16 = tc.float16.convert_float_to_float16(model, keep_io_types=True)
     tc.onnx.checker.check_model(fp16)
@@ -807,9 +841,11 @@ def compare(
     logits: Sequence[str] = (),
     empty_rows: Mapping[str, tuple[int, float]] | None = None,
     ranked: Mapping[str, tuple[str, float]] | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> Parity:
+    """Per output (all of the reference's, or `outputs`): max and mean |diff|, per image set too."""
     per_set = []
-    names = list(refs[0][0])
+    names = list(outputs) if outputs is not None else list(refs[0][0])
     tot_max = dict.fromkeys(names, 0.0)
     tot_sum = dict.fromkeys(names, 0.0)
     tot_n = dict.fromkeys(names, 0)
@@ -1063,12 +1099,13 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
         files: dict[str, Path] = {"fp32": fp32_path}
         variants: dict[str, dict[str, Any]] = entry.setdefault("variants", {})
         input_name = o_io[0][0]["name"]
+        kept = list(refs[0][0])  # the outputs checked (and shipped): after `runtime_outputs`, those only
 
         def evaluate(variant: str, path: Path, derived_from: str | None, gates: bool, extra: dict[str, Any]) -> None:
             with progress.step(f"parity {variant}") as d:
                 runner = OrtRunner(tc, path)
                 outs = [[runner(x) for x in xs] for xs in samples_by_set]
-                par = compare(refs, outs, ctx.sets, spec.logit_outputs(), spec.empty_rows(), spec.ranked())
+                par = compare(refs, outs, ctx.sets, spec.logit_outputs(), spec.empty_rows(), spec.ranked(), kept)
                 scale = {n: max(par.ref_max_abs[n], spec.output_scale(n)) for n in par.max_abs}
                 rel = {n: v / scale[n] if scale[n] else v for n, v in par.max_abs.items()}
                 if gates:
@@ -1118,6 +1155,22 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
                     d.append(f"OVER TOLERANCE: {msg}")
 
         evaluate("fp32", fp32_path, None, True, {})
+        if spec.runtime_outputs:
+            # the whole conversion is checked above (every output against TFLite); the shipped graph keeps the
+            # outputs the runtime reads, and it and its variants are checked again on those
+            with progress.step("runtime outputs") as d:
+                whole = variants.pop("fp32")
+                model_proto, dropped = keep_outputs(tc, model_proto, spec.runtime_outputs)
+                tc.onnx.save(model_proto, str(fp32_path))
+                kept = list(spec.runtime_outputs)
+                entry["runtime_outputs"] = {
+                    "kept": kept,
+                    "dropped": [o["name"] for o in o_io[1] if o["name"] not in kept],
+                    "nodes_dropped": dropped,
+                    "whole_graph_parity": {k: whole[k] for k in ("max_abs_diff", "allowed_abs_diff")},
+                }
+                d.append(f"kept {', '.join(kept)}; {dropped} nodes dropped")
+            evaluate("fp32", fp32_path, None, True, {})
 
         if "prelu" in spec.variants:
             if ops.get("PRELU", 0):
@@ -1155,7 +1208,7 @@ def build_model(ctx: Context, spec: ModelSpec, progress: Progress, entry: dict[s
             # the runtime's own ONNX Runtime, without this converter environment.
             parity = work / f"{spec.name}.parity.npz"
             arrays = {f"input:{input_name}": np.concatenate(samples, axis=0)}
-            for name in refs[0][0]:
+            for name in kept:
                 arrays[f"ref:{name}"] = np.concatenate([r[name] for rs in refs for r in rs], axis=0)
             with parity.open("wb") as f:
                 np.savez_compressed(f, **arrays)

@@ -73,11 +73,30 @@ def test_built_models_load_and_match_their_contract() -> None:
             if "parity_shape" in i:
                 feeds[i["name"]] = np.zeros(i["parity_shape"], dtype=feeds[i["name"]].dtype)
         outs = runner.run(feeds)
-        want = [tuple(o["shape"]) for o in spec.contract["outputs"]]
+        kept = spec.runtime_outputs or [o["name"] for o in spec.contract["outputs"]]
+        assert [o.name for o in runner.outputs] == kept  # the contract's outputs, or the ones the runtime reads
+        want = [tuple(o["shape"]) for o in spec.contract["outputs"] if o["name"] in kept]
         assert len(outs) == len(want)
         for out, shape in zip(outs, want, strict=True):  # -1 in the contract: a dynamic dim
             assert len(out.shape) == len(shape) and all(w in (-1, d) for d, w in zip(out.shape, shape, strict=True))
         assert runner.providers_in_use()[0] == "CPUExecutionProvider" and not runner.fell_back
+
+
+def test_a_pruned_model_was_checked_whole_first() -> None:
+    """`runtime_outputs`: the build checks the whole conversion against TFLite on every contract output, then
+    ships the graph of the kept outputs only, with fewer nodes and checked again on those."""
+    registry = _built()
+    pruned = [s for s in registry.manifest.models if s.runtime_outputs]
+    assert [s.name for s in pruned] == ["pose_landmark_full"]
+    for spec in pruned:
+        entry = registry.report()["models"][spec.name]
+        record = entry["runtime_outputs"]
+        every = [o["name"] for o in spec.contract["outputs"]]
+        assert record["kept"] == spec.runtime_outputs and record["nodes_dropped"] > 0
+        assert sorted([*record["kept"], *record["dropped"]]) == sorted(every)
+        whole = record["whole_graph_parity"]
+        assert all(whole["max_abs_diff"][n] <= whole["allowed_abs_diff"][n] for n in every)
+        assert sorted(entry["variants"]["fp32"]["max_abs_diff"]) == sorted(spec.runtime_outputs)
 
 
 def test_verify_passes_then_catches_a_corrupted_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
