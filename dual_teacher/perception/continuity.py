@@ -13,13 +13,19 @@ reported gone, so a successor found on a later frame still continues it. With `r
 own public id and a track that leaves is gone at once (the behaviour before). Ids stay anonymous: a public id
 is the first track id of its seat. `RoomSignals` carries only a hand that is up over to the successor; a seat
 whose hand was down starts its hysteresis afresh with the new track (two tracks' stray looks do not add up).
+
+Two tracks may also overlap on one person: a pose track starts on a child a face-only track still holds, and the
+face-only track ends a frame or two later. The second track got a seat of its own; so that the child is not
+queued twice, a *young* seat (first seen at most `grace_s` ago) whose hand is not up (`keep` names the seats
+that must stay) is merged into the seat that left beside it, by the same reach and grace: its track takes the
+older public id and the young id is dropped without an event (`merged` lists them).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from dual_teacher.perception.results import PersonResult
 
@@ -30,30 +36,42 @@ FRESH_ID_BASE = 1_000_000  # public ids of seats whose first track's id is taken
 class _Seat:
     track_id: int  # the track holding this public id now
     head: tuple[float, float, float]  # where it was last seen (x, y, size in frame pixels)
+    since: float  # when the seat was first seen
     left_at: float | None = None  # when its track was last missing from the frame's people (None: present)
 
 
 class SeatContinuity:
-    def __init__(self, reach: float | None = 1.0, grace_s: float = 1.0) -> None:
+    def __init__(self, reach: float | None = 1.0, grace_s: float = 1.0, merge: bool = True) -> None:
         self.reach = reach
+        self.merge = merge  # False: a young seat is never merged (the behaviour before)
         self.grace_s = grace_s if reach is not None else 0.0
         self._seats: dict[int, _Seat] = {}  # public id -> seat
         self._public: dict[int, int] = {}  # track id -> public id
         self._fresh = FRESH_ID_BASE
         self.continued: list[int] = []  # the public ids a new track took over in the last `assign`
+        self.merged: list[int] = []  # the young public ids merged into an older seat in the last `assign`
 
     def reset(self) -> None:
         self._seats.clear()
         self._public.clear()
         self._fresh = FRESH_ID_BASE
         self.continued = []
+        self.merged = []
 
-    def assign(self, people: Sequence[PersonResult], now: float) -> list[int]:
+    def assign(self, people: Sequence[PersonResult], now: float, keep: Collection[int] = ()) -> list[int]:
         """The public id of each of this frame's people, in order; a public id whose track is not among them
-        starts its grace."""
+        starts its grace. `keep`: public ids never merged into another seat (the seats whose hand is up)."""
         present = {p.track_id for p in people}
         waiting = {pid: s for pid, s in self._seats.items() if s.track_id not in present}
         new = [p for p in people if p.track_id not in self._public]
+        young = [
+            p
+            for p in people
+            if p.track_id in self._public
+            and self._public[p.track_id] not in keep
+            and now - self._seats[self._public[p.track_id]].since <= self.grace_s
+        ]
+        new += young if waiting and self.merge else []
         pairs = sorted(
             (math.dist(p.head[:2], s.head[:2]), i, pid)
             for i, p in enumerate(new)
@@ -65,7 +83,13 @@ class SeatContinuity:
             if i not in taken and pid not in taken.values():
                 taken[i] = pid
         self.continued = sorted(taken.values())
+        self.merged = []
         for i, p in enumerate(new):
+            if p.track_id in self._public:  # a young seat's track
+                if i not in taken:
+                    continue
+                self.merged.append(self._public[p.track_id])
+                del self._seats[self._public.pop(p.track_id)]
             pid = taken.get(i, p.track_id)
             if i not in taken and pid in self._seats:  # an old holder back while its successor holds its id
                 pid = self._fresh = self._fresh + 1
@@ -73,7 +97,7 @@ class SeatContinuity:
             seat = self._seats.get(pid)
             if seat is not None:
                 self._public.pop(seat.track_id, None)
-            self._seats[pid] = _Seat(p.track_id, p.head)
+            self._seats[pid] = _Seat(p.track_id, p.head, now if seat is None else seat.since)
         out = []
         for p in people:
             pid = self._public[p.track_id]

@@ -2,7 +2,8 @@
 
 - `HandRaised(track_id, x, y)` / `HandLowered(track_id)`: per track, through `RaiseHysteresis` (N of M
   frames and a minimum duration), with the seat position (mid-shoulder, normalised to the frame). The id is
-  the seat's (`continuity.SeatContinuity`): a new track where one just left continues its id and hand. A seat
+  the seat's (`continuity.SeatContinuity`): a new track where one just left continues its id and hand (a young
+  seat whose hand is not up is merged into the seat that left beside it: two tracks on one child). A seat
   whose track ended, or is no longer among the frame's people, and was not continued, is reported lowered. The
   `RaiseQueue` keeps the order hands went up (first come first served, one entry per track) for the console.
 - `HeadCountReported(count)`: the median of recent counts (`HeadCountSmoother`), every 2 s or on a change.
@@ -37,6 +38,7 @@ class SignalsConfig:
     # id, and its hand if up (`continuity.SeatContinuity`; None: every track id is reported as it is)
     seat_reach: float | None = 1.0
     seat_grace_s: float = 1.0
+    seat_merge: bool = True  # a young seat beside one that just left is merged into it (two tracks, one child)
     source: str = "perception"
 
 
@@ -57,7 +59,7 @@ class RoomSignals:
         self.attention = AttentionAggregate(
             c.attention_window_s, c.attention_every_s, c.attention_max_yaw_deg, c.display_yaw_deg
         )
-        self.continuity = SeatContinuity(c.seat_reach, c.seat_grace_s)
+        self.continuity = SeatContinuity(c.seat_reach, c.seat_grace_s, c.seat_merge)
         self._poll: _Poll | None = None
 
     def reset(self) -> None:
@@ -76,8 +78,11 @@ class RoomSignals:
     def on_frame(self, result: FrameResult, now: float) -> list[ev.Event]:
         src = self.config.source
         out: list[ev.Event] = []
-        seats = self.continuity.assign(result.people, now)
         up = set(self.hysteresis.up_tracks())
+        seats = self.continuity.assign(result.people, now, keep=up)
+        for pid in self.continuity.merged:  # a second track's young seat, merged into the seat beside it
+            self.hysteresis.forget(pid)
+            self.attention.forget(pid)
         for pid in self.continuity.continued:
             if pid not in up:  # only a hand up carries over: a new track's own looks decide a new raise
                 self.hysteresis.forget(pid)

@@ -83,3 +83,39 @@ def test_a_successor_does_not_inherit_stray_looks_of_a_hand_that_was_down() -> N
     ]
     assert not any(isinstance(e, ev.HandRaised) for e in events)  # 2 + 2 raised looks, but 2 of track 2's own
     assert any(isinstance(e, ev.HandRaised) for e in s.on_frame(frame([person(2, 505.0, raised=True)], 0.5), 0.5))
+
+
+def test_a_young_second_track_on_one_person_is_merged_into_the_seat_that_leaves() -> None:
+    c = SeatContinuity(reach=1.0, grace_s=1.0)
+    c.assign([person(100001, 100)], 0.0)  # a face-only track
+    assert c.assign([person(100001, 100), person(5, 110)], 0.3) == [100001, 5]  # a pose track on the same head
+    assert c.assign([person(5, 110)], 0.4) == [100001]  # the face-only track ends: one seat
+    assert c.merged == [5] and c.continued == [100001] and c.track_of(100001) == 5 and c.track_of(5) is None
+    assert c.gone(2.0) == []  # nothing left behind
+    # a seat in `keep` (its hand is up) is not merged; nor is a seat older than the grace
+    k = SeatContinuity(reach=1.0, grace_s=1.0)
+    k.assign([person(100001, 100), person(5, 110)], 0.0)
+    assert k.assign([person(5, 110)], 0.1, keep={5}) == [5] and k.merged == []
+    old = SeatContinuity(reach=1.0, grace_s=1.0)
+    old.assign([person(100001, 100), person(5, 110)], 0.0)
+    old.assign([person(100001, 100), person(5, 110)], 1.5)
+    assert old.assign([person(5, 110)], 1.6) == [5] and old.merged == []
+    # a young track a neighbour's width away (60 px > 40) keeps its own seat
+    far = SeatContinuity(reach=1.0, grace_s=1.0)
+    far.assign([person(100001, 100), person(5, 160)], 0.0)
+    assert far.assign([person(5, 160)], 0.1) == [5] and far.merged == []
+
+
+def test_signals_queue_a_child_once_while_two_tracks_overlap_on_them() -> None:
+    hyst = HysteresisConfig(window=3, up_n=2, down_n=0, min_up_s=0.0, min_down_s=0.0, window_s=0.0)
+    for reach, raised_events in ((1.0, 1), (None, 2)):
+        s = RoomSignals(SignalsConfig(hysteresis=hyst, seat_reach=reach))
+        events: list[ev.Event] = []
+        for i in range(8):  # the face-only track (hand up) stays 2 frames after the pose track (3) starts
+            people = [person(100000, 500.0, raised=True)] if i < 6 else []
+            people += [person(3, 505.0, raised=i % 2 == 0)] if i >= 4 else []
+            events += s.on_frame(frame(people, i * 0.1), i * 0.1)
+        events += s.on_frame(frame([person(3, 505.0, raised=True)], 0.8), 0.8)
+        assert sum(isinstance(e, ev.HandRaised) for e in events) == raised_events
+        assert not any(isinstance(e, ev.HandLowered) for e in events) or reach is None
+        assert s.hands_up == 1
