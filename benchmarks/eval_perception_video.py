@@ -2,7 +2,8 @@
 
     python benchmarks/eval_perception_video.py --data ../shared/data --out results/eval_perception_video.json
         [--annotations benchmarks/annotations/perception.json] [--variants count] [--clips all|raised]
-        [--pace fixed|live] [--seconds 3] [--fps 15] [--quick]
+        [--pace fixed|live] [--seconds 3] [--fps 15] [--signals default,...] [--loso [--loso-by people|raised]]
+        [--quick]
 
 In class the camera gives seconds of frames: a hand that is up for a second must be found even where one frame
 misses it, and the head count the console shows comes from the live path, whose budgets (tiles, landmarks,
@@ -12,9 +13,10 @@ only the photos with raised hands): `--seconds` of a slow camera move (a zoom fr
 and back, drifting sideways by 5 %, resampled each frame, so every frame differs in scale, position and
 interpolation like a real camera's frames do). The clip runs through what a class runs:
 `RoomPerception.process` (tile schedule, tracking, round-robin landmarks, face scan, palm budget) and
-`RoomSignals` (N-of-M hysteresis -> `HandRaised`, the smoothed `HeadCountReported`; `--seat-reach none`
-reports every track id as it is, without the seat continuity that keeps one id across the pipeline's id
-switches).
+`RoomSignals` (N-of-M hysteresis -> `HandRaised`, the smoothed `HeadCountReported`). `--signals` replays each
+clip's frames through several `RoomSignals` settings (`evaluation.signals_variant`: `default+up_n=2` for another
+hysteresis, `default+seat_reach=null` for every track id as it is, without the seat continuity that keeps one id
+across the pipeline's id switches): the same frames for each, so the settings are compared on equal terms.
 
 Pacing (`--pace`): `fixed` analyses every frame of a `--fps` camera (the clip's time advances 1/fps a frame,
 whatever the analysis costs: the same on every machine); `live` is what a class gets on this machine: the
@@ -63,6 +65,7 @@ from dual_teacher.perception.evaluation import (  # noqa: E402
     PredictedHead,
     score_people,
     score_raised,
+    signals_variant,
     variant_config,
 )
 from dual_teacher.perception.model_set import PerceptionModels  # noqa: E402
@@ -117,15 +120,14 @@ def run_clip(
     seconds: float,
     fps: float,
     pace: str,
-    signals_config: SignalsConfig | None = None,
-) -> dict[str, Any]:
-    """One clip through `process` (on the worker pool, as in class) and `RoomSignals`: the heads of its
-    `HandRaised` events, the last count reported, the last frame's people, all in photo pixels."""
+    signals_configs: Sequence[SignalsConfig],
+) -> list[dict[str, Any]]:
+    """One clip through `process` (on the worker pool, as in class), its frames replayed through `RoomSignals`
+    with each of `signals_configs` (the same frames for each): per config, the heads of its `HandRaised` events,
+    the last count reported, the last frame's people, all in photo pixels."""
     w, h = photo.size
-    room, signals = RoomPerception(models, config, fanout=fanout), RoomSignals(signals_config)
-    final: dict[int, tuple[float, float, float]] = {}
-    raised_at: list[tuple[float, float, float]] = []
-    reported: ev.HeadCountReported | None = None
+    room = RoomPerception(models, config, fanout=fanout)
+    frames: list[tuple[float, FrameResult, dict[int, tuple[float, float, float]]]] = []
     cost: list[float] = []
     for t in clip_times(seconds, fps, pace, cost):
         box = crop_box(t / seconds, w, h)
@@ -133,7 +135,22 @@ def run_clip(
         t0 = time.perf_counter()
         result = room.process(frame, t)
         cost.append(time.perf_counter() - t0)
-        final = heads_in_photo(result, box, w, h)
+        frames.append((t, result, heads_in_photo(result, box, w, h)))
+    return [
+        {**replay(frames, c), "frames": len(cost), "frame_p50_ms": (median(cost) or 0.0) * 1000}
+        for c in signals_configs
+    ]
+
+
+def replay(
+    frames: Sequence[tuple[float, FrameResult, dict[int, tuple[float, float, float]]]], config: SignalsConfig
+) -> dict[str, Any]:
+    """A clip's frames through one `RoomSignals`: where its `HandRaised` events put the hands, the last count."""
+    signals = RoomSignals(config)
+    final: dict[int, tuple[float, float, float]] = {}
+    raised_at: list[tuple[float, float, float]] = []
+    reported: ev.HeadCountReported | None = None
+    for t, result, final in frames:
         for e in signals.on_frame(result, t):
             if isinstance(e, ev.HandRaised):
                 # an event names the seat (`continuity`): its hand is where the seat's track is now
@@ -148,8 +165,6 @@ def run_clip(
         "count": None if reported is None else reported.count,
         "low": None if reported is None else reported.low,
         "high": None if reported is None else reported.high,
-        "frames": len(cost),
-        "frame_p50_ms": (median(cost) or 0.0) * 1000,
     }
 
 
@@ -193,12 +208,24 @@ def live_count_objective(rows: Sequence[dict[str, Any]]) -> float:
     return -float(mae) if mae is not None else 0.0
 
 
-def held_out(rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Leave-one-source-out over the variants: each source's clips scored with the variant whose live count
-    is best on the other sources' clips (`tune_perception.loso`); the choices and the held-out figures."""
-    held, chosen = loso(rows, live_count_objective)
+def live_raised_objective(rows: Sequence[dict[str, Any]]) -> float:
+    """The live raised-hand F1 over the clips (higher is better)."""
+    return float(summarise(rows).get("video", {}).get("f1") or 0.0) if rows else 0.0
+
+
+OBJECTIVES = {
+    "people": (live_count_objective, "minus the live people MAE"),
+    "raised": (live_raised_objective, "the live raised-hand F1"),
+}
+
+
+def held_out(rows: dict[str, list[dict[str, Any]]], by: str = "people") -> dict[str, Any]:
+    """Leave-one-source-out over the variants: each source's clips scored with the variant whose objective
+    (`by`) is best on the other sources' clips (`tune_perception.loso`); the choices and the held-out figures."""
+    objective, says = OBJECTIVES[by]
+    held, chosen = loso(rows, objective)
     return {
-        "objective": "minus the live people MAE",
+        "objective": says,
         "chosen": dict(Counter(chosen.values())),
         "sources": len(chosen),
         "held_out": subsets(held),
@@ -216,27 +243,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--fps", type=float, default=15.0)
     ap.add_argument(
-        "--seat-reach",
-        default=str(SignalsConfig().seat_reach),
-        help="a new track this near (x head size) where one just left continues its id; none: every track id",
+        "--signals",
+        default="default",
+        help="comma-separated `RoomSignals` settings to replay each clip's frames through (`default+up_n=2`,"
+        " `default+seat_reach=null`: every track id as it is); with more than one, a variant is perception/signals",
     )
     ap.add_argument("--threads", type=int, default=2, help="cores (live pace runs on this many)")
     ap.add_argument("--only", default="", help="only files whose name contains this (development)")
     ap.add_argument("--quick", action="store_true", help="2 photos with raised hands, 1 s clips")
     ap.add_argument("--loso", action="store_true", help="also the leave-one-source-out choice among the variants")
+    ap.add_argument("--loso-by", choices=sorted(OBJECTIVES), default="people", help="what the choice maximises")
     ap.add_argument("--rescore", type=Path, default=None, help="a JSON this script wrote: score its rows again")
     args = ap.parse_args(argv)
     if args.rescore is not None:
         old = json.loads(args.rescore.read_text(encoding="utf-8"))
-        clips = (old["seconds"], old["fps"], old["pace"], old.get("seat_reach", "none"))  # older files: track ids
+        clips = (old["seconds"], old["fps"], old["pace"], old.get("signals", ["default+seat_reach=null"]))
         return report(args, old["per_variant_rows"], *clips, old.get("providers", []), 0.0)
     if not args.annotations.is_file():
         print(f"no annotations at {args.annotations}", file=sys.stderr)
         return 2
     try:
         configs = {n.strip(): variant_config(n.strip()) for n in args.variants.split(",") if n.strip()}
+        signals = {n.strip(): signals_variant(n.strip()) for n in args.signals.split(",") if n.strip()}
     except ValueError as e:
-        print(f"--variants: {e}", file=sys.stderr)
+        print(f"--variants / --signals: {e}", file=sys.stderr)
         return 2
     images: dict[str, dict[str, Any]] = json.loads(args.annotations.read_text(encoding="utf-8"))["images"]
     truth = {t["file"]: t for t in read_truth(args.data)}
@@ -246,8 +276,6 @@ def main(argv: list[str] | None = None) -> int:
         if "#" not in k and k in truth and args.only in k and (v.get("raised") or args.clips == "all")
     ]
     seconds = args.seconds
-    reach = None if args.seat_reach.lower() == "none" else float(args.seat_reach)
-    seats = SignalsConfig(seat_reach=reach)
     if args.quick:
         picked, seconds = [(k, v) for k, v in picked if v.get("raised")][:2], 1.0
     if args.pace == "live" and hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > args.threads:
@@ -255,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     threads, workers = region_threads(args.threads, ["CPUExecutionProvider"])
     models = PerceptionModels.load(threads=threads, frame_threads=args.threads)
     fanout = ThreadFanout(workers, name="eval-regions")
-    rows: dict[str, list[dict[str, Any]]] = {n: [] for n in configs}
+    names = {(n, g): n if len(signals) == 1 else f"{n}/{g}" for n in configs for g in signals}
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in names.values()}
     started = time.perf_counter()
     for key, entry in picked:
         path = args.data / key
@@ -271,32 +300,33 @@ def main(argv: list[str] | None = None) -> int:
         for name, config in configs.items():
             still = RoomPerception(models, config, fanout=fanout).analyse_still(np.asarray(photo))
             still_heads = [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in still.people]
-            clip = run_clip(models, config, fanout, photo, seconds, args.fps, args.pace, seats)
-            v, s_ = score_raised(clip["raised"], ann), score_raised(still_heads, ann)
-            vp, sp = score_people(clip["people"], ann), score_people(still_heads, ann)
-            rows[name].append(
-                {
-                    "file": key,
-                    "scene": ann.scene,
-                    "source": ann.source,
-                    "classroom": "classroom" in key.lower(),
-                    "approx": t.get("people_approx", "0") == "1" or t.get("raised_approx", "0") == "1",
-                    "people_true": int(t["people"]),
-                    "raised_true": len(ann.raised),
-                    "frames": clip["frames"],
-                    "video_raised": [v.tp, v.fp, v.fn],
-                    "still_raised": [s_.tp, s_.fp, s_.fn],
-                    "video_count": clip["count"],
-                    "video_low": clip["low"],
-                    "video_high": clip["high"],
-                    "still_count": still.head_count,
-                    "video_people": [vp.tp, vp.fp, vp.fn],
-                    "still_people": [sp.tp, sp.fp, sp.fn],
-                    "frame_p50_ms": clip["frame_p50_ms"],
-                }
-            )
+            clips = run_clip(models, config, fanout, photo, seconds, args.fps, args.pace, list(signals.values()))
+            for sig, clip in zip(signals, clips, strict=True):
+                v, s_ = score_raised(clip["raised"], ann), score_raised(still_heads, ann)
+                vp, sp = score_people(clip["people"], ann), score_people(still_heads, ann)
+                rows[names[name, sig]].append(
+                    {
+                        "file": key,
+                        "scene": ann.scene,
+                        "source": ann.source,
+                        "classroom": "classroom" in key.lower(),
+                        "approx": t.get("people_approx", "0") == "1" or t.get("raised_approx", "0") == "1",
+                        "people_true": int(t["people"]),
+                        "raised_true": len(ann.raised),
+                        "frames": clip["frames"],
+                        "video_raised": [v.tp, v.fp, v.fn],
+                        "still_raised": [s_.tp, s_.fp, s_.fn],
+                        "video_count": clip["count"],
+                        "video_low": clip["low"],
+                        "video_high": clip["high"],
+                        "still_count": still.head_count,
+                        "video_people": [vp.tp, vp.fp, vp.fn],
+                        "still_people": [sp.tp, sp.fp, sp.fn],
+                        "frame_p50_ms": clip["frame_p50_ms"],
+                    }
+                )
     fanout.close()
-    clips = (seconds, args.fps, args.pace, args.seat_reach)
+    clips = (seconds, args.fps, args.pace, list(signals))
     return report(args, rows, *clips, models.providers_in_use(), time.perf_counter() - started)
 
 
@@ -306,7 +336,7 @@ def report(
     seconds: float,
     fps: float,
     pace: str,
-    seat_reach: str,
+    signals: list[str],
     providers: Any,
     wall_s: float,
 ) -> int:
@@ -378,7 +408,7 @@ def report(
         " people MAE: the last count reported live (the count a still reports) against the TSV count;"
         " per-person matching)"
     )
-    chosen = held_out(rows) if args.loso and len(configs) > 1 and rows[main_name] else None
+    chosen = held_out(rows, args.loso_by) if args.loso and len(configs) > 1 and rows[main_name] else None
     if chosen is not None:
         print()
         print_table(
@@ -406,7 +436,7 @@ def report(
             "seconds": seconds,
             "fps": fps,
             "pace": pace,
-            "seat_reach": seat_reach,
+            "signals": signals,
             "video": top.get("video"),
             "still": top.get("still"),
             "subsets": results[main_name],

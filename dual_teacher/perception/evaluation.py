@@ -21,11 +21,12 @@ import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from dual_teacher.perception.fusion import FusionConfig
-from dual_teacher.perception.handraise import RaiseRule
+from dual_teacher.perception.handraise import HysteresisConfig, RaiseRule
 from dual_teacher.perception.room_config import PerceptionConfig
+from dual_teacher.perception.signals import SignalsConfig
 from dual_teacher.perception.tiling import TilingConfig
 
 Point = tuple[float, float]
@@ -38,14 +39,35 @@ def variant_config(spec: str) -> PerceptionConfig:
     values in JSON: numbers, true, false, null, or a bare word for a text field; each of its default's type)."""
     name, *changes = spec.split("+")
     config = named_variant(name)
-    if not changes:
-        return config
+    return _changed(config, changes, spec, (FusionConfig, RaiseRule, TilingConfig))
+
+
+def signals_variant(spec: str) -> SignalsConfig:
+    """Live-path event settings to replay a clip's frames through: `default` or `default+field=value+...` with
+    fields of `SignalsConfig` or of its `HysteresisConfig` (e.g. `default+up_n=2`, `default+seat_merge=false`;
+    values as in `variant_config`)."""
+    name, *changes = spec.split("+")
+    if name != "default":
+        raise ValueError(f"{spec!r}: a signals variant starts with 'default'")
+    config = SignalsConfig()
+    hysteresis_fields = {f.name for f in dataclasses.fields(HysteresisConfig)}
+    own = [c for c in changes if c.partition("=")[0] not in hysteresis_fields]
+    hysteresis = _changed(config.hysteresis, [c for c in changes if c not in own], spec, ())
+    return dataclasses.replace(_changed(config, own, spec, (HysteresisConfig,)), hysteresis=hysteresis)
+
+
+_C = TypeVar("_C", PerceptionConfig, SignalsConfig, HysteresisConfig)
+
+
+def _changed(config: _C, changes: Sequence[str], spec: str, fixed: tuple[type, ...]) -> _C:
+    """`config` with the `field=value` changes; a field of a type in `fixed` (or a tuple) cannot be changed."""
     fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     updates: dict[str, Any] = {}
     for change in changes:
         key, sep, raw = change.partition("=")
         if not sep or key not in fields:
-            raise ValueError(f"{change!r} in {spec!r}: write field=value with a field of PerceptionConfig")
+            kind = type(config).__name__
+            raise ValueError(f"{change!r} in {spec!r}: write field=value with a field of {kind}")
         old = fields[key]
         try:
             value = json.loads(raw)
@@ -56,7 +78,7 @@ def variant_config(spec: str) -> PerceptionConfig:
         fits = (
             value is None or old is None or type(value) is type(old) or (isinstance(old, float) and type(value) is int)
         )
-        if not fits or isinstance(old, (tuple, FusionConfig, RaiseRule, TilingConfig)):
+        if not fits or isinstance(old, (tuple, *fixed)):
             raise ValueError(f"{change!r} in {spec!r}: {key} takes a {type(old).__name__}")
         updates[key] = float(value) if isinstance(old, float) and value is not None else value
     return dataclasses.replace(config, **updates)

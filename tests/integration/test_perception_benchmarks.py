@@ -138,21 +138,35 @@ def test_eval_perception_video_live_pace_and_a_changed_budget(tmp_path: Path) ->
         "live",
         "--variants",
         "count+bodies_per_frame=1,count",
+        "--signals",
+        "default+up_n=1+window=1+min_up_s=0,default",
         "--only",
         "dakshin",
         "--loso",
+        "--loso-by",
+        "raised",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["pace"] == "live" and set(data["variants"]) == {"count+bodies_per_frame=1", "count"}
+    signals = ("default+up_n=1+window=1+min_up_s=0", "default")
+    assert data["pace"] == "live" and data["signals"] == list(signals)
+    assert set(data["variants"]) == {f"{v}/{g}" for v in ("count+bodies_per_frame=1", "count") for g in signals}
     assert data["clips"] == 1 and data["rows"][0]["frames"] >= 1
     assert data["loso"]["sources"] == 1 and sum(data["loso"]["chosen"].values()) == 1
+    assert data["loso"]["objective"] == "the live raised-hand F1"
+    rows = data["per_variant_rows"]
+    eager, default = rows["count/" + signals[0]][0], rows["count/default"][0]
+    assert eager["frames"] == default["frames"] and eager["still_raised"] == default["still_raised"]  # same frames
+    # a hand up on any single frame is an event with the eager hysteresis: never fewer events than the default
+    assert sum(eager["video_raised"][:2]) >= sum(default["video_raised"][:2])
     again = tmp_path / "again.json"
     proc = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(again), "--rescore", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(again.read_text(encoding="utf-8"))["variants"] == data["variants"]  # the same rows, scored again
     bad = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(out), "--variants", "count+x=1")
     assert bad.returncode == 2 and "--variants" in bad.stderr
+    bad = _run("eval_perception_video.py", "--data", str(SHARED_DATA), "--out", str(out), "--signals", "default+x=1")
+    assert bad.returncode == 2 and "--signals" in bad.stderr
 
 
 def test_train_raise_classifier_quick(tmp_path: Path) -> None:

@@ -242,3 +242,23 @@ def test_a_variant_can_change_fields_of_its_pipeline() -> None:
     ):
         with pytest.raises(ValueError):
             variant_config(bad)
+
+
+def test_a_signals_variant_changes_room_signals_or_its_hysteresis() -> None:
+    import dataclasses
+
+    import pytest
+
+    from dual_teacher.perception.evaluation import signals_variant
+    from dual_teacher.perception.handraise import HysteresisConfig
+    from dual_teacher.perception.signals import SignalsConfig
+
+    assert signals_variant("default") == SignalsConfig()
+    got = signals_variant("default+up_n=2+min_up_s=0+seat_reach=null+seat_merge=false")
+    want = SignalsConfig(
+        hysteresis=dataclasses.replace(HysteresisConfig(), up_n=2, min_up_s=0.0), seat_reach=None, seat_merge=False
+    )
+    assert got == want and isinstance(got.hysteresis.min_up_s, float)
+    for bad in ("count", "default+up_n=2.5", "default+hysteresis=null", "default+nope=1", "default+up_n"):
+        with pytest.raises(ValueError):
+            signals_variant(bad)
