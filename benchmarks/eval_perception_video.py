@@ -122,27 +122,22 @@ def run_clip(
     pace: str,
     signals_configs: Sequence[SignalsConfig],
 ) -> list[dict[str, Any]]:
-    """One clip through `process` (on the worker pool, as in class; the last of `signals_configs` decides the
-    quick looks, `RoomSignals.next_look`), its frames replayed through `RoomSignals` with each of
-    `signals_configs` (the same frames for each): per config, the heads of its `HandRaised` events, the last
-    count reported, the last frame's people, all in photo pixels."""
+    """One clip through `process` (on the worker pool, as in class), its frames replayed through `RoomSignals`
+    with each of `signals_configs` (the same frames for each): per config, the heads of its `HandRaised` events,
+    the last count reported, the last frame's people, all in photo pixels."""
     w, h = photo.size
-    room, driver = RoomPerception(models, config, fanout=fanout), RoomSignals(signals_configs[-1])
+    room = RoomPerception(models, config, fanout=fanout)
     frames: list[tuple[float, FrameResult, dict[int, tuple[float, float, float]]]] = []
     cost: list[float] = []
-    look: frozenset[int] = frozenset()
     for t in clip_times(seconds, fps, pace, cost):
         box = crop_box(t / seconds, w, h)
         frame = np.asarray(photo.resize((w, h), Image.Resampling.BILINEAR, box=box))
         t0 = time.perf_counter()
-        result = room.process(frame, t, look_at=look)
+        result = room.process(frame, t)
         cost.append(time.perf_counter() - t0)
         frames.append((t, result, heads_in_photo(result, box, w, h)))
-        driver.on_frame(result, t)
-        look = driver.next_look(t, config.quick_looks)
-    quick = sum(r.quick for _, r, _ in frames)
     return [
-        {**replay(frames, c), "frames": len(cost), "quick": quick, "frame_p50_ms": (median(cost) or 0.0) * 1000}
+        {**replay(frames, c), "frames": len(cost), "frame_p50_ms": (median(cost) or 0.0) * 1000}
         for c in signals_configs
     ]
 
@@ -319,7 +314,6 @@ def main(argv: list[str] | None = None) -> int:
                         "people_true": int(t["people"]),
                         "raised_true": len(ann.raised),
                         "frames": clip["frames"],
-                        "quick_frames": clip["quick"],
                         "video_raised": [v.tp, v.fp, v.fn],
                         "still_raised": [s_.tp, s_.fp, s_.fn],
                         "video_count": clip["count"],

@@ -110,7 +110,6 @@ def named_variant(name: str) -> PerceptionConfig:
             teacher_zone=(0.0, 0.0, 1.0, 1.0),
             drop_nested=False,
             roi_from_detections=False,
-            quick_looks=0,
         )
     if name == "faces":
         return dataclasses.replace(base, palm_cue=False)

@@ -48,11 +48,6 @@ class FaceCount:
     def reset(self) -> None:
         self._weak = []
 
-    @property
-    def last_weak(self) -> list[HeadCue]:
-        """The weak faces of the last scan."""
-        return self._weak
-
     def scan(
         self, pyramid: FramePyramid, regions: Sequence[Tile], index: int, side: int
     ) -> tuple[Detections | None, list[HeadCue]]:

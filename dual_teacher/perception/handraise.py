@@ -232,16 +232,6 @@ class RaiseHysteresis:
             return "lowered"
         return None
 
-    def pending(self, now: float) -> list[int]:
-        """Tracks whose hand is not up yet but was raised at their last look, at most `window_s` ago: a raise
-        the rule is still waiting to confirm."""
-        c = self.config
-        return [
-            tid
-            for tid, t in self._tracks.items()
-            if not t.up and t.history and t.history[-1][1] and now - t.history[-1][0] <= c.window_s
-        ]
-
     def forget(self, track_id: int) -> bool:
         """The track ended; returns True if its hand was up (the caller reports it lowered)."""
         t = self._tracks.pop(track_id, None)

@@ -25,10 +25,6 @@ Per frame (`RoomPerception.process`):
    palm clear above a head raises its owner (`palm_cue.py`, `fusion.assign_palms`).
 8. **Count**: people far smaller than the frame's typical head are dropped (`people.small_outliers`), the rest
    of every cue fused once more into the count and its uncertainty (`fusion.fuse`).
-**Quick look** (`look_at`, live): a frame that only re-reads the hands of the people named (their landmarks and
-palm regions; no detection, face, face count or body scan; everyone else keeps their last state and the count its
-last scan's cues), so a raise the hysteresis is waiting on gets its next looks in a fraction of a whole frame's
-time (`RoomSignals.next_look` picks them, at most `quick_looks` in a row).
 All models have batch 1, so a frame is a few dozen small model runs; the regions of one step are independent
 and go through the `Fanout` the caller hands in (the runtime's worker pool, else one after another). Cost per
 frame is bounded by the budgets whatever the number of people.
@@ -42,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -302,23 +298,16 @@ class RoomPerception:
         return out
 
     def _palm_checks(
-        self,
-        pyramid: FramePyramid,
-        now: float,
-        budget: int,
-        pose: Sequence[tuple[PoseTrack, HeadCue]],
-        look: Collection[int] = (),
+        self, pyramid: FramePyramid, now: float, budget: int, pose: Sequence[tuple[PoseTrack, HeadCue]]
     ) -> set[int]:
         """Palm regions of up to `budget` people (round-robin over pose people, and face-only people with
-        `palm_face_only`; `palm_cue`); on a quick look (`look`), of those people only."""
+        `palm_face_only`; `palm_cue`)."""
         c = self.config
         if not c.palm_cue or self.models.palms is None:
             return set()
         people: list[tuple[PalmRecord, tuple[float, float, float]]] = [(p, (h.x, h.y, h.size)) for p, h in pose]
         if c.palm_face_only:
             people += [(f, f.head) for f in self.face_people.in_order()]
-        if look:
-            people = [e for e in people if e[0].track_id in look]
         wrists = [(w, c.shared_arm_reach * scale) for _, w, _, scale in self._arms()]
         return check_palms(self.models.palms, self.models.hands, pyramid, now, budget, people, wrists, c, self.fanout)
 
@@ -354,17 +343,17 @@ class RoomPerception:
         return [*ended, *stale]
 
     def _refresh(
-        self, pyramid: FramePyramid, new: Sequence[int], budget: int, passes: int, now: float, look: Collection[int]
+        self, pyramid: FramePyramid, new: Sequence[int], budget: int, passes: int, now: float
     ) -> tuple[list[int], int]:
-        """Landmarks for up to `budget` people (see the module docstring, step 3-4; on a quick look only those
-        in `look`); returns the refreshed ids and the number of landmark runs."""
+        """Landmarks for up to `budget` people (see the module docstring, step 3-4); returns the refreshed ids
+        and the number of landmark runs."""
         # people whose hand was up at their last look come first (a raise is confirmed at the frame rate),
         # then the longest-waiting (round-robin)
         waiting = sorted(
             (p for p in self._people.values() if p.track_id not in new),
             key=lambda p: (not p.raised, p.landmarks_at, p.track_id),
         )
-        chosen = (list(new) + [p.track_id for p in waiting if not look or p.track_id in look])[: max(0, budget)]
+        chosen = (list(new) + [p.track_id for p in waiting])[: max(0, budget)]
         refreshed: list[int] = []
         runs = 0
         for _ in range(max(1, passes)):
@@ -404,36 +393,32 @@ class RoomPerception:
         face_tiles: Sequence[Tile] | None = None,
         palm_budget: int | None = None,
         body_tiles: Sequence[Tile] | None = None,
-        look_at: Collection[int] = (),
     ) -> FrameResult:
-        """Analyse one frame at time `now` (seconds); see the module docstring. `look_at`: a quick look at these
-        tracks' hands only (landmarks and palms; no detection, face or body scan: `RoomSignals.next_look`)."""
+        """Analyse one frame at time `now` (seconds); see the module docstring."""
         c = self.config
         t0 = self._timer()
         height, width = int(frame.shape[0]), int(frame.shape[1])
         pyramid = FramePyramid(frame)
         schedule, face_schedule = self._ensure_schedule(width, height)
-        look = frozenset(look_at)
-        regions = [] if look else list(tiles) if tiles is not None else schedule.next()
+        regions = list(tiles) if tiles is not None else schedule.next()
         t1 = self._timer()
         new = self._associate(self._detect(pyramid, regions), now)
         t2 = self._timer()
         budget = c.landmarks_per_frame if landmark_budget is None else landmark_budget
-        refreshed, runs = self._refresh(pyramid, new, budget, passes, now, look)
+        refreshed, runs = self._refresh(pyramid, new, budget, passes, now)
         t3 = self._timer()
-        faces = [] if look else self._confirm(pyramid, now)
-        faces += [] if look else self._faces(pyramid, now, {t for t, _ in faces})
+        faces = self._confirm(pyramid, now)
+        faces += self._faces(pyramid, now, {t for t, _ in faces})
         t4 = self._timer()
         ended = self._expire(now)
         pose_heads = self._pose_heads()  # the pose people of this frame: the face step and palms do not change them
         face_regions: list[Tile] = []
-        if c.face_count and self.face_count.available and not look:
+        if c.face_count and self.face_count.available:
             face_regions = list(face_tiles) if face_tiles is not None else face_schedule.next()
         gone, weak = self._face_step(pyramid, face_regions, [h for _, h in pose_heads], now)
-        weak = self.face_count.last_weak if look else weak  # a quick look keeps the last scan's weak faces
         ended += gone
         body_regions: list[Tile] = []
-        if self.body_people.movenet is not None and not look:
+        if self.body_people.movenet is not None:
             body_regions = (
                 list(body_tiles)
                 if body_tiles is not None
@@ -442,7 +427,7 @@ class RoomPerception:
         ended += self._body_step(pyramid, body_regions, [h for _, h in pose_heads], now)
         t5 = self._timer()
         palm_checked = self._palm_checks(
-            pyramid, now, c.palms_per_frame if palm_budget is None else palm_budget, pose_heads, look
+            pyramid, now, c.palms_per_frame if palm_budget is None else palm_budget, pose_heads
         )
         t6 = self._timer()
         people, room = frame_people(
@@ -480,7 +465,6 @@ class RoomPerception:
             room.low,
             room.high,
             len(people) + room.weak_share(c.count_weak_weight),
-            bool(look),
         )
 
     def analyse_still(self, frame: npt.NDArray[np.uint8]) -> FrameResult:

@@ -40,7 +40,6 @@ class FrameResult:
     count_low: int | None = None  # the count's uncertainty (see perception.fusion); None: exact
     count_high: int | None = None
     count_estimate: int | None = None  # the count reported (`fusion.FusedRoom.estimate`); None: `count`
-    quick: bool = False  # a quick look at some hands only (no detection, face or body scan)
 
     @property
     def count(self) -> int:

@@ -72,9 +72,6 @@ class PerceptionConfig:
     palm_hand_presence: float | None = 0.5  # the hand landmark model must see a hand there (MediaPipe's 0.5)
     face_only_score: float = 0.6  # a face no pose person confirms must be this sure to count on its own
     palms_per_frame: int = 6  # heads whose palm region is checked per frame (round-robin), live
-    # live: a raise waiting for confirmation gets up to this many quick looks in a row (that person's landmarks
-    # and palm region only, no detection, face or body scan), then a whole frame (`RoomSignals.next_look`; 0: off)
-    quick_looks: int = 3
     # MoveNet MultiPose over body tiles: people without a face (from behind, heads down). On, score 0.1 and tiles
     # 0.35 chosen by leave-one-source-out (benchmarks/tune_perception.py --grid bodies: all 16 folds)
     body_cue: bool = True

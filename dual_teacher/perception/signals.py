@@ -6,8 +6,6 @@
   seat whose hand is not up is merged into the seat that left beside it: two tracks on one child). A seat
   whose track ended, or is no longer among the frame's people, and was not continued, is reported lowered. The
   `RaiseQueue` keeps the order hands went up (first come first served, one entry per track) for the console.
-- `next_look`: the tracks whose raise waits for confirmation, for the next frame's quick look
-  (`RoomPerception.process(look_at=...)`): the same N-of-M rule gets its looks sooner.
 - `HeadCountReported(count)`: the median of recent counts (`HeadCountSmoother`), every 2 s or on a change.
 - `AttentionMeasured(share, faces)`: once a second, the share of recently seen faces turned toward the
   display (`AttentionAggregate`).
@@ -63,7 +61,6 @@ class RoomSignals:
         )
         self.continuity = SeatContinuity(c.seat_reach, c.seat_grace_s, c.seat_merge)
         self._poll: _Poll | None = None
-        self._quick_in_row = 0
 
     def reset(self) -> None:
         """A new lesson: no hands, no tracks, no poll."""
@@ -73,7 +70,6 @@ class RoomSignals:
         self.attention.reset()
         self.continuity.reset()
         self._poll = None
-        self._quick_in_row = 0
 
     @property
     def hands_up(self) -> int:
@@ -122,19 +118,6 @@ class RoomSignals:
             out.append(ev.AttentionMeasured(reading.share, reading.faces, src))
         out.extend(self._poll_count())
         return out
-
-    def next_look(self, now: float, quick_looks: int) -> frozenset[int]:
-        """The tracks the next frame should be a quick look at (`RoomPerception.process(look_at=...)`): those
-        whose raise is waiting for confirmation, so the hysteresis gets its looks sooner than whole frames come
-        (the rule itself is unchanged); empty: a whole frame. At most `quick_looks` in a row
-        (`PerceptionConfig.quick_looks`), then a whole frame (detection, the count and the other cues go on)."""
-        pending = [self.continuity.track_of(pid) for pid in self.hysteresis.pending(now)]
-        look = frozenset(t for t in pending if t is not None)
-        if not look or self._quick_in_row >= quick_looks:
-            self._quick_in_row = 0
-            return frozenset()
-        self._quick_in_row += 1
-        return look
 
     def open_poll(self, node_id: str, choices: tuple[str, ...]) -> list[ev.Event]:
         """The engine opened a hand poll: report the hands up now, then on every change."""

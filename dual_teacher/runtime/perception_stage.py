@@ -90,7 +90,6 @@ class PerceptionStage:
         self.errors = 0
         self.records: collections.deque[FrameRecord] = collections.deque(maxlen=max(1, keep_records))
         self._keep = keep_records > 0
-        self._look: frozenset[int] = frozenset()  # the next frame is a quick look at these tracks' hands
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -188,7 +187,6 @@ class PerceptionStage:
                 self._reset_pending = False
             if reset:
                 self.room.reset()
-                self._look = frozenset()
                 with self._lock:
                     self.signals.reset()
             if not enabled:
@@ -198,7 +196,7 @@ class PerceptionStage:
     def _analyse(self, frame: Frame) -> None:
         started = self.clock.monotonic()
         try:
-            result = self.room.process(frame.image, started, look_at=self._look)
+            result = self.room.process(frame.image, started)
         except Exception as exc:  # one bad frame must not end the stage
             log.exception("perception failed on frame %d", frame.index)
             self.errors += 1
@@ -208,9 +206,6 @@ class PerceptionStage:
         done = self.clock.monotonic()
         with self._lock:
             events = self.signals.on_frame(result, done)
-            self._look = self.signals.next_look(
-                done, self.room.config.quick_looks
-            )  # a raise waiting for confirmation: look again soon
             for e in events:
                 self._outbox.put_nowait(e)
             self._preview = (frame.image, preview_poses(result))

@@ -179,23 +179,6 @@ def test_a_raised_hand_becomes_hand_raised_with_a_seat_position(
     assert raised[0].track_id in stage.raise_order()
 
 
-def test_a_quick_look_reads_only_the_hands_it_was_asked_for(models: PerceptionModels) -> None:
-    frame = _rgb(IMAGES / "classroom_omz_raisinghand_5p_1raised.png")
-    room = RoomPerception(models)
-    whole = [room.process(frame, i * 0.3) for i in range(6)]
-    assert all(not r.quick for r in whole) and whole[-1].regions > 0
-    raised = [p for p in whole[-1].people if p.raised and p.landmarks is not None and p.seat[1] > 0.38]
-    assert raised, "the man with his hand up is tracked"  # in the room, not the thumbnail strip (INSET)
-    tid = raised[0].track_id
-    quick = room.process(frame, 2.0, look_at={tid})
-    assert quick.quick and quick.regions == 0 and quick.landmark_runs == 1
-    looked = [p for p in quick.people if p.raised is not None]
-    assert [p.track_id for p in looked] == [tid] and looked[0].raised  # the others are not looked at
-    assert {p.track_id for p in quick.people} == {p.track_id for p in whole[-1].people}  # nobody dropped
-    assert quick.head_count == whole[-1].head_count  # the count keeps the last scan's cues
-    assert not room.process(frame, 2.3).quick
-
-
 def test_the_body_cue_finds_students_seen_from_behind(models: PerceptionModels) -> None:
     """16 students seen from behind (OpenVINO's teacher-action demo image): the face-anchored cues miss most;
     the people only MoveNet finds are real students (at annotated heads), counted once."""

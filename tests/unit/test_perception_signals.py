@@ -147,27 +147,3 @@ def test_a_hand_whose_person_is_no_longer_counted_is_lowered() -> None:
     out = s.on_frame(_frame([_person(2, False)]), 0.3 + grace)
     assert ev.HandLowered(1, "perception") in out and s.hands_up == 0
     assert not any(isinstance(e, ev.HandLowered) for e in s.on_frame(_frame([_person(2, False)]), 0.4 + grace))
-
-
-def test_a_raise_waiting_for_confirmation_gets_quick_looks_then_a_whole_frame() -> None:
-    s = RoomSignals(SignalsConfig())  # 3 raised looks of 5 over at least 0.3 s
-    people = [_person(1, False), _person(2, False)]
-    s.on_frame(_frame(people), 0.0)
-    assert s.next_look(0.0, 3) == frozenset()  # nothing raised: whole frames
-    s.on_frame(_frame([_person(1, True), _person(2, False)]), 0.3)
-    looks = [s.next_look(0.3 + 0.1 * i, 3) for i in range(5)]
-    # the raise waits for its second and third look: three quick looks at track 1, then a whole frame, then again
-    assert looks == [frozenset({1})] * 3 + [frozenset(), frozenset({1})]
-    assert s.next_look(0.35, 0) == frozenset()  # quick looks off
-    # stale: the raised look was more than the hysteresis window ago
-    assert s.next_look(0.3 + SignalsConfig().hysteresis.window_s + 0.01, 3) == frozenset()
-
-
-def test_a_hand_up_or_a_look_down_needs_no_quick_look() -> None:
-    s = RoomSignals(SignalsConfig(hysteresis=HysteresisConfig(window=3, up_n=2, down_n=0, min_up_s=0.0)))
-    s.on_frame(_frame([_person(1, True), _person(2, True)]), 0.0)
-    assert s.next_look(0.0, 3) == frozenset({1, 2})
-    events = s.on_frame(_frame([_person(1, True), _person(2, False)]), 0.1)
-    assert ev.HandRaised(1, 0.5, 0.5, "perception") in events
-    assert s.hysteresis.pending(0.1) == []  # 1 is up (confirmed), 2's last look was down
-    assert s.next_look(0.1, 3) == frozenset()
