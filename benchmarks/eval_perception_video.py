@@ -257,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.rescore is not None:
         old = json.loads(args.rescore.read_text(encoding="utf-8"))
-        clips = (old["seconds"], old["fps"], old["pace"], old.get("signals", ["default+seat_reach=null"]))
+        reach = str(old.get("seat_reach", "none")).lower()  # files before --signals; the oldest: track ids
+        signals = old.get("signals", [f"default+seat_reach={'null' if reach == 'none' else reach}"])
+        clips = (old["seconds"], old["fps"], old["pace"], signals)
         return report(args, old["per_variant_rows"], *clips, old.get("providers", []), 0.0)
     if not args.annotations.is_file():
         print(f"no annotations at {args.annotations}", file=sys.stderr)
