@@ -203,7 +203,8 @@ def render(result: Mapping[str, Any]) -> str:
         status += f" <span class='bad'>PARTIAL (interrupted in {_e(result.get('interrupted_in'))})</span>"
     parts.append(
         f"<p>{status} &middot; {_e(machine.get('time_utc'))} &middot; {_e(machine.get('cpu'))}, "
-        f"{_e(machine.get('cpu_count'))} cores &middot; GPUs: {_e(', '.join(machine.get('gpus') or []) or 'none')}"
+        f"{_e(machine.get('cpu_count'))} cores ({_e(' '.join(machine.get('cpu_simd') or []) or 'SIMD unknown')})"
+        f" &middot; GPUs: {_e(', '.join(machine.get('gpus') or []) or 'none')}"
         f" &middot; commit {_e(machine.get('git_commit'))} &middot; wall {_fmt(result.get('wall_s'))} s</p>"
     )
     for reason in result.get("invalid_reasons") or []:

@@ -37,6 +37,24 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+# the vector instruction sets that set a CPU's speed for these models most, widest last: two cores of different
+# hosts ran the same build up to 3x apart (bench_perception's bare pose detector: 15.3, 8.0 and 5.0 ms, three
+# sessions' hosts, the last with AVX-512), so a figure says which it was measured with
+SIMD_LEVELS = ("sse4_2", "avx", "avx2", "avx512f", "avx512_vnni", "amx_tile")
+
+
+def cpu_simd(flags: str | None = None) -> list[str]:
+    """Which of `SIMD_LEVELS` the CPU has (Linux: /proc/cpuinfo's flags; `flags`: that line, for tests)."""
+    if flags is None:
+        try:
+            with Path("/proc/cpuinfo").open(encoding="utf-8") as f:
+                flags = next((line.split(":", 1)[1] for line in f if line.startswith("flags")), "")
+        except OSError:
+            flags = ""
+    have = set(flags.split())
+    return [level for level in SIMD_LEVELS if level in have]
+
+
 def _gpus() -> list[str]:
     try:
         done = subprocess.run(
@@ -89,6 +107,7 @@ def fingerprint() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu": _cpu_model(),
+        "cpu_simd": cpu_simd(),
         "cpu_count": os.cpu_count(),
         "memory_bytes": mem,
         "gpus": _gpus(),

@@ -107,3 +107,13 @@ def test_doctor_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["profile"] == "cpu-generic" or data["profile"] in PROFILES
     failed = [c for c in data["checks"] if c["status"] == "fail"]
     assert code == (1 if failed else 0), failed  # exit 1 exactly when a check failed, and it says which
+
+
+def test_the_fingerprint_names_the_cpu_vector_instructions() -> None:
+    from dual_teacher.hardware.fingerprint import cpu_simd, fingerprint
+
+    assert cpu_simd("fpu sse4_2 avx avx2 fma") == ["sse4_2", "avx", "avx2"]
+    assert cpu_simd("fpu avx avx512f avx512bw avx512_vnni amx_tile") == ["avx", "avx512f", "avx512_vnni", "amx_tile"]
+    assert cpu_simd("") == []
+    got = fingerprint()["cpu_simd"]
+    assert isinstance(got, list) and set(got) <= {"sse4_2", "avx", "avx2", "avx512f", "avx512_vnni", "amx_tile"}
