@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -60,27 +61,28 @@ _C = TypeVar("_C", PerceptionConfig, SignalsConfig, HysteresisConfig)
 
 
 def _changed(config: _C, changes: Sequence[str], spec: str, fixed: tuple[type, ...]) -> _C:
-    """`config` with the `field=value` changes; a field of a type in `fixed` (or a tuple) cannot be changed."""
-    fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    """`config` with the `field=value` changes, each value of a type its field's annotation allows (null only
+    where it allows None); a field of a type in `fixed` (or a tuple) cannot be changed."""
+    fields = {f.name for f in dataclasses.fields(config)}
+    hints = typing.get_type_hints(type(config))
     updates: dict[str, Any] = {}
     for change in changes:
         key, sep, raw = change.partition("=")
         if not sep or key not in fields:
             kind = type(config).__name__
             raise ValueError(f"{change!r} in {spec!r}: write field=value with a field of {kind}")
-        old = fields[key]
+        kinds = tuple(typing.get_origin(k) or k for k in typing.get_args(hints[key]) or (hints[key],))
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as e:
-            if not isinstance(old, str):
+            if str not in kinds:
                 raise ValueError(f"{change!r} in {spec!r}: the value must be a number, true, false or null") from e
             value = raw
-        fits = (
-            value is None or old is None or type(value) is type(old) or (isinstance(old, float) and type(value) is int)
-        )
-        if not fits or isinstance(old, (tuple, *fixed)):
-            raise ValueError(f"{change!r} in {spec!r}: {key} takes a {type(old).__name__}")
-        updates[key] = float(value) if isinstance(old, float) and value is not None else value
+        number = type(value) is int and float in kinds and int not in kinds  # 1 for a float field
+        if not (type(value) in kinds or number) or any(k is tuple or k in fixed for k in kinds):
+            names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+            raise ValueError(f"{change!r} in {spec!r}: {key} takes {names}" + (" (not here)" if tuple in kinds else ""))
+        updates[key] = float(value) if number else value
     return dataclasses.replace(config, **updates)
 
 

@@ -231,6 +231,8 @@ def test_a_variant_can_change_fields_of_its_pipeline() -> None:
     assert variant_config("before+detect_every=6").detect_every == 6
     assert variant_config("before+detect_every=6").face_count is False  # the rest of `before` stays
     assert variant_config("count+face_model=blazeface").face_model == "blazeface"
+    assert variant_config("count+palm_hand_presence=null").palm_hand_presence is None
+    assert variant_config("count+face_tentative_misses=null+min_head_fraction=1").min_head_fraction == 1.0
     for bad in (
         "count+no_such_field=1",
         "count+bodies_per_frame",
@@ -238,6 +240,10 @@ def test_a_variant_can_change_fields_of_its_pipeline() -> None:
         "count+palm_cue=1",
         "count+face_model=1",
         "count+rule=null",
+        "count+bodies_per_frame=null",  # not a field that takes None
+        "count+teacher_zone=1",  # a None default takes only its annotation's type (a tuple: not here)
+        "count+teacher_zone=[0,0,1,1]",
+        "count+palm_hand_presence=true",
         "nope",
     ):
         with pytest.raises(ValueError):
