@@ -64,14 +64,14 @@ class SeatContinuity:
         present = {p.track_id for p in people}
         waiting = {pid: s for pid, s in self._seats.items() if s.track_id not in present}
         new = [p for p in people if p.track_id not in self._public]
-        young = [
-            p
-            for p in people
-            if p.track_id in self._public
-            and self._public[p.track_id] not in keep
-            and now - self._seats[self._public[p.track_id]].since <= self.grace_s
-        ]
-        new += young if waiting and self.merge else []
+        if waiting and self.merge:  # young seats (hand not up) may be merged into one that is waiting
+            new += [
+                p
+                for p in people
+                if (pid := self._public.get(p.track_id)) is not None
+                and pid not in keep
+                and now - self._seats[pid].since <= self.grace_s
+            ]
         pairs = sorted(
             (math.dist(p.head[:2], s.head[:2]), i, pid)
             for i, p in enumerate(new)
