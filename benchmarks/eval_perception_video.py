@@ -304,10 +304,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, config in configs.items():
             still = RoomPerception(models, config, fanout=fanout).analyse_still(np.asarray(photo))
             still_heads = [PredictedHead(p.head[0], p.head[1], p.head[2], bool(p.raised)) for p in still.people]
+            s_, sp = score_raised(still_heads, ann), score_people(still_heads, ann)
             clips = run_clip(models, config, fanout, photo, seconds, args.fps, args.pace, list(signals.values()))
             for sig, clip in zip(signals, clips, strict=True):
-                v, s_ = score_raised(clip["raised"], ann), score_raised(still_heads, ann)
-                vp, sp = score_people(clip["people"], ann), score_people(still_heads, ann)
+                v, vp = score_raised(clip["raised"], ann), score_people(clip["people"], ann)
                 rows[names[name, sig]].append(
                     {
                         "file": key,
