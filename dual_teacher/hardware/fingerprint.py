@@ -26,15 +26,17 @@ PACKAGES = (
 )
 
 
-def _cpu_model() -> str:
+def _cpuinfo(key: str) -> str | None:
+    """The value of the first `key` line of /proc/cpuinfo (Linux), or None."""
     try:
         with Path("/proc/cpuinfo").open(encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith(key)), None)
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return None
+
+
+def _cpu_model() -> str:
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 # the vector instruction sets that set a CPU's speed for these models most, widest last: two cores of different
@@ -45,13 +47,7 @@ SIMD_LEVELS = ("sse4_2", "avx", "avx2", "avx512f", "avx512_vnni", "amx_tile")
 
 def cpu_simd(flags: str | None = None) -> list[str]:
     """Which of `SIMD_LEVELS` the CPU has (Linux: /proc/cpuinfo's flags; `flags`: that line, for tests)."""
-    if flags is None:
-        try:
-            with Path("/proc/cpuinfo").open(encoding="utf-8") as f:
-                flags = next((line.split(":", 1)[1] for line in f if line.startswith("flags")), "")
-        except OSError:
-            flags = ""
-    have = set(flags.split())
+    have = set(((_cpuinfo("flags") or "") if flags is None else flags).split())
     return [level for level in SIMD_LEVELS if level in have]
 
 
