@@ -11,7 +11,8 @@ Pure logic over what the models found (no model runs here, no clock):
   a body of the same person).
 - **Count with an uncertainty.** `count` is the union. `low` is the number of people at least two cues
   agree on, or that one cue sees with a high score; `high` is `count` plus the faces found at a lower score
-  that were not counted. The console says "about N" when `low < high`. `estimate(weight)` is the count
+  that were not counted (with `FusionConfig.weak_plausible`, only those that pass the tests a lone face passes,
+  `plausible_lone`). The console says "about N" when `low < high`. `estimate(weight)` is the count
   reported: the people counted plus `weight` x those weak faces (the share of them that are people: heads
   turned down or away, small or blurred; chosen by leave-one-source-out, `PerceptionConfig.count_weak_weight`).
 - **Palms.** A palm (the palm detector run on the region above and beside each head) belongs to the head
@@ -71,6 +72,9 @@ class FusionConfig:
     palm_reach: float = 1.6  # and within this x head size sideways
     palm_max_rise: float = 3.0  # and not more than this x head size above (someone else's hand)
     use_palm: bool = True
+    # weak faces widen the count only where they pass `plausible_lone`'s tests. Off: leave-one-source-out kept it
+    # out (`tune_perception.py --grid count`: it helps the count of 3 sources and harms 4; one source carries it)
+    weak_plausible: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +136,32 @@ def merge_heads(pose: Sequence[HeadCue], faces: Sequence[HeadCue], config: Fusio
     return groups
 
 
+def _median_size(people: Sequence[FusedPerson]) -> float:
+    sizes = sorted(p.size for p in people)
+    return sizes[len(sizes) // 2]
+
+
+def implausible_head(
+    f: HeadCue | FusedPerson,
+    people: Sequence[FusedPerson],
+    median: float,
+    min_relative: float = 0.25,
+    body_rows: float = 4.0,
+    body_width: float = 1.2,
+) -> bool:
+    """Whether the head `f` is not a person's (see `plausible_lone`): smaller than `min_relative` x the room's
+    `median` head, or inside someone else's body of `people` and smaller than that person's head."""
+    if f.size < min_relative * median:
+        return True
+    return any(
+        o is not f
+        and 0.5 < (f.y - o.y) / o.size < body_rows
+        and abs(f.x - o.x) < body_width * o.size
+        and f.size < o.size
+        for o in people
+    )
+
+
 def plausible_lone(
     people: Sequence[FusedPerson],
     source: str = "face",
@@ -150,22 +180,15 @@ def plausible_lone(
     people, not a part of someone: the first test does not apply to them."""
     if not people:
         return []
-    sizes = sorted(p.size for p in people)
-    median = sizes[len(sizes) // 2]
+    median = _median_size(people)
     out = []
     for f in people:
         if f.sources != (source,):
             continue
-        if f.size < min_relative * median:
-            continue
-        inside = (f.x, f.y) not in whole and any(
-            o is not f
-            and 0.5 < (f.y - o.y) / o.size < body_rows
-            and abs(f.x - o.x) < body_width * o.size
-            and f.size < o.size
-            for o in people
-        )
-        if not inside:
+        if (f.x, f.y) in whole:
+            if f.size >= min_relative * median:
+                out.append(f)
+        elif not implausible_head(f, people, median, min_relative, body_rows, body_width):
             out.append(f)
     return out
 
@@ -217,8 +240,12 @@ def fuse(
         people.append(FusedPerson(head.x, head.y, head.size, sources, head.track_id, raised, tuple(by), score))
         if len(sources) > 1 or score >= c.sure_score:
             low += 1
+    median = _median_size(people) if people else 0.0
     extra = 0
     for w in weak_faces:
-        if not any(_near(p, w, c.match_radius) for p in people):
-            extra += 1
+        if any(_near(p, w, c.match_radius) for p in people):
+            continue
+        if c.weak_plausible and implausible_head(w, people, median):
+            continue  # a hand, a bag or a pattern in front of someone, or far too small
+        extra += 1
     return FusedRoom(tuple(people), len(people), low, len(people) + extra)

@@ -57,6 +57,25 @@ def test_the_count_reported_adds_a_share_of_the_weak_faces(weight: float, estima
 
 
 @pytest.mark.parametrize(
+    ("weak", "counted"),
+    [
+        (face(100, 150, size=14, score=0.2), False),  # a smaller "face" on someone's chest: a hand, a bag
+        (face(100, 150, size=24, score=0.2), True),  # a larger head below: someone in the row in front
+        (face(100, 200, size=14, score=0.2), True),  # below that body (5 head sizes down): a person of its own
+        (face(150, 150, size=14, score=0.2), True),  # beside the body, not inside it
+        (face(300, 100, size=4, score=0.2), False),  # far smaller than the room's typical head: a pattern
+    ],
+)
+def test_weak_faces_widen_the_count_only_where_a_lone_face_would_be_a_person(weak: HeadCue, counted: bool) -> None:
+    tested = fuse(
+        [pose(100, 100), pose(400, 100, tid=2)], [], weak_faces=[weak], config=FusionConfig(weak_plausible=True)
+    )
+    assert tested.high == 2 + counted
+    # the tests are a setting, off by default: then every weak face no one explains widens the count
+    assert fuse([pose(100, 100), pose(400, 100, tid=2)], [], weak_faces=[weak]).high == 3
+
+
+@pytest.mark.parametrize(
     ("palm", "owner"),
     [
         (Palm(100, 60, 15, 0.9), 0),  # straight above the first head
