@@ -2,7 +2,7 @@
 
     python benchmarks/eval_perception.py --data ../shared/data --out results/eval_perception.json
         [--annotations benchmarks/annotations/perception.json] [--quick]
-        [--variants before,faces,all,bodies-unfiltered,sizes,bodies,boxes,centerface,count]
+        [--variants before,faces,all,bodies-unfiltered,sizes,bodies,boxes,centerface,veto,count]
 
 `--data` has the layout of ../shared/data: `images/ground_truth.tsv` lists files relative to that folder
 (`images/...` or `video/...`) with the true number of people and raised hands. Annotations (optional) mark a
@@ -25,6 +25,7 @@ on its own (`RoomPerception.analyse_still`) by each variant:
   landmarks`);
 - `boxes`: + SSDLite person boxes confirmed by MoveNet (`tune_perception.py --grid boxes`);
 - `centerface`: + the face count's faces from CenterFace over the whole frame (`--grid centerface`);
+- `veto`: + a palm on another person's head is nobody's raise (`FusionConfig.palm_head_veto`, `--grid palms`);
 - `count` (the product's default): + the count reported adds the weak faces no cue explains
   (`fusion.FusedRoom.estimate`, the weight chosen by `tune_perception.py --grid count`).
 
@@ -241,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--variants",
         default="count",
-        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes, centerface, count (the"
-        " default pipeline); the first is the baseline",
+        help="comma-separated: before, faces, all, bodies-unfiltered, sizes, bodies, boxes, centerface, veto, count"
+        " (the default pipeline); the first is the baseline",
     )
     ap.add_argument("--quick", action="store_true", help="4 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)

@@ -1,7 +1,7 @@
 """Which perception thresholds generalise? A leave-one-source-out choice over a small grid of settings.
 
     python benchmarks/tune_perception.py --data ../shared/data --out results/tune_perception.json [--quick]
-        [--grid thresholds|bodies|sizes|landmarks|boxes|centerface|count]
+        [--grid thresholds|bodies|sizes|landmarks|boxes|centerface|count|palms]
         [--settings "NAME,NAME"]  (a subset of the grid; its default is always in)
 
 Every frame of the evaluation (the frames and scores of `eval_perception.py`) is analysed once per setting of a
@@ -12,7 +12,8 @@ verdict; `sizes`: people much smaller than the frame's typical head counted, or 
 `boxes`: SSDLite person boxes confirmed by MoveNet off, or on at five box scores; `centerface`: the face count's
 faces from BlazeFace over face tiles, or from CenterFace over the whole frame at four scores, with its sure faces
 taken as whole people, and without the palm check of face-only people; `count`: the weight of the weak faces in
-the count reported and whether they must pass the tests a lone face passes, judged by the count error alone).
+the count reported and whether they must pass the tests a lone face passes, judged by the count error alone;
+`palms`: a palm on another head vetoed at three reaches, and body-only people checked for palms).
 Then, for each source (the repository or photo series a frame comes from, `source` in the annotations), the
 setting with the best objective on the *other* sources is chosen and scored on the held-out source; the held-out
 frames of all sources, pooled, give the leave-one-source-out figures of the tuning
@@ -126,8 +127,18 @@ COUNT_SETTINGS: dict[str, dict[str, Any]] = {
     **{f"weak from 0.1, x {w}": {"count_weak_weight": w, "centerface_weak_score": 0.1} for w in (0.5, 1.0)},
     "weak tested": {"fusion": FusionConfig(weak_plausible=True)},
 }
+# whose raise a palm is: a palm on another person's head vetoed (`FusionConfig.palm_head_veto`: the palm detector
+# firing on a face, or a hand at someone's face; within 0.35 / 0.5 / 0.75 x that head's size of its centre), and
+# body-only people checked for palms too, their heads competing for the palms found (`palm_body_only`)
+PALM_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    **{f"veto {v}": {"fusion": FusionConfig(palm_head_veto=v)} for v in (0.35, 0.5, 0.75)},
+    "body-only palms": {"palm_body_only": True},
+    "body-only palms, veto 0.5": {"palm_body_only": True, "fusion": FusionConfig(palm_head_veto=0.5)},
+}
 GRIDS = {
     "thresholds": SETTINGS,
+    "palms": PALM_SETTINGS,
     "count": COUNT_SETTINGS,
     "centerface": CENTERFACE_SETTINGS,
     "boxes": BOX_SETTINGS,

@@ -31,16 +31,20 @@ from dual_teacher.perception.signals import SignalsConfig
 from dual_teacher.perception.tiling import TilingConfig
 
 Point = tuple[float, float]
-VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface", "count")
+VARIANTS = ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface", "veto", "count")
 
 
 def variant_config(spec: str) -> PerceptionConfig:
     """A variant's settings: `name` or `name+field=value+...`, the named pipeline with some of its
     `PerceptionConfig` fields changed, for comparing budgets on the live path (e.g. `count+bodies_per_frame=1`;
-    values in JSON: numbers, true, false, null, or a bare word for a text field; each of its default's type)."""
+    values in JSON: numbers, true, false, null, or a bare word for a text field; each of its default's type);
+    `fusion.field=value` changes a field of its `FusionConfig` (e.g. `count+fusion.palm_head_veto=0.6`)."""
     name, *changes = spec.split("+")
     config = named_variant(name)
-    return _changed(config, changes, spec, (FusionConfig, RaiseRule, TilingConfig))
+    fusion = [c.removeprefix("fusion.") for c in changes if c.startswith("fusion.")]
+    own = [c for c in changes if not c.startswith("fusion.")]
+    config = dataclasses.replace(config, fusion=_changed(config.fusion, fusion, spec, ()))
+    return _changed(config, own, spec, (FusionConfig, RaiseRule, TilingConfig))
 
 
 def signals_variant(spec: str) -> SignalsConfig:
@@ -57,7 +61,7 @@ def signals_variant(spec: str) -> SignalsConfig:
     return dataclasses.replace(_changed(config, own, spec, (HysteresisConfig,)), hysteresis=hysteresis)
 
 
-_C = TypeVar("_C", PerceptionConfig, SignalsConfig, HysteresisConfig)
+_C = TypeVar("_C", PerceptionConfig, SignalsConfig, HysteresisConfig, FusionConfig)
 
 
 def _changed(config: _C, changes: Sequence[str], spec: str, fixed: tuple[type, ...]) -> _C:
@@ -94,12 +98,14 @@ def named_variant(name: str) -> PerceptionConfig:
     `sizes` (+ people far smaller than the frame's typical head not counted, `people.small_outliers`) and
     `bodies` (+ a still keeps the landmarks the upper body is best seen in, `people.landmark_quality`),
     `boxes` (+ SSDLite person boxes confirmed by MoveNet, `person_boxes.py`), `centerface` (+ the face count's
-    faces from CenterFace over the whole frame instead of BlazeFace over face tiles) and `count` (the default:
-    + the count reported adds the weak faces no cue explains, `fusion.FusedRoom.estimate`). Every variant
-    before `centerface` counts faces with BlazeFace, and every variant before `count` reports the people
-    listed, as they did."""
+    faces from CenterFace over the whole frame instead of BlazeFace over face tiles), `veto` (+ a palm on
+    another person's head is nobody's raise, `FusionConfig.palm_head_veto`) and `count` (the default: + the
+    count reported adds the weak faces no cue explains, `fusion.FusedRoom.estimate`). Every variant before
+    `centerface` counts faces with BlazeFace, every variant before `veto` gives a palm on someone's head to the
+    head below it, and every variant before `count` reports the people listed, as they did."""
     listed = dataclasses.replace(PerceptionConfig(), count_weak_weight=0.0)
-    default = dataclasses.replace(listed, face_model="blazeface")
+    unvetoed = dataclasses.replace(listed, fusion=dataclasses.replace(listed.fusion, palm_head_veto=None))
+    default = dataclasses.replace(unvetoed, face_model="blazeface")
     sizes = dataclasses.replace(default, quality_by_visibility=False, keep_best_pass=False, box_cue=False)
     unfiltered = dataclasses.replace(sizes, min_head_fraction=None)
     base = dataclasses.replace(unfiltered, body_cue=False)
@@ -126,6 +132,8 @@ def named_variant(name: str) -> PerceptionConfig:
     if name == "boxes":
         return default
     if name == "centerface":
+        return unvetoed
+    if name == "veto":
         return listed
     if name == "count":
         return PerceptionConfig()

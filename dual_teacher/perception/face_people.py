@@ -53,7 +53,7 @@ class LoneTrack:
         return (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0)
 
 
-FaceTrack = LoneTrack  # a face-only person's track (the palm cue checks these; body-only people it does not)
+FaceTrack = LoneTrack  # a face-only person's track (the palm cue checks these; body-only ones with palm_body_only)
 
 
 class LonePeople:

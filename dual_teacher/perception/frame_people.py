@@ -49,8 +49,9 @@ def frame_people(
         x, y, _ = f.head
         raised = f.palm_up if f.track_id in palm_checked else None
         by = ("palm",) if f.palm_up else ()
-        if f.source == "body":  # no palm check: MoveNet's own wrists at its last scan
-            raised, by = f.raised, (("body",) if f.raised else ())
+        if f.source == "body":  # MoveNet's own wrists at its last scan, and a palm where it was checked
+            by = tuple(n for n, v in (("body", f.raised), ("palm", f.palm_up)) if v)
+            raised = bool(by)
         people.append(
             PersonResult(f.track_id, seat_of(x, y, width, height), raised, None, False, f.head, (f.source,), by)
         )

@@ -300,14 +300,16 @@ class RoomPerception:
     def _palm_checks(
         self, pyramid: FramePyramid, now: float, budget: int, pose: Sequence[tuple[PoseTrack, HeadCue]]
     ) -> set[int]:
-        """Palm regions of up to `budget` people (round-robin over pose people, and face-only people with
-        `palm_face_only`; `palm_cue`)."""
+        """Palm regions of up to `budget` people (round-robin over pose people, face-only people with
+        `palm_face_only` and body-only people with `palm_body_only`; `palm_cue`)."""
         c = self.config
         if not c.palm_cue or self.models.palms is None:
             return set()
         people: list[tuple[PalmRecord, tuple[float, float, float]]] = [(p, (h.x, h.y, h.size)) for p, h in pose]
         if c.palm_face_only:
             people += [(f, f.head) for f in self.face_people.in_order()]
+        if c.palm_body_only:
+            people += [(b, b.head) for b in self.body_people.in_order()]
         wrists = [(w, c.shared_arm_reach * scale) for _, w, _, scale in self._arms()]
         return check_palms(self.models.palms, self.models.hands, pyramid, now, budget, people, wrists, c, self.fanout)
 

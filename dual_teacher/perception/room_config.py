@@ -67,6 +67,7 @@ class PerceptionConfig:
     palm_cue: bool = True  # the palm detector above each head: raised hands the pose misses
     palm_min_score: float = 0.6
     palm_face_only: bool = True  # face-only people (no arm seen) are checked for a palm too
+    palm_body_only: bool = False  # body-only people too (their heads also compete for the palms found)
     shared_arm_reach: float = 1.0  # two raised wrists closer than this x the smaller body scale: one arm
     palm_upright: float = 1.0  # fingers point up: wrist-to-finger rise >= this x sideways offset (45 deg)
     palm_hand_presence: float | None = 0.5  # the hand landmark model must see a hand there (MediaPipe's 0.5)

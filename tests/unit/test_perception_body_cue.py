@@ -24,9 +24,11 @@ from dual_teacher.perception.body_cue import (
     decode_poses,
     dedupe_heads,
 )
-from dual_teacher.perception.face_people import BODY_ID_BASE
+from dual_teacher.perception.face_people import BODY_ID_BASE, LoneTrack
+from dual_teacher.perception.frame_people import frame_people
 from dual_teacher.perception.fusion import FusionConfig, HeadCue, fuse, plausible_lone
 from dual_teacher.perception.geometry import FramePyramid, Roi
+from dual_teacher.perception.room_config import PerceptionConfig
 
 
 def row(keypoints: Mapping[int, tuple[float, float, float]], box: tuple[float, float, float, float], score: float):
@@ -184,7 +186,7 @@ def test_a_body_only_persons_hand_is_up_when_a_wrist_is_clear_above_the_head(wri
 
 
 def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
-    from dual_teacher.perception.evaluation import variant_config
+    from dual_teacher.perception.evaluation import VARIANTS, variant_config
     from dual_teacher.perception.room_config import PerceptionConfig
 
     cues = {
@@ -196,21 +198,23 @@ def test_the_evaluation_variants_add_one_cue_at_a_time() -> None:
             c.keep_best_pass,
             c.box_cue,
             c.face_model == "centerface",
+            c.fusion.palm_head_veto is not None,
             c.count_weak_weight > 0,
         )
-        for n in ("before", "faces", "all", "bodies-unfiltered", "sizes", "bodies", "boxes", "centerface", "count")
+        for n in VARIANTS
         for c in [variant_config(n)]
     }
     assert cues == {
-        "before": (False, False, False, False, False, False, False, False),
-        "faces": (True, False, False, False, False, False, False, False),
-        "all": (True, True, False, False, False, False, False, False),
-        "bodies-unfiltered": (True, True, True, False, False, False, False, False),
-        "sizes": (True, True, True, True, False, False, False, False),
-        "bodies": (True, True, True, True, True, False, False, False),
-        "boxes": (True, True, True, True, True, True, False, False),
-        "centerface": (True, True, True, True, True, True, True, False),
-        "count": (True, True, True, True, True, True, True, True),
+        "before": (False, False, False, False, False, False, False, False, False),
+        "faces": (True, False, False, False, False, False, False, False, False),
+        "all": (True, True, False, False, False, False, False, False, False),
+        "bodies-unfiltered": (True, True, True, False, False, False, False, False, False),
+        "sizes": (True, True, True, True, False, False, False, False, False),
+        "bodies": (True, True, True, True, True, False, False, False, False),
+        "boxes": (True, True, True, True, True, True, False, False, False),
+        "centerface": (True, True, True, True, True, True, True, False, False),
+        "veto": (True, True, True, True, True, True, True, True, False),
+        "count": (True, True, True, True, True, True, True, True, True),
     }
     assert variant_config("count") == PerceptionConfig()  # the default
 
@@ -233,7 +237,11 @@ def test_a_variant_can_change_fields_of_its_pipeline() -> None:
     assert variant_config("count+face_model=blazeface").face_model == "blazeface"
     assert variant_config("count+palm_hand_presence=null").palm_hand_presence is None
     assert variant_config("count+face_tentative_misses=null+min_head_fraction=1").min_head_fraction == 1.0
+    fused = variant_config("count+fusion.palm_head_veto=0.5+palm_body_only=true")  # a field of its FusionConfig
+    assert fused.fusion.palm_head_veto == 0.5 and fused.palm_body_only and fused.fusion.palm_reach == 1.6
     for bad in (
+        "count+fusion.no_such_field=1",
+        "count+fusion.use_palm=1",
         "count+no_such_field=1",
         "count+bodies_per_frame",
         "count+bodies_per_frame=1.5",
@@ -268,3 +276,31 @@ def test_a_signals_variant_changes_room_signals_or_its_hysteresis() -> None:
     for bad in ("count", "default+up_n=2.5", "default+hysteresis=null", "default+nope=1", "default+up_n"):
         with pytest.raises(ValueError):
             signals_variant(bad)
+
+
+@pytest.mark.parametrize(
+    ("wrists_up", "palm_up", "raised", "by"),
+    [
+        (False, False, False, ()),
+        (True, False, True, ("body",)),  # MoveNet's own wrists above the head
+        (False, True, True, ("palm",)),  # a palm above the head (`palm_body_only`): the arm MoveNet missed
+        (True, True, True, ("body", "palm")),
+    ],
+)
+def test_a_body_only_person_is_raised_by_its_wrists_or_by_a_palm(
+    wrists_up: bool, palm_up: bool, raised: bool, by: tuple[str, ...]
+) -> None:
+    body = LoneTrack(BODY_ID_BASE, (100.0, 100.0, 140.0, 140.0), 0.5, 0.0, palm_up, source="body", raised=wrists_up)
+    people, room = frame_people(
+        [],
+        [body],
+        [],
+        fresh=(),
+        palm_checked={BODY_ID_BASE},
+        landmarks_of=lambda p: p.landmarks,
+        cue_of=lambda f: HeadCue(*f.head, f.score, f.source, f.track_id),
+        size=(640, 480),
+        config=PerceptionConfig(),
+    )
+    assert [(p.raised, p.raised_by, p.sources) for p in people] == [(raised, by, ("body",))]
+    assert room.count == 1

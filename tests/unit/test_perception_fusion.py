@@ -91,6 +91,19 @@ def test_a_palm_belongs_to_the_nearest_head_below_it(palm: Palm, owner: int | No
     assert counts == [int(owner == i) for i in range(2)]
 
 
+@pytest.mark.parametrize(
+    ("veto", "owners"),
+    [
+        (None, [1, 0]),  # no veto: the palm on the second face is the first person's raise
+        (0.5, [0, 0]),  # on the second head's box: the palm detector fired on a face, nobody's raise
+        (0.2, [1, 0]),  # a narrower veto leaves a palm off that head's centre alone
+    ],
+)
+def test_a_palm_on_another_head_is_nobodys_raise(veto: float | None, owners: list[int]) -> None:
+    heads = [(100.0, 100.0, 20.0), (112.0, 62.0, 20.0)]  # the second head sits in the row behind, above
+    assert assign_palms(heads, [Palm(106, 62, 10, 0.9)], FusionConfig(palm_head_veto=veto)) == owners
+
+
 def test_a_palm_raises_a_person_the_pose_has_down_or_could_not_see() -> None:
     room = fuse([pose(100, 100, raised=False)], [face(300, 100)], [Palm(100, 60, 15, 0.9), Palm(300, 55, 15, 0.9)])
     assert [(p.raised, p.raised_by) for p in room.people] == [(True, ("palm",)), (True, ("palm",))]
