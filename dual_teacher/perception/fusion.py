@@ -15,6 +15,9 @@ Pure logic over what the models found (no model runs here, no clock):
   `plausible_lone`). The console says "about N" when `low < high`. `estimate(weight)` is the count
   reported: the people counted plus `weight` x those weak faces (the share of them that are people: heads
   turned down or away, small or blurred; chosen by leave-one-source-out, `PerceptionConfig.count_weak_weight`).
+  With `PerceptionConfig.count_band`, the bounds reported are instead the range measured errors put the true
+  count in (`count_band`: relative errors fitted on other rooms, `benchmarks/calibrate_count.py`): cues that
+  agree can still all miss the same hidden heads, and then only a measured band says how far off they are.
 - **Palms.** A palm (the palm detector run on the region above and beside each head) belongs to the head
   below it that is nearest: its centre must be above the top of that head (`palm_above` x head size above
   the head centre) and horizontally within `palm_reach` x head size. A person with a palm of their own held
@@ -106,6 +109,14 @@ class FusedRoom:
     def estimate(self, weight: float) -> int:
         """The count to report: the people counted plus their `weak_share`; always within `count` .. `high`."""
         return self.count + self.weak_share(weight)
+
+
+def count_band(estimate: int, band: tuple[float, float]) -> tuple[int, int]:
+    """The range the true count lies in for a count reported as `estimate`, from `band`: the relative errors
+    (true - reported) / reported the counts of other rooms fell within (lower <= 0 <= upper; measured,
+    `benchmarks/calibrate_count.py`). Rounded half up, so small counts stay exact where the band is narrow."""
+    lower, upper = min(band[0], 0.0), max(band[1], 0.0)
+    return math.floor(estimate * (1.0 + lower) + 0.5), math.floor(estimate * (1.0 + upper) + 0.5)
 
 
 def _near(a: HeadCue | FusedPerson, b: HeadCue, radius: float) -> bool:

@@ -48,7 +48,7 @@ from dual_teacher.perception.body_cue import BodyPeople
 from dual_teacher.perception.face_count import FaceCount
 from dual_teacher.perception.face_people import FaceOnlyPeople, LoneTrack
 from dual_teacher.perception.frame_people import frame_people
-from dual_teacher.perception.fusion import HeadCue
+from dual_teacher.perception.fusion import HeadCue, count_band
 from dual_teacher.perception.geometry import FramePyramid
 from dual_teacher.perception.handraise import RaiseRule, raised_hand
 from dual_teacher.perception.model_set import PerceptionModels
@@ -444,6 +444,8 @@ class RoomPerception:
             c,
         )
         self._index += 1
+        estimate = len(people) + room.weak_share(c.count_weak_weight)
+        bounds = (room.low, room.high) if c.count_band is None else count_band(estimate, c.count_band)
         timings = {
             "prepare": t1 - t0,
             "detect": t2 - t1,
@@ -464,9 +466,8 @@ class RoomPerception:
             len(regions) + self.face_count.scanned + len(body_regions),
             runs,
             timings,
-            room.low,
-            room.high,
-            len(people) + room.weak_share(c.count_weak_weight),
+            *bounds,
+            estimate,
         )
 
     def analyse_still(self, frame: npt.NDArray[np.uint8]) -> FrameResult:

@@ -196,6 +196,26 @@ def test_tune_perception_quick(tmp_path: Path) -> None:
     assert "leave-one-source-out" in proc.stdout
 
 
+def test_calibrate_count_quick(tmp_path: Path) -> None:
+    out = tmp_path / "band.json"
+    proc = _run("calibrate_count.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text(encoding="utf-8"))
+    low, high = data["band"]
+    assert low <= 0.0 <= high
+    frames = data["subsets"]["all"]["band, leave-one-source-out"]["frames"]
+    assert frames == len(data["per_frame"]) > 0  # every frame scored once, held out
+    assert set(data["bands_per_held_out_source"]) == {r["source"] for r in data["per_frame"]}
+    for r in data["per_frame"]:
+        assert r["loso_band"][0] <= r["people_found"] <= r["loso_band"][1]
+    assert 0.0 <= data["loso_coverage"] <= 1.0 and "PerceptionConfig.count_band" in proc.stdout
+
+
+def test_calibrate_count_refuses_a_coverage_outside_0_1(tmp_path: Path) -> None:
+    proc = _run("calibrate_count.py", "--data", str(SHARED_DATA), "--out", str(tmp_path / "x.json"), "--coverage", "1")
+    assert proc.returncode == 2 and "--coverage" in proc.stderr
+
+
 def test_tune_perception_refuses_a_setting_it_does_not_know(tmp_path: Path) -> None:
     out = tmp_path / "tune.json"
     proc = _run("tune_perception.py", "--data", str(SHARED_DATA), "--out", str(out), "--settings", "detector 0.9")

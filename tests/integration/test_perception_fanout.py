@@ -56,3 +56,19 @@ def test_worker_threads_give_the_serial_result(models: PerceptionModels) -> None
     assert max(s[0] for s in serial) >= 3  # the room's people were found at all
     assert [(p.track_id, p.raised, p.head) for p in a.people] == [(p.track_id, p.raised, p.head) for p in b.people]
     assert sum(1 for p in a.people if p.raised) == 1
+
+
+def test_a_measured_band_sets_the_counts_bounds(models: PerceptionModels) -> None:
+    import dataclasses
+
+    from dual_teacher.perception.fusion import count_band
+    from dual_teacher.perception.room_config import PerceptionConfig
+
+    with Image.open(IMAGES / "classroom_omz_teacher_17p_0raised.png") as img:
+        still = np.asarray(img.convert("RGB"))
+    cues = RoomPerception(models, dataclasses.replace(PerceptionConfig(), count_band=None)).analyse_still(still)
+    band = (-0.1, 0.3)
+    banded = RoomPerception(models, dataclasses.replace(PerceptionConfig(), count_band=band)).analyse_still(still)
+    assert banded.head_count == cues.head_count and banded.count == cues.count  # the same people and count
+    assert (banded.count_low, banded.count_high) == count_band(banded.head_count, band)
+    assert banded.count_low is not None and banded.count_low < banded.head_count < (banded.count_high or 0)

@@ -7,7 +7,7 @@ import pytest
 
 from dual_teacher.perception.aggregates import HeadCountSmoother
 from dual_teacher.perception.evaluation import Annotation, PredictedHead, match, score_people, score_raised
-from dual_teacher.perception.fusion import FusionConfig, HeadCue, Palm, assign_palms, fuse
+from dual_teacher.perception.fusion import FusionConfig, HeadCue, Palm, assign_palms, count_band, fuse
 
 
 def pose(x: float, y: float, raised: bool | None = False, size: float = 20.0, tid: int = 1) -> HeadCue:
@@ -208,3 +208,20 @@ def test_dedupe_loser_keeps_confirmed_then_older_then_better_tracks() -> None:
     assert dedupe_loser(track(1, True, 0.1), track(2, True, 0.9)) == 2  # both confirmed: the newer loses
     assert dedupe_loser(track(1, False, 0.5), track(2, False, 0.8)) == 1  # both new: the lower quality loses
     assert dedupe_loser(track(1, False, 0.8), track(2, False, 0.8)) == 2  # a tie: the newer loses
+
+
+@pytest.mark.parametrize(
+    ("estimate", "band", "bounds"),
+    [
+        (0, (-0.2, 0.3), (0, 0)),
+        (2, (-0.2, 0.2), (2, 2)),  # a small count stays exact where the band is narrow
+        (4, (-0.2, 0.3), (3, 5)),
+        (30, (-0.1, 0.3), (27, 39)),
+        (10, (0.1, 0.2), (10, 12)),  # a band that does not hold the count itself is widened to it
+        (10, (-0.3, -0.1), (7, 10)),
+    ],
+)
+def test_a_measured_band_gives_the_range_around_the_count(
+    estimate: int, band: tuple[float, float], bounds: tuple[int, int]
+) -> None:
+    assert count_band(estimate, band) == bounds
