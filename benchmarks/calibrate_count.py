@@ -1,7 +1,7 @@
 """How far off is the head count? A measured band for the count reported, scored by leave-one-source-out.
 
     python benchmarks/calibrate_count.py --data ../shared/data --out results/calibrate_count.json
-        [--coverage 0.8] [--quick]
+        [--coverage 0.8] [--quick] [--video results/eval_perception_video.json]
 
 Every frame of the evaluation (the frames of `eval_perception.py`: each still and the annotated or sampled GIF
 frames) is analysed once by the default pipeline with the cues' own bounds (`count_band=None`). A frame's relative
@@ -14,14 +14,16 @@ Scored by leave-one-source-out: for each source, the band fitted on the *other* 
 the held-out frames of all sources, pooled, give the coverage (how often the TSV count lies in [low, high]) and
 the width (high - low) a new room would see. Printed next to the cues' own bounds (the sure people .. the people
 and every weak face) on the same frames, per scene kind, with the number of frames behind each figure; the band
-fitted on every source is what `PerceptionConfig.count_band` should hold. This script reports and changes
-nothing. Frames stay in memory; only the JSON is written.
+fitted on every source is what `PerceptionConfig.count_band` should hold. With `--video`, the band is also scored
+on the live path: the last count each clip of an `eval_perception_video.py` run reported, held out the same way.
+This script reports and changes nothing. Frames stay in memory; only the JSON is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -106,6 +108,41 @@ def subsets(rows: Sequence[dict[str, Any]]) -> dict[str, list[int]]:
     return out
 
 
+def live_path(video: Path, rows: Sequence[dict[str, Any]], coverage: float) -> dict[str, Any]:
+    """The band on the live path: each clip of an `eval_perception_video.py` run (its last count reported, its
+    low and high then) against its TSV count, the band fitted on the stills of the other sources; printed and
+    returned next to the bounds the clip reported."""
+    clips = json.loads(video.read_text(encoding="utf-8"))["rows"]
+    fitted = {
+        src: fit_band([r for r in rows if r["source"] != src] or rows, coverage) for src in {c["source"] for c in clips}
+    }
+    as_rows = [
+        {**c, "people_found": c["video_count"], "people_low": c["video_low"], "people_high": c["video_high"]}
+        for c in clips
+    ]
+    methods: dict[str, Bounds] = {
+        "the bounds reported live": lambda r: (int(r["people_low"]), int(r["people_high"])),
+        "band, leave-one-source-out": lambda r: count_band(int(r["people_found"]), fitted[r["source"]]),
+    }
+    parts = {"live clips": as_rows, "live classroom clips": [r for r in as_rows if r["classroom"]]}
+    out = {name: {m: score(part, b) for m, b in methods.items()} for name, part in parts.items()}
+    print_table(
+        [
+            {
+                "subset": name,
+                "bounds": m,
+                "clips": s["frames"],
+                "coverage": fmt(s["coverage"], 2),
+                "mean width": fmt(s["mean_width"], 1),
+            }
+            for name, figures in out.items()
+            for m, s in figures.items()
+        ],
+        ["subset", "bounds", "clips", "coverage", "mean width"],
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder with images/ground_truth.tsv")
@@ -114,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--coverage", type=float, default=0.8, help="the share of rooms the band should hold")
     ap.add_argument("--quick", action="store_true", help="6 images and 2 frames of one GIF (smoke run)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--video",
+        type=Path,
+        help="also score the band on the live path: an eval_perception_video.py JSON (its last count per clip)",
+    )
     args = ap.parse_args(argv)
     if not 0.0 < args.coverage < 1.0:
         ap.error("--coverage must be between 0 and 1")
@@ -162,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         f" sources; exact: frames reported as an exact count, and how many of those were right)"
     )
     print(f"band fitted on every source: ({pooled[0]:.3f}, {pooled[1]:.3f}) -> PerceptionConfig.count_band")
+    live = live_path(args.video, rows, args.coverage) if args.video else None
     top = results["all"]
     write_json(
         args.out,
@@ -175,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "subsets": results,
             "bands_per_held_out_source": bands,
             "per_frame": [{k: r[k] for k in FRAME_FIELDS} | {"loso_band": list(held[i])} for i, r in enumerate(rows)],
+            "live": live,
             "quick": args.quick,
             "seconds": round(time.perf_counter() - started, 1),
         },

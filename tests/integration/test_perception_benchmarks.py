@@ -198,7 +198,13 @@ def test_tune_perception_quick(tmp_path: Path) -> None:
 
 def test_calibrate_count_quick(tmp_path: Path) -> None:
     out = tmp_path / "band.json"
-    proc = _run("calibrate_count.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick")
+    clip = {"source": "a/b", "classroom": True, "people_true": 30, "video_count": 24, "video_low": 20, "video_high": 24}
+    video = tmp_path / "video.json"  # the fields of an eval_perception_video.py run it reads
+    video.write_text(
+        json.dumps({"rows": [clip, {**clip, "classroom": False, "video_count": 31, "video_high": 31}]}),
+        encoding="utf-8",
+    )
+    proc = _run("calibrate_count.py", "--data", str(SHARED_DATA), "--out", str(out), "--quick", "--video", str(video))
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
     low, high = data["band"]
@@ -209,6 +215,9 @@ def test_calibrate_count_quick(tmp_path: Path) -> None:
     for r in data["per_frame"]:
         assert r["loso_band"][0] <= r["people_found"] <= r["loso_band"][1]
     assert 0.0 <= data["loso_coverage"] <= 1.0 and "PerceptionConfig.count_band" in proc.stdout
+    live = data["live"]["live clips"]
+    assert live["the bounds reported live"]["frames"] == 2 and live["the bounds reported live"]["coverage"] == 0.5
+    assert data["live"]["live classroom clips"]["band, leave-one-source-out"]["frames"] == 1
 
 
 def test_calibrate_count_refuses_a_coverage_outside_0_1(tmp_path: Path) -> None:
