@@ -159,39 +159,34 @@ def _median_size(people: Sequence[FusedPerson]) -> float:
     return sizes[len(sizes) // 2]
 
 
+def nested_in(head: tuple[float, float, float], other: tuple[float, float, float]) -> bool:
+    """A head (x, y, size) inside another person's body (below their head within 4 head sizes, within 1.2 head
+    sizes sideways) and smaller than their head: a part of them (hands held together, a forearm, an object held
+    in front of them); a person in the row in front, nearer the camera, has a larger head, not a smaller one."""
+    x, y, size = head
+    ox, oy, osize = other
+    return size < osize and 0.5 < (y - oy) / osize < 4.0 and abs(x - ox) < 1.2 * osize
+
+
 def implausible_head(
-    f: HeadCue | FusedPerson,
-    people: Sequence[FusedPerson],
-    median: float,
-    min_relative: float = 0.25,
-    body_rows: float = 4.0,
-    body_width: float = 1.2,
+    f: HeadCue | FusedPerson, people: Sequence[FusedPerson], median: float, min_relative: float = 0.25
 ) -> bool:
     """Whether the head `f` is not a person's (see `plausible_lone`): smaller than `min_relative` x the room's
-    `median` head, or inside someone else's body of `people` and smaller than that person's head."""
+    `median` head, or `nested_in` someone else's body of `people`."""
     if f.size < min_relative * median:
         return True
-    return any(
-        o is not f
-        and 0.5 < (f.y - o.y) / o.size < body_rows
-        and abs(f.x - o.x) < body_width * o.size
-        and f.size < o.size
-        for o in people
-    )
+    return any(o is not f and nested_in((f.x, f.y, f.size), (o.x, o.y, o.size)) for o in people)
 
 
 def plausible_lone(
     people: Sequence[FusedPerson],
     source: str = "face",
     min_relative: float = 0.25,
-    body_rows: float = 4.0,
-    body_width: float = 1.2,
     whole: Collection[tuple[float, float]] = (),
 ) -> list[FusedPerson]:
     """The people only one cue (`source`: "face" or "body") found, less the heads that are not a person's:
-    - a head inside someone else's body (below their head within `body_rows` head sizes and within
-      `body_width` head sizes sideways) and smaller than that head is a hand or an object held in front of them
-      (a person in the row in front, nearer the camera, has a larger head, not a smaller one);
+    - a head inside someone else's body and smaller than their head (`nested_in`) is a hand or an object held
+      in front of them;
     - a head smaller than `min_relative` x the median head of the room is a poster or a pattern (perspective
       makes the back row smaller, but not four times smaller than the typical head).
     Heads at a point of `whole` (people a person box of their own confirms, `person_boxes.boxed`) are whole
@@ -206,7 +201,7 @@ def plausible_lone(
         if (f.x, f.y) in whole:
             if f.size >= min_relative * median:
                 out.append(f)
-        elif not implausible_head(f, people, median, min_relative, body_rows, body_width):
+        elif not implausible_head(f, people, median, min_relative):
             out.append(f)
     return out
 

@@ -114,14 +114,6 @@ def is_upright_person(lm: PoseLandmarks, presence_min: float, visibility: float,
     return person_scale(lm) >= min_scale
 
 
-def nested_in(head: tuple[float, float, float], other: tuple[float, float, float]) -> bool:
-    """A head (x, y, size) inside another person's body below their head and smaller than it: a part of
-    them (hands held together, a forearm), the same test lone faces pass (fusion.plausible_lone)."""
-    x, y, size = head
-    ox, oy, osize = other
-    return size < osize and 0.5 < (y - oy) / osize < 4.0 and abs(x - ox) < 1.2 * osize
-
-
 def rule_for(
     rule: RaiseRule,
     teacher_zone: tuple[float, float, float, float] | None,

@@ -48,7 +48,7 @@ from dual_teacher.perception.body_cue import BodyPeople
 from dual_teacher.perception.face_count import FaceCount
 from dual_teacher.perception.face_people import FaceOnlyPeople, LoneTrack
 from dual_teacher.perception.frame_people import frame_people
-from dual_teacher.perception.fusion import HeadCue, count_band
+from dual_teacher.perception.fusion import HeadCue, count_band, nested_in
 from dual_teacher.perception.geometry import FramePyramid
 from dual_teacher.perception.handraise import RaiseRule, raised_hand
 from dual_teacher.perception.model_set import PerceptionModels
@@ -68,7 +68,6 @@ from dual_teacher.perception.people import (
     face_box_from_landmarks,
     is_upright_person,
     landmark_quality,
-    nested_in,
     raised_arm_claims,
     rule_for,
     same_person,
@@ -222,7 +221,7 @@ class RoomPerception:
         return dropped
 
     def _drop_nested(self, refreshed: Sequence[int]) -> list[int]:
-        """Pose "people" whose head is nested in someone else's body (`people.nested_in`) are dropped."""
+        """Pose "people" whose head is nested in someone else's body (`fusion.nested_in`) are dropped."""
         heads = {t: head_centre_size(p.landmarks) for t, p in self._people.items() if p.landmarks is not None}
         out = []
         for tid in refreshed:
