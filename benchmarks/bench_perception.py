@@ -141,6 +141,8 @@ def time_ours(
         room.process(frame, i / 15)
     times: list[float] = []
     people: list[int] = []
+    for runner in models.runners:
+        runner.usage(reset=True)
     start = time.perf_counter()
     i = warm
     while time.perf_counter() - start < budget_s or len(times) < 5:
@@ -157,7 +159,27 @@ def time_ours(
         "fps": len(times) / wall,
         "people_found": found,
         "per_person_ms": stats["p50_ms"] / max(found, 1),
+        **model_time(models, len(times), wall),
     }
+
+
+def model_time(models: PerceptionModels, frames: int, wall: float) -> dict[str, Any]:
+    """Where a frame's time goes: per model, runs and milliseconds inside ONNX Runtime per frame (summed over the
+    workers), and `models_in_flight`: model time / wall time, the mean number of model runs going at once (at
+    most the workers; the rest of the wall time is Python, image crops and steps waiting for their slowest
+    region)."""
+    per_model = {}
+    total = 0.0
+    for runner in models.runners:
+        used = runner.usage()
+        total += used.seconds
+        if used.runs:
+            per_model[runner.name] = {
+                "runs_per_frame": used.runs / frames,
+                "ms_per_run": 1000 * used.seconds / used.runs,
+                "ms_per_frame": 1000 * used.seconds / frames,
+            }
+    return {"model_ms_per_frame": 1000 * total / frames, "models_in_flight": total / wall, "models": per_model}
 
 
 # the input the pipeline feeds the models of dynamic size (their example inputs would be 1 x 1 pixels)
@@ -309,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                 row[f"{vname}_fps"] = got_v["fps"]
                 row[f"{vname}_p90_ms"] = got_v["p90_ms"]
                 row[f"{vname}_people"] = got_v["people_found"]
+                row[f"{vname}_models_in_flight"] = got_v["models_in_flight"]
             row.update(got_v)
             if python is not None:  # right after ours, so both see the same load on the machine
                 got = run_peer(python, {name: frame}, budget)
@@ -337,11 +360,22 @@ def main(argv: list[str] | None = None) -> int:
             "p90_ms",
             "fps",
             "per_person_ms",
+            "model_ms_per_frame",
+            "models_in_flight",
             "legacy_pose_p50_ms",
             "tasks_pose_landmarker_p50_ms",
             "tasks_pose_landmarker_people",
             "per_person_speedup_vs_tasks_pose_landmarker",
         ],
+    )
+    big = next(r for r in rows if r["scene"] == "18 people @ 1080p")
+    print(
+        f"where a frame's time goes, {big['scene']} ({list(variants)[-1]}): {big['model_ms_per_frame']:.0f} ms in the"
+        f" models a frame, {big['models_in_flight']:.2f} runs in flight on average, wall p50 {big['p50_ms']:.0f} ms"
+    )
+    print_table(
+        [{"model": n, **m} for n, m in sorted(big["models"].items(), key=lambda kv: -kv[1]["ms_per_frame"])],
+        ["model", "runs_per_frame", "ms_per_run", "ms_per_frame"],
     )
     if "skipped" in peer or any(isinstance(v, dict) and "skipped" in v for v in peer.values()):
         print(f"MediaPipe peer: {peer.get('skipped') or {k: v for k, v in peer.items() if isinstance(v, dict)}}")
@@ -357,7 +391,6 @@ def main(argv: list[str] | None = None) -> int:
         f"hand up -> HandRaised (1080p, camera {latency['camera_fps']:.0f} fps, {len(latency['latencies_s'])} trials,"
         f" {latency['missed']} missed): p50 {latency['p50_s']:.2f} s, p90 {latency['p90_s']:.2f} s"
     )
-    big = next(r for r in rows if r["scene"] == "18 people @ 1080p")
     goals = {
         "fps_1080p_15plus_people": big["fps"],
         "fps_goal": 5.0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,15 @@ import numpy as np
 from dual_teacher.core.errors import DeviceUnavailable, ModelLoadError
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunnerUsage:
+    """What a session has done since its counters were last reset: runs and seconds inside them (summed over
+    the threads that called it, so two workers running one model at once count twice)."""
+
+    runs: int = 0
+    seconds: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +109,8 @@ class OnnxRunner:
         self.requested = wanted
         self.inputs = [TensorSpec(i.name, tuple(i.shape), i.type) for i in self._session.get_inputs()]
         self.outputs = [TensorSpec(o.name, tuple(o.shape), o.type) for o in self._session.get_outputs()]
+        self._usage_lock = threading.Lock()
+        self._usage = RunnerUsage()
 
     def providers_in_use(self) -> list[str]:
         return list(self._session.get_providers())
@@ -110,7 +122,20 @@ class OnnxRunner:
         return bool(self.requested) and (not used or used[0] != self.requested[0])
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
-        return [np.asarray(o) for o in self._session.run(None, dict(inputs))]
+        t0 = time.perf_counter()
+        out = self._session.run(None, dict(inputs))
+        took = time.perf_counter() - t0
+        with self._usage_lock:
+            self._usage = RunnerUsage(self._usage.runs + 1, self._usage.seconds + took)
+        return [np.asarray(o) for o in out]
+
+    def usage(self, reset: bool = False) -> RunnerUsage:
+        """Runs and seconds in them since the last reset (`reset`: start counting again from now)."""
+        with self._usage_lock:
+            got = self._usage
+            if reset:
+                self._usage = RunnerUsage()
+        return got
 
     def example_inputs(self, batch: int = 1, seed: int = 0) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)

@@ -82,6 +82,20 @@ def test_built_models_load_and_match_their_contract() -> None:
         assert runner.providers_in_use()[0] == "CPUExecutionProvider" and not runner.fell_back
 
 
+def test_a_runner_counts_its_runs_from_every_thread() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    runner = OnnxRunner(_built().onnx_path("pose_detection"), threads=1)
+    feeds = runner.example_inputs()
+    runner.run(feeds)
+    assert runner.usage(reset=True).runs == 1
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: runner.run(feeds), range(6)))
+    used = runner.usage()
+    assert used.runs == 6 and used.seconds > 0
+    assert runner.usage(reset=True) == used and runner.usage().runs == 0
+
+
 def test_a_pruned_model_was_checked_whole_first() -> None:
     """`runtime_outputs`: the build checks the whole conversion against TFLite on every contract output, then
     ships the graph of the kept outputs only, with fewer nodes and checked again on those."""

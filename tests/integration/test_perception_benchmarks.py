@@ -99,6 +99,16 @@ def test_bench_perception_quick(tmp_path: Path) -> None:
     assert {"1 person @ 720p", "5 people @ 1080p", "18 people @ 1080p"} <= scenes
     for row in data["rows"]:
         assert {"p50_ms", "p90_ms", "fps", "people_found", "per_person_ms"} <= set(row)
+        # where the time goes: the pose detector runs on every frame, every model's time is its runs' time, and
+        # no more runs are in flight than the pool's workers (plus CenterFace's own second thread)
+        models = row["models"]
+        assert models["pose_detection"]["runs_per_frame"] >= 1
+        for m in models.values():
+            assert abs(m["ms_per_frame"] - m["runs_per_frame"] * m["ms_per_run"]) < 1e-6 * max(1.0, m["ms_per_frame"])
+        assert abs(row["model_ms_per_frame"] - sum(m["ms_per_frame"] for m in models.values())) < 1e-6 * 1000
+        assert 0 < row["models_in_flight"] <= data["pool"]["workers"] + 1
+        assert 0 < row["before_models_in_flight"] <= 1.0 + 1e-6  # one region at a time
+    assert "where a frame's time goes, 18 people @ 1080p" in proc.stdout
     assert {"p50_s", "p90_s", "trials"} <= set(data["hand_up_latency"])
     assert "fps_1080p_15plus_people" in data["goals"]
     assert "hand up -> HandRaised" in proc.stdout
